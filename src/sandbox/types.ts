@@ -1,0 +1,78 @@
+/**
+ * The one interface every sandbox implements (DESIGN.md §5 Sandbox): start a
+ * fresh isolated place, run commands in it, stop it. Commands return data;
+ * they never throw because the command failed.
+ */
+import type { SandboxSpec } from '../spec/schema.js';
+
+/** A host folder made visible inside the sandbox. */
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+/** Who the sandbox is for; recorded as the `baton.role` label. */
+export type SandboxRole = 'worker' | 'oracle';
+
+export interface SandboxStartOptions {
+  spec: SandboxSpec;
+  role: SandboxRole;
+  /** Overrides spec.image (the browser oracle uses baton-browser). */
+  image?: string;
+  mounts: Mount[];
+  /** Environment of every exec: only what the spec allows by name, plus baton's own variables. */
+  env: Record<string, string>;
+  labels: { experiment: string; run: string; iteration: number };
+  /** Working directory of execs by default, inside the sandbox. */
+  workdir?: string;
+}
+
+export interface ExecOptions {
+  /** Killed inside the sandbox after this long, and abandoned by the host shortly after. */
+  timeoutMs?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  stdin?: string;
+  /** Cap of each of stdout and stderr; the head and the tail are kept. Default 1 MiB. */
+  maxOutputBytes?: number;
+}
+
+/** What one command did. `exitCode` is null when it never finished (timeout, sandbox died). */
+export interface ExecResult {
+  command: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  oomKilled: boolean;
+  /** The sandbox itself died during the command (killed, OOM of PID 1, engine restart). */
+  sandboxDied: boolean;
+  /** Why, when something other than the command's own exit ended it. */
+  cause?: string;
+  outputTruncated: boolean;
+  durationMs: number;
+}
+
+export interface SandboxHandle {
+  readonly id: string;
+  readonly kind: 'docker' | 'local';
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Whether the sandbox still runs; when not, why. */
+  status(): Promise<{ running: boolean; cause?: string }>;
+  /** Removes the sandbox; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface SweepResult {
+  removed: string[];
+  kept: string[];
+}
+
+/** A kind of sandbox (docker, local), with a registry in index.ts. */
+export interface SandboxProvider {
+  readonly kind: 'docker' | 'local';
+  start(options: SandboxStartOptions): Promise<SandboxHandle>;
+  /** Removes sandboxes with baton's labels whose owner process is gone. */
+  sweep(filter?: { experiment?: string }): Promise<SweepResult>;
+}

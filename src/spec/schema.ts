@@ -1,0 +1,250 @@
+/**
+ * The one definition of baton.yaml. Everything else (the JSON Schema, the
+ * docs of `baton schema`, the defaults) is generated from or reads this.
+ * Durations and sizes stay strings here and are parsed where they are used
+ * (units.ts), so the JSON Schema describes exactly what users write.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+import { THRESHOLD_PATTERN } from './threshold.js';
+
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration such as 30s, 10m, 24h')
+  .describe('A duration: a number and a unit, ms | s | m | h | d (e.g. 30s, 10m, 24h).');
+const size = z
+  .string()
+  .regex(SIZE_PATTERN, 'expected a size such as 512m or 4g')
+  .describe('A size in bytes with an optional unit k | m | g | t (e.g. 512m, 4g).');
+const id = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected an identifier: a letter, then letters, digits, _ or -')
+  .describe('An identifier: a letter, then letters, digits, _ or -.');
+const envNames = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))
+  .describe('Names of host environment variables passed into the sandbox. Nothing else from the host environment is.');
+const command = z.string().min(1, 'expected a non-empty shell command');
+const columnRef = z
+  .union([z.string().min(1), z.number().int().min(1)])
+  .describe('A column by its short name (k, P, TT) or by its 1-based index.');
+
+export const TableSpec = z
+  .object({
+    name: id.describe('Name of this comparison; part of metric names: <oracle>.<table>.<column>.<stat>.'),
+    candidate: z.string().min(1).describe('File the candidate writes, relative to $BATON_OUT.'),
+    reference: z.string().min(1).describe('Reference file, relative to the experiment folder (usually under oracle/).'),
+    format: z.enum(['auto', 'csv', 'tsv', 'dat', 'npy']).default('auto').describe('File format of both tables; auto picks it from the extension.'),
+    x: columnRef.describe('The abscissa column rows are aligned on.'),
+    columns: z.array(columnRef).min(1, 'expected at least one column to compare'),
+    interpolate: z
+      .enum(['none', 'linear', 'loglog'])
+      .default('none')
+      .describe('none: x values must match row by row; linear/loglog: candidate interpolated onto the reference x grid, never extrapolated.'),
+    x_range: z.tuple([z.number(), z.number()]).optional().describe('Compare only reference rows with lo <= x <= hi.'),
+    normalize: z
+      .union([z.string().min(1), z.record(z.string(), z.string().min(1))])
+      .optional()
+      .describe('mathjs expression over the reference row replacing |reference| in relative errors, e.g. sqrt(TT*EE); or one per column.'),
+  })
+  .strict();
+
+const oracleCommon = {
+  id: id.describe('Name of the oracle; the first part of its metric names.'),
+  timeout: duration.default('10m').describe('Wall time allowed to the whole measurement by this oracle.'),
+  env: envNames.default([]),
+};
+
+export const TableOracleSpec = z
+  .object({
+    kind: z.literal('table'),
+    ...oracleCommon,
+    run: command.describe('Shell command run in the oracle sandbox (cwd /workspace) that writes the candidate tables to $BATON_OUT.'),
+    tables: z.array(TableSpec).min(1, 'expected at least one table'),
+  })
+  .strict();
+
+export const BenchmarkOracleSpec = z
+  .object({
+    kind: z.literal('benchmark'),
+    ...oracleCommon,
+    setup: command.optional().describe('Run once before timing (e.g. a build).'),
+    run: command.describe('The command to time.'),
+    repeat: z.number().int().min(3).default(10).describe('Timed runs per side.'),
+    warmup: z.number().int().min(0).default(1).describe('Untimed runs before timing.'),
+    alpha: z.number().gt(0).lt(1).default(0.05).describe('Significance level of the Mann-Whitney U test.'),
+    min_effect: z.number().min(0).default(0.02).describe('Smallest relative change of the median that counts (0.02 = 2%).'),
+    time: z.enum(['wall', 'json']).default('wall').describe('wall: harness time around the process; json: the "seconds" field of the last JSON line the command prints.'),
+  })
+  .strict();
+
+export const TestsOracleSpec = z
+  .object({
+    kind: z.literal('tests'),
+    ...oracleCommon,
+    run: command.describe('Runs the suite and writes its report to $BATON_OUT.'),
+    report: z.string().min(1).describe('Report file relative to $BATON_OUT.'),
+    format: z.enum(['junit', 'tap']).default('junit'),
+  })
+  .strict();
+
+export const BrowserOracleSpec = z
+  .object({
+    kind: z.literal('browser'),
+    ...oracleCommon,
+    setup: command.optional().describe('Run once before serving (e.g. a build).'),
+    serve: command.describe('Starts the app in the oracle sandbox; must listen on `port`.'),
+    port: z.number().int().min(1).max(65535),
+    tests: z.string().min(1).describe('Folder of Playwright tests, relative to the experiment folder (usually oracle/e2e).'),
+    ready_timeout: duration.default('30s'),
+  })
+  .strict();
+
+export const CommandOracleSpec = z
+  .object({
+    kind: z.literal('command'),
+    ...oracleCommon,
+    run: command.describe('Its last stdout line must be a JSON object of finite numbers.'),
+  })
+  .strict();
+
+export const OracleSpec = z.discriminatedUnion('kind', [
+  TableOracleSpec,
+  BenchmarkOracleSpec,
+  TestsOracleSpec,
+  BrowserOracleSpec,
+  CommandOracleSpec,
+]);
+
+const pricing = z
+  .object({
+    input: z.number().min(0),
+    output: z.number().min(0),
+    cache_read: z.number().min(0),
+    cache_write: z.number().min(0),
+  })
+  .strict()
+  .describe('USD per million tokens.');
+
+export const ReplayWorkerSpec = z
+  .object({
+    kind: z.literal('replay'),
+    script: z.string().min(1).describe('Replay script, relative to the experiment folder.'),
+  })
+  .strict();
+
+export const AnthropicWorkerSpec = z
+  .object({
+    kind: z.literal('anthropic'),
+    model: z.string().min(1).default('claude-sonnet-4-5'),
+    max_tokens: z.number().int().min(256).default(8192).describe('max_tokens of each model turn.'),
+    pricing: z.record(z.string(), pricing).default({}).describe('Overrides of the built-in price table, by model.'),
+  })
+  .strict();
+
+export const CommandWorkerSpec = z
+  .object({
+    kind: z.literal('command'),
+    command: command.describe('The agent command, run in the worker sandbox with the prompt on stdin and in $BATON_PROMPT_FILE.'),
+    env: envNames.default([]),
+  })
+  .strict();
+
+export const WorkerSpec = z.discriminatedUnion('kind', [ReplayWorkerSpec, AnthropicWorkerSpec, CommandWorkerSpec]);
+
+export const JudgeSpec = z
+  .object({
+    keep: z.enum(['improve', 'no-regress', 'always']).default('improve'),
+    primary: z.string().optional().describe('The metric whose improvement `keep: improve` asks for; default the first threshold.'),
+    confirm: z.number().int().min(1).default(1).describe('Consecutive measurements on which every threshold must hold.'),
+    stall_after: z.number().int().min(1).default(8).describe('Iterations without a kept improvement before the prompt asks for a new approach; twice this stops the run.'),
+    model: z
+      .object({
+        model: z.string().min(1).default('claude-haiku-4-5'),
+        condition: z.string().min(1).describe('What the model judge must agree holds before the goal counts as met.'),
+        timeout: duration.default('2m'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const BudgetSpec = z
+  .object({
+    iterations: z.number().int().min(1).default(20),
+    time: duration.default('24h').describe('Wall time of the whole run.'),
+    usd: z.number().min(0).optional(),
+    tokens: z.number().int().min(0).optional(),
+    session: z
+      .object({
+        time: duration.default('30m'),
+        turns: z.number().int().min(1).default(80),
+        tokens: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .default({ time: '30m', turns: 80 }),
+  })
+  .strict();
+
+export const SandboxSpec = z
+  .object({
+    kind: z.enum(['docker', 'local']).default('docker'),
+    image: z.string().min(1).default('baton-base'),
+    memory: size.default('2g'),
+    cpus: z.number().gt(0).default(2),
+    pids: z.number().int().min(16).default(512),
+    tmp: size.default('512m').describe('Size of the tmpfs at /tmp.'),
+    network: z.enum(['none', 'bridge']).default('none'),
+    env: envNames.default([]),
+  })
+  .strict();
+
+const metricName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, 'expected a dotted metric name such as accuracy.pk.P.max_rel');
+
+export const Spec = z
+  .object({
+    version: z.literal(1).default(1),
+    name: id,
+    goal: z.string().min(1, 'expected a goal in words'),
+    protected: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Workspace paths (globs) the worker must not change; PROMPT.md is always protected.'),
+    expose: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Experiment files (globs, e.g. oracle/*.dat) the worker may read at /baton/exposed; nothing else of oracle/ is visible to it.'),
+    oracles: z.array(OracleSpec).min(1, 'expected at least one oracle'),
+    thresholds: z.record(metricName, z.string().regex(THRESHOLD_PATTERN, 'expected a threshold such as "< 1e-3" or ">= 1"')),
+    worker: WorkerSpec.default({ kind: 'replay', script: 'replay.yaml' }),
+    judge: JudgeSpec.default({ keep: 'improve', confirm: 1, stall_after: 8 }),
+    budget: BudgetSpec.default({ iterations: 20, time: '24h', session: { time: '30m', turns: 80 } }),
+    sandbox: SandboxSpec.default({
+      kind: 'docker', image: 'baton-base', memory: '2g', cpus: 2, pids: 512, tmp: '512m', network: 'none', env: [],
+    }),
+    prompt: z
+      .object({ max_chars: z.number().int().min(2000).default(24_000) })
+      .strict()
+      .default({ max_chars: 24_000 }),
+  })
+  .strict();
+
+export type Spec = z.infer<typeof Spec>;
+export type OracleSpec = z.infer<typeof OracleSpec>;
+export type TableSpec = z.infer<typeof TableSpec>;
+export type TableOracleSpec = z.infer<typeof TableOracleSpec>;
+export type BenchmarkOracleSpec = z.infer<typeof BenchmarkOracleSpec>;
+export type TestsOracleSpec = z.infer<typeof TestsOracleSpec>;
+export type BrowserOracleSpec = z.infer<typeof BrowserOracleSpec>;
+export type CommandOracleSpec = z.infer<typeof CommandOracleSpec>;
+export type WorkerSpec = z.infer<typeof WorkerSpec>;
+export type JudgeSpec = z.infer<typeof JudgeSpec>;
+export type BudgetSpec = z.infer<typeof BudgetSpec>;
+export type SandboxSpec = z.infer<typeof SandboxSpec>;
+
+/** The JSON Schema of baton.yaml, as `baton schema` prints it. */
+export function specJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(Spec, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { ...schema, title: 'baton.yaml' };
+}
