@@ -1,0 +1,52 @@
+/** `baton init`, `baton check`, `baton schema`. */
+import type { Command } from 'commander';
+import { formatProblems } from '../../errors.js';
+import { initExperiment, templateNames } from '../../init/init.js';
+import { checkExperiment } from '../../spec/check.js';
+import { specJsonSchema } from '../../spec/schema.js';
+import { replayJsonSchema } from '../../workers/replay-script.js';
+import { EXIT } from '../exit-codes.js';
+import type { CommandContext } from '../main.js';
+
+export function registerInit(program: Command, { io }: CommandContext): void {
+  program
+    .command('init')
+    .description('create an experiment folder: baton.yaml, oracle/, workspace/ (a git repository)')
+    .argument('<dir>', 'the experiment folder to create')
+    .option('-t, --template <name>', `one of: ${templateNames().join(', ')}`, 'table')
+    .option('--name <name>', 'the experiment name (default: the folder name)')
+    .option('-f, --force', 'write into a non-empty folder')
+    .action(async (dir: string, opts: { template: string; name?: string; force?: boolean }) => {
+      const result = await initExperiment(dir, opts);
+      io.out(`created ${result.dir} from template "${opts.template}" (${result.files.length} files, commit ${result.commit.slice(0, 8)})`);
+      io.out(`next: baton check ${dir}   then: baton run ${dir}`);
+    });
+}
+
+export function registerCheck(program: Command, { io, setCode }: CommandContext): void {
+  program
+    .command('check')
+    .description('validate an experiment without running anything; lists every problem at once')
+    .argument('[dir]', 'the experiment folder', '.')
+    .action((dir: string) => {
+      const { spec, problems } = checkExperiment(dir);
+      if (problems.length || !spec) {
+        io.err(formatProblems(problems));
+        setCode(EXIT.badInput);
+        return;
+      }
+      const n = Object.keys(spec.thresholds).length;
+      io.out(`ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`);
+    });
+}
+
+export function registerSchema(program: Command, { io }: CommandContext): void {
+  program
+    .command('schema')
+    .description('print the JSON Schema of baton.yaml (or of a replay script)')
+    .option('--replay', 'the schema of replay worker scripts instead')
+    .action((opts: { replay?: boolean }) => {
+      io.out(JSON.stringify(opts.replay ? replayJsonSchema() : specJsonSchema(), null, 2));
+    });
+}
+

@@ -1,0 +1,37 @@
+/** Where things live in an experiment folder (DESIGN.md §3). */
+import * as path from 'node:path';
+
+export interface ExperimentPaths {
+  root: string;
+  spec: string;
+  oracleDir: string;
+  workspace: string;
+  state: string;
+  journal: string;
+  ledger: string;
+  lock: string;
+  transcripts: string;
+  attempts: string;
+  artifacts: string;
+  scratch: string;
+}
+
+/** The paths of the experiment at `dir`. */
+export function experimentPaths(dir: string): ExperimentPaths {
+  const root = path.resolve(dir);
+  const state = path.join(root, '.baton');
+  return {
+    root,
+    spec: path.join(root, 'baton.yaml'),
+    oracleDir: path.join(root, 'oracle'),
+    workspace: path.join(root, 'workspace'),
+    state,
+    journal: path.join(state, 'journal.jsonl'),
+    ledger: path.join(state, 'ledger.jsonl'),
+    lock: path.join(state, 'lock'),
+    transcripts: path.join(state, 'transcripts'),
+    attempts: path.join(state, 'attempts'),
+    artifacts: path.join(state, 'artifacts'),
+    scratch: path.join(state, 'scratch'),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * `baton check`: everything that can be validated without running anything:
+ * the spec, the files it references, the workspace repository. Every problem
+ * is reported at once; nothing is written.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError, type Problem } from '../errors.js';
+import { experimentPaths } from '../experiment.js';
+import type { Spec } from './schema.js';
+import { validateSpecText } from './validate.js';
+
+export interface CheckResult {
+  spec?: Spec;
+  problems: Problem[];
+}
+
+/** Validates the experiment at `dir` and returns every problem found. */
+export function checkExperiment(dir: string): CheckResult {
+  const paths = experimentPaths(dir);
+  const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
+  if (!fs.existsSync(paths.root) || !fs.statSync(paths.root).isDirectory()) {
+    return { problems: [{ file: rel(paths.root), where: 'folder', message: 'no such experiment folder', hint: 'create one with: baton init DIR' }] };
+  }
+  if (!fs.existsSync(paths.spec)) {
+    return { problems: [{ file: rel(paths.spec), where: 'file', message: 'no baton.yaml in the experiment folder', hint: `create one with: baton init ${rel(paths.root)} --force` }] };
+  }
+  const specFile = rel(paths.spec);
+  const { spec, problems } = validateSpecText(fs.readFileSync(paths.spec, 'utf8'), specFile);
+  const fileProblems = spec ? checkFiles(spec, paths.root, specFile) : [];
+  const workspaceProblems = checkWorkspace(paths.workspace, rel(paths.workspace));
+  const all = [...problems, ...fileProblems, ...workspaceProblems];
+  return all.length ? { problems: all } : { spec, problems: [] };
+}
+
+/** Like checkExperiment, but throws an InputError listing every problem. */
+export function loadExperiment(dir: string): Spec {
+  const { spec, problems } = checkExperiment(dir);
+  if (!spec || problems.length) throw new InputError(problems, { code: 'BATON_SPEC_INVALID' });
+  return spec;
+}
+
+function checkFiles(spec: Spec, root: string, specFile: string): Problem[] {
+  const problems: Problem[] = [];
+  const need = (rel: string, where: string, kind: 'file' | 'folder'): void => {
+    const abs = path.resolve(root, rel);
+    const inside = !path.relative(root, abs).startsWith('..');
+    if (!inside) {
+      problems.push({ file: specFile, where, message: `${kind} outside the experiment folder`, found: rel, hint: 'copy it into the experiment (e.g. under oracle/) so the run is self-contained' });
+      return;
+    }
+    const exists = fs.existsSync(abs) && (kind === 'file' ? fs.statSync(abs).isFile() : fs.statSync(abs).isDirectory());
+    if (!exists) problems.push({ file: specFile, where, message: `${kind} not found: ${rel}`, expected: `a ${kind} at ${abs}` });
+  };
+  spec.oracles.forEach((o, i) => {
+    if (o.kind === 'table') o.tables.forEach((t, j) => need(t.reference, `oracles[${i}].tables[${j}].reference`, 'file'));
+    if (o.kind === 'browser') need(o.tests, `oracles[${i}].tests`, 'folder');
+  });
+  if (spec.worker.kind === 'replay') need(spec.worker.script, 'worker.script', 'file');
+  return problems;
+}
+
+function checkWorkspace(workspace: string, shown: string): Problem[] {
+  if (!fs.existsSync(workspace)) {
+    return [{ file: shown, where: 'folder', message: 'the workspace folder is missing', expected: 'a git repository at workspace/', hint: 'baton init creates one; or: git init workspace' }];
+  }
+  if (!fs.existsSync(path.join(workspace, '.git'))) {
+    return [{ file: shown, where: 'folder', message: 'the workspace is not a git repository', hint: `run: git -C ${shown} init && git -C ${shown} commit --allow-empty -m init` }];
+  }
+  return [];
+}
