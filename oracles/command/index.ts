@@ -1,0 +1,3 @@
+/** The `command` oracle kind. */
+export { commandOracle } from './oracle.js';
+export { parseMetricsLine, type ParsedMetrics } from './parse-metrics.js';

@@ -1,0 +1,98 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commandOracle, parseMetricsLine } from '../../oracles/command/index.js';
+import { fakeContext } from './host-sandbox.js';
+
+describe('parseMetricsLine', () => {
+  it('reads the last non-empty line as metrics', () => {
+    expect(parseMetricsLine('building...\n{"score": 0.93, "loss": 1.2e-3, "n": -4}\n\n')).toEqual({
+      ok: true,
+      values: { score: 0.93, loss: 1.2e-3, n: -4 },
+      line: '{"score": 0.93, "loss": 1.2e-3, "n": -4}',
+    });
+    expect(parseMetricsLine('{"pk.max_rel": 1e-3}')).toMatchObject({ ok: true, values: { 'pk.max_rel': 1e-3 } });
+  });
+
+  const failures: [string, string][] = [
+    ['', 'printed nothing on stdout; its last line must be a JSON object of finite numbers such as {"score": 0.93, "loss": 1.2e-3}'],
+    ['{"score": 1}\ndone', 'its last stdout line is not JSON'],
+    ['{"loss": NaN, "ok": 1}', 'key "loss" is NaN; metrics must be finite numbers'],
+    ['{"a": 1, "b": Infinity}', 'key "b" is Infinity; metrics must be finite numbers'],
+    ['{"b": -Infinity}', 'key "b" is -Infinity; metrics must be finite numbers'],
+    ['{"big": 1e999}', 'key "big" overflows to Infinity; metrics must be finite numbers'],
+    ['{"s": "0.5"}', 'key "s" is a string ("0.5"), not a number'],
+    ['{"nested": {"x": 1}}', 'key "nested" is a nested object, not a number; flatten it with dotted keys such as "nested.x"'],
+    ['{"flag": true}', 'key "flag" is a boolean (true), not a number'],
+    ['{"v": null}', 'key "v" is null, not a number'],
+    ['{"v": [1, 2]}', 'key "v" is an array, not a number'],
+    ['{"bad key": 1}', 'key "bad key" is not a metric name'],
+    ['[1, 2]', 'its last stdout line is an array, not a JSON object'],
+    ['42', 'its last stdout line is a number, not a JSON object'],
+    ['{}', 'its last stdout line is an empty JSON object'],
+  ];
+  it.each(failures)('refuses %j', (stdout, reason) => {
+    const r = parseMetricsLine(stdout);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toContain(reason);
+  });
+
+  it('does not take "NaN" inside a string for a number', () => {
+    expect(parseMetricsLine('{"NaN": 1}')).toMatchObject({ ok: true, values: { NaN: 1 } });
+    expect(parseMetricsLine('{"x": "Infinity"}')).toMatchObject({ ok: false, reason: 'key "x" is a string ("Infinity"), not a number' });
+  });
+
+  it('names every bad key', () => {
+    const r = parseMetricsLine('{"a": NaN, "b": "x", "c": 3}');
+    expect(r).toEqual({ ok: false, line: '{"a": NaN, "b": "x", "c": 3}', reason: 'key "a" is NaN; metrics must be finite numbers; key "b" is a string ("x"), not a number' });
+  });
+});
+
+describe('commandOracle', () => {
+  it('turns the last JSON line into <id>.<key> metrics, in the workspace with $BATON_OUT', async () => {
+    const { ctx, starts } = fakeContext({ id: 'evalr', kind: 'command', run: 'python3 score.py' });
+    writeFileSync(
+      path.join(ctx.snapshotDir, 'score.py'),
+      'import json, os\nprint("warming up")\nopen(os.environ["BATON_OUT"] + "/log.txt", "w").write("hi")\nprint(json.dumps({"score": 0.5, "rmse": 0.01}))\n',
+    );
+    const m = await commandOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(m.metrics).toEqual({ 'evalr.score': 0.5, 'evalr.rmse': 0.01 });
+    expect(m.oracle).toBe('evalr');
+    expect(starts[0].mounts.find((x) => x.containerPath === '/workspace')?.readOnly).toBe(true);
+    expect(starts[0].env.BATON_OUT).toBe('/baton/out');
+  });
+
+  it("fails naming the key when Python's json.dumps writes NaN", async () => {
+    const { ctx } = fakeContext({ id: 'e', kind: 'command', run: `python3 -c 'import json; print(json.dumps({"loss": float("nan")}))'` });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status).toBe('failed');
+    expect(m.metrics).toEqual({});
+    expect(m.reason).toBe('command oracle e: key "loss" is NaN; metrics must be finite numbers');
+  });
+
+  it('fails on a non-zero exit with the stderr tail', async () => {
+    const { ctx } = fakeContext({ id: 'e', kind: 'command', run: 'echo \'{"x": 1}\'; echo oops >&2; exit 3' });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status).toBe('failed');
+    expect(m.reason).toContain('exited with code 3');
+    expect(m.reason).toContain('stderr: oops');
+  });
+
+  it('times out at the oracle timeout', async () => {
+    const { ctx } = fakeContext({ id: 'e', kind: 'command', run: 'sleep 5', timeout: '300ms' });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status).toBe('timeout');
+    expect(m.reason).toMatch(/timed out/);
+    expect(m.durationMs).toBeLessThan(3000);
+  });
+
+  it('a sandbox that cannot start is an error measurement, not an exception', async () => {
+    const { ctx } = fakeContext({ id: 'e', kind: 'command', run: 'true' });
+    ctx.startSandbox = async () => {
+      throw new Error('docker engine unreachable');
+    };
+    const m = await commandOracle.measure(ctx);
+    expect(m).toMatchObject({ status: 'error', reason: 'could not start the oracle sandbox: docker engine unreachable' });
+  });
+});
