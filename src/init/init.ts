@@ -4,15 +4,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { experimentPaths } from '../experiment.js';
 import { validateSpecText } from '../spec/validate.js';
 import { InputError } from '../errors.js';
 import { Repo } from '../workspace/git.js';
 import { promptFile } from '../workspace/prompt-file.js';
 
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const TEMPLATES_DIR = path.join(PACKAGE_ROOT, 'templates');
 export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'baton.schema.json');
 

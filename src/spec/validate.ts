@@ -133,9 +133,13 @@ function issueToProblems(issue: z.core.$ZodIssue, raw: unknown, file: string, li
     }
     case 'invalid_type':
       if (found === undefined) {
-        return [{ file, where, message: `missing required key "${String(path[path.length - 1] ?? '')}"`, expected: issue.expected }];
+        return [{ file, where, message: `missing required key "${String(path[path.length - 1] ?? '')}"`, expected: typeName(issue.expected) }];
       }
-      return [{ file, where, message: `wrong type`, expected: issue.expected, found: describe(found) }];
+      return [{ file, where, message: `wrong type`, expected: typeName(issue.expected), found: describe(found) }];
+    case 'invalid_key': {
+      const inner = (issue as unknown as { issues?: { message: string }[] }).issues?.[0]?.message;
+      return [{ file, where, message: inner ?? 'invalid key', found: JSON.stringify(path[path.length - 1]) }];
+    }
     case 'invalid_union':
       if ('discriminator' in issue && issue.discriminator) {
         const options = (issue as unknown as { options?: unknown[] }).options ?? [];
@@ -159,6 +163,14 @@ function issueToProblems(issue: z.core.$ZodIssue, raw: unknown, file: string, li
     default:
       return [{ file, where, message: cleanMessage(issue.message), found: describe(found) }];
   }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: 'an integer', number: 'a number', string: 'a string', array: 'a list', object: 'a mapping', boolean: 'true or false', tuple: 'a list',
+};
+
+function typeName(expected: string): string {
+  return TYPE_NAMES[expected] ?? expected;
 }
 
 function cleanMessage(message: string): string {
