@@ -1,0 +1,170 @@
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { countTests, flippedTests, parseJUnit, parseTap, testsOracle, type TestResult } from '../../oracles/tests/index.js';
+import { ROOT } from '../helpers/tmp.js';
+import { fakeContext } from './host-sandbox.js';
+
+const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+const fixture = (rel: string) => readFileSync(path.join(FIXTURES, rel), 'utf8');
+const tests = (r: ReturnType<typeof parseJUnit>): TestResult[] => {
+  if (!r.ok) throw new Error(r.reason);
+  return r.tests;
+};
+
+describe('parseJUnit on real pytest 9 output', () => {
+  const t = tests(parseJUnit(fixture('junit/pytest.xml')));
+
+  it('counts passed, failed, errors (fixture setup) and skipped (skip and xfail)', () => {
+    expect(countTests(t)).toEqual({ passed: 6, failed: 2, errors: 1, skipped: 2, total: 11, pass_rate: 6 / 11 });
+  });
+
+  it('keeps a stable id and status per test, with the first message line', () => {
+    expect(t.find((x) => x.id === 'test_sample::test_add_wrong')).toEqual({ id: 'test_sample::test_add_wrong', status: 'failed', message: 'assert 4 == 5' });
+    expect(t.find((x) => x.id === 'test_sample::test_with_broken_fixture')).toMatchObject({ status: 'error', message: 'failed on setup with "RuntimeError: fixture setup failed"' });
+    expect(t.find((x) => x.id === 'test_sample::test_skipped')).toMatchObject({ status: 'skipped', message: 'not implemented yet' });
+    expect(t.find((x) => x.id === 'test_sample.TestGroup::test_expected_failure')?.status).toBe('skipped');
+    expect(t.filter((x) => x.id.startsWith('test_sample::test_square_nonneg[')).map((x) => x.status)).toEqual(['passed', 'passed', 'passed']);
+  });
+
+  it('an empty pytest run parses to zero tests', () => {
+    expect(tests(parseJUnit(fixture('junit/pytest-empty.xml')))).toEqual([]);
+  });
+});
+
+describe('parseJUnit on real vitest 4 output', () => {
+  it('counts per test, a failing beforeAll as a failed suite case', () => {
+    const t = tests(parseJUnit(fixture('junit/vitest.xml')));
+    expect(countTests(t)).toEqual({ passed: 3, failed: 3, errors: 0, skipped: 3, total: 9, pass_rate: 3 / 9 });
+    expect(t.find((x) => x.id === 'math.test.mjs::math > divides wrongly')).toEqual({
+      id: 'math.test.mjs::math > divides wrongly', status: 'failed', message: 'expected 0.5 to be 0.6 // Object.is equality',
+    });
+    expect(t.find((x) => x.id === 'hooks.test.mjs::with a failing hook')?.message).toBe('database unavailable');
+  });
+});
+
+describe('parseJUnit refuses what it cannot trust', () => {
+  it.each([
+    ['', 'the JUnit report is empty'],
+    ['<testsuites><testsuite name="x"><testcase name="a"></testsuite>', 'the JUnit report is not well-formed XML: Expected closing tag \'testcase\' (opened in line 1, col 33) instead of closing tag \'testsuite\'. (line 1, column 52)'],
+    ['<html><body>500</body></html>', 'not a JUnit report: expected a <testsuites> or <testsuite> root element, found html'],
+    ['{"tests": 3}', 'the JUnit report is not well-formed XML'],
+  ])('%j', (xml, reason) => {
+    const r = parseJUnit(xml);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toContain(reason);
+  });
+
+  it('a bare <testsuite> root and repeated names are accepted', () => {
+    const t = tests(parseJUnit('<testsuite name="s"><testcase name="a"/><testcase name="a"><error message="x"/></testcase></testsuite>'));
+    expect(t).toEqual([{ id: 'a', status: 'passed' }, { id: 'a#2', status: 'error', message: 'x' }]);
+  });
+});
+
+describe('parseTap on real node --test output', () => {
+  it('counts leaves only, hook failures as errors, todo as skipped', () => {
+    const t = tests(parseTap(fixture('tap/node-test.tap')));
+    expect(countTests(t)).toEqual({ passed: 2, failed: 2, errors: 1, skipped: 2, total: 7, pass_rate: 2 / 7 });
+    expect(t.map((x) => [x.id, x.status])).toEqual([
+      ['adds', 'passed'],
+      ['fails an assertion', 'failed'],
+      ['is skipped', 'skipped'],
+      ['is a todo', 'skipped'],
+      ['group > passes inside a group', 'passed'],
+      ['group > throws inside a group', 'failed'],
+      ['with a failing hook > never runs', 'error'],
+    ]);
+  });
+
+  it('refuses a bail-out, a missing plan, and a plan not met', () => {
+    expect(parseTap('TAP version 13\nok 1 - a\nBail out! database down\n')).toMatchObject({ ok: false, reason: expect.stringContaining('the suite bailed out: database down') });
+    expect(parseTap('TAP version 13\nok 1 - a\nok 2 - b\n')).toMatchObject({ ok: false, reason: expect.stringContaining('no plan line') });
+    expect(parseTap('TAP version 13\n1..5\nok 1 - a\nok 2 - b\n')).toMatchObject({ ok: false, reason: 'the TAP plan 1..5 promises 5 test points but 2 were reported' });
+    expect(parseTap('')).toEqual({ ok: false, reason: 'the TAP report is empty' });
+  });
+});
+
+describe('flippedTests', () => {
+  it('lists status changes, new and removed tests', () => {
+    const before: TestResult[] = [{ id: 'a', status: 'failed' }, { id: 'b', status: 'passed' }, { id: 'c', status: 'passed' }];
+    const after: TestResult[] = [{ id: 'a', status: 'passed' }, { id: 'b', status: 'passed' }, { id: 'd', status: 'error' }];
+    expect(flippedTests(before, after)).toEqual([
+      { id: 'a', from: 'failed', to: 'passed' },
+      { id: 'd', from: undefined, to: 'error' },
+      { id: 'c', from: 'passed', to: undefined },
+    ]);
+  });
+});
+
+describe('testsOracle', () => {
+  it('runs real pytest in the workspace and reports TEST_STATS and per-test status', async () => {
+    const { ctx } = fakeContext({
+      id: 'unit', kind: 'tests', run: 'python3 -m pytest -q -p no:cacheprovider --junitxml=$BATON_OUT/junit.xml', report: 'junit.xml',
+    });
+    // a stale report from an earlier run must not be read
+    copyFileSync(path.join(FIXTURES, 'junit', 'pytest-green.xml'), path.join(ctx.outDir, 'junit.xml'));
+    writeFileSync(
+      path.join(ctx.snapshotDir, 'test_x.py'),
+      'def test_one():\n    assert 1 + 1 == 2\n\ndef test_two():\n    assert "a" * 2 == "aaa"\n',
+    );
+    const m = await testsOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(m.metrics).toEqual({ 'unit.passed': 1, 'unit.failed': 1, 'unit.errors': 0, 'unit.skipped': 0, 'unit.total': 2, 'unit.pass_rate': 0.5 });
+    expect(m.details.tests).toEqual([
+      { id: 'test_x::test_one', status: 'passed' },
+      { id: 'test_x::test_two', status: 'failed', message: "AssertionError: assert 'aa' == 'aaa'" },
+    ]);
+    expect(m.details.exitCode).toBe(1);
+  });
+
+  it('reads TAP', async () => {
+    const { ctx } = fakeContext({ id: 'node', kind: 'tests', format: 'tap', run: `cp ${path.join(FIXTURES, 'tap', 'node-test.tap')} $BATON_OUT/r.tap; exit 1`, report: 'r.tap' });
+    const m = await testsOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(m.metrics['node.errors']).toBe(1);
+    expect(m.metrics['node.total']).toBe(7);
+  });
+
+  it('a suite that writes no report is failed, not passed', async () => {
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: 'echo all good', report: 'junit.xml' });
+    const m = await testsOracle.measure(ctx);
+    expect(m.status).toBe('failed');
+    expect(m.metrics).toEqual({});
+    expect(m.reason).toBe('tests oracle u: the suite wrote no report at $BATON_OUT/junit.xml (exit code 0)');
+  });
+
+  it('a suite that ran zero tests is failed', async () => {
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: `cp ${path.join(FIXTURES, 'junit', 'pytest-empty.xml')} $BATON_OUT/j.xml; exit 5`, report: 'j.xml' });
+    const m = await testsOracle.measure(ctx);
+    expect(m).toMatchObject({ status: 'failed', reason: 'tests oracle u: the suite ran zero tests (report $BATON_OUT/j.xml)', metrics: {} });
+  });
+
+  it('a suite whose every test was skipped is failed', async () => {
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: `echo '<testsuite><testcase name="a"><skipped/></testcase></testsuite>' > $BATON_OUT/j.xml`, report: 'j.xml' });
+    expect(await testsOracle.measure(ctx)).toMatchObject({ status: 'failed', reason: 'tests oracle u: all 1 tests were skipped; none ran' });
+  });
+
+  it('a malformed report is failed with the parser reason', async () => {
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: `printf '<testsuite><testcase name="a">' > $BATON_OUT/j.xml`, report: 'j.xml' });
+    const m = await testsOracle.measure(ctx);
+    expect(m.status).toBe('failed');
+    expect(m.reason).toMatch(/^tests oracle u: \$BATON_OUT\/j.xml: the JUnit report is not well-formed XML: /);
+  });
+
+  it('all passed but a non-zero exit is failed: the report may be incomplete', async () => {
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: `cp ${path.join(FIXTURES, 'junit', 'pytest-green.xml')} $BATON_OUT/j.xml; echo crashed >&2; exit 2`, report: 'j.xml' });
+    const m = await testsOracle.measure(ctx);
+    expect(m.status).toBe('failed');
+    expect(m.reason).toBe('tests oracle u: the suite exited with code 2 although every reported test passed; the report may be incomplete; stderr: crashed');
+  });
+
+  it('a report path outside $BATON_OUT is refused', async () => {
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: 'true', report: '../escape.xml' });
+    expect(await testsOracle.measure(ctx)).toMatchObject({ status: 'error', reason: 'tests oracle u: report "../escape.xml" must be a file inside $BATON_OUT' });
+  });
+
+  it('a hanging suite is a timeout', async () => {
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: 'sleep 5', report: 'j.xml', timeout: '300ms' });
+    expect((await testsOracle.measure(ctx)).status).toBe('timeout');
+  });
+});
