@@ -140,3 +140,8 @@ export async function inOracleSandbox(
     await sandbox.stop().catch(() => undefined);
   }
 }
+
+/** The name of the first metric that is not a finite number, if any. */
+export function nonFiniteMetric(metrics: Record<string, number>): string | undefined {
+  return Object.entries(metrics).find(([, v]) => typeof v !== 'number' || !Number.isFinite(v))?.[0];
+}

@@ -1,0 +1,9 @@
+/** The `benchmark` oracle kind and its statistics. */
+export { benchmarkOracle, createBenchmarkOracle, jsonSeconds, type BenchmarkOracleOptions } from './oracle.js';
+export { compareSamples, type CompareOptions, type Comparison, type ComparisonVerdict } from './compare.js';
+export { mannWhitneyU, type MannWhitneyResult } from './mann-whitney.js';
+export {
+  bootstrapCI, bootstrapMedianCI, bootstrapRatioCI, iqr, mean, median, quantile, stdev, summarize, tukeyOutliers,
+  type BootstrapOptions, type SampleSummary,
+} from './stats.js';
+export { mulberry32 } from './prng.js';

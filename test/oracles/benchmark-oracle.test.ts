@@ -1,0 +1,157 @@
+/**
+ * The benchmark oracle with a host "sandbox" (host-sandbox.ts): real
+ * processes and real wall time, kept short for a shared 2-core machine.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { benchmarkOracle, jsonSeconds } from '../../oracles/benchmark/index.js';
+import { BENCHMARK_STATS } from '../../src/spec/metrics.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { fakeContext } from './host-sandbox.js';
+
+/** A context whose candidate and best snapshots each hold a bench.sh with the given body. */
+function withScripts(oracle: Record<string, unknown>, candidate: string, best?: string) {
+  const bestDir = best === undefined ? undefined : tmpDir('baton-best-');
+  const f = fakeContext({ id: 'speed', kind: 'benchmark', run: 'sh ./bench.sh', ...oracle }, bestDir ? { bestSnapshotDir: bestDir } : {});
+  writeFileSync(path.join(f.ctx.snapshotDir, 'bench.sh'), candidate);
+  if (bestDir !== undefined) writeFileSync(path.join(bestDir, 'bench.sh'), best!);
+  return f;
+}
+
+type Verdict = { verdict: string; pValue?: number; reason: string };
+const comparisonOf = (m: { details: Record<string, unknown> }) => m.details.comparison as Verdict;
+
+/** Prints {"seconds": base + uniform noise of `spread`} from /dev/urandom. */
+const jsonTime = (base: number, spread: number) =>
+  `r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')\nawk -v r="$r" 'BEGIN{printf "{\\"seconds\\": %.7f}\\n", ${base} + r/65536*${spread}}'\n`;
+
+describe('jsonSeconds', () => {
+  it('reads seconds from the last JSON line or says why not', () => {
+    expect(jsonSeconds('compiling\n{"seconds": 0.25, "n": 3}\n')).toBe(0.25);
+    expect(jsonSeconds('')).toMatch(/printed nothing/);
+    expect(jsonSeconds('{"seconds": "fast"}')).toBe('its last stdout line has no finite, non-negative "seconds" field: {"seconds": "fast"}');
+    expect(jsonSeconds('{"seconds": -1}')).toMatch(/no finite, non-negative "seconds"/);
+    expect(jsonSeconds('{"seconds": 1e999}')).toMatch(/no finite, non-negative "seconds"/);
+    expect(jsonSeconds('took 3s')).toBe('its last stdout line is not JSON: took 3s');
+  });
+});
+
+describe('benchmarkOracle', () => {
+  it('without a best: setup once, warm-up untimed, then timed runs; exactly BENCHMARK_STATS, speedup 1', async () => {
+    const { ctx, log } = withScripts({ setup: 'echo built > $BATON_OUT/setup.txt', repeat: 3, warmup: 2 }, 'sleep 0.01\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(Object.keys(m.metrics).sort()).toEqual(BENCHMARK_STATS.map((s) => `speed.${s}`).sort());
+    expect(m.metrics['speed.n_samples']).toBe(3);
+    expect(m.metrics['speed.speedup']).toBe(1);
+    expect(m.metrics['speed.median_s']).toBeGreaterThanOrEqual(0.01);
+    expect(m.metrics['speed.ci_low_s']).toBeLessThanOrEqual(m.metrics['speed.median_s']);
+    expect(m.metrics['speed.ci_high_s']).toBeGreaterThanOrEqual(m.metrics['speed.median_s']);
+    expect(log).toEqual(['echo built > $BATON_OUT/setup.txt', ...Array(5).fill('sh ./bench.sh')]);
+    expect(m.details.samples).toHaveLength(3);
+    expect(comparisonOf(m)).toEqual({ verdict: '~', reason: 'no best kept commit to compare with' });
+  });
+
+  it('a real speed-up is "improved", runs interleaved A B A B', async () => {
+    const order = path.join(tmpDir('baton-order-'), 'order');
+    const { ctx, log, starts } = withScripts({ repeat: 10, warmup: 1 }, `echo A >> ${order}; sleep 0.01\n`, `echo B >> ${order}; sleep 0.1\n`);
+    const m = await benchmarkOracle.measure(ctx);
+    expect(readFileSync(order, 'utf8')).toBe('A\nB\n'.repeat(11));
+    expect(m.status).toBe('ok');
+    const c = comparisonOf(m);
+    expect(c.verdict).toBe('improved');
+    expect(c.pValue).toBeLessThan(0.05);
+    expect(m.metrics['speed.speedup']).toBeGreaterThan(2);
+    expect(m.details.bestSamples).toHaveLength(10);
+    expect(log).toHaveLength(22);
+    expect(starts[0].mounts.find((x) => x.containerPath === '/baton/best')).toMatchObject({ hostPath: ctx.bestSnapshotDir, readOnly: true });
+  });
+
+  it('a slower candidate is "regressed"', async () => {
+    const { ctx } = withScripts({ repeat: 10, warmup: 0 }, 'sleep 0.1\n', 'sleep 0.01\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(comparisonOf(m).verdict).toBe('regressed');
+    expect(m.metrics['speed.speedup']).toBeLessThan(0.5);
+  });
+
+  it('two identical commands are "~"', async () => {
+    // alpha 0.01 keeps the false-positive rate of this test itself at 1% at most
+    const { ctx } = withScripts({ repeat: 10, warmup: 1, alpha: 0.01, min_effect: 0.1 }, 'sleep 0.03\n', 'sleep 0.03\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(comparisonOf(m).verdict).toBe('~');
+    expect(m.metrics['speed.speedup']).toBeGreaterThan(0.8);
+    expect(m.metrics['speed.speedup']).toBeLessThan(1.25);
+  });
+
+  it('a 1% change with tiny noise under min_effect 2% is "~" although significant (time: json)', async () => {
+    const { ctx } = withScripts({ repeat: 10, warmup: 0, time: 'json', min_effect: 0.02 }, jsonTime(0.99, 0.001), jsonTime(1.0, 0.001));
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    const c = comparisonOf(m);
+    expect(c.pValue).toBeLessThan(0.001);
+    expect(c.verdict).toBe('~');
+    expect(c.reason).toContain('within the minimum effect 2%');
+    expect(m.metrics['speed.median_s']).toBeGreaterThan(0.99);
+    expect(m.metrics['speed.median_s']).toBeLessThan(0.992);
+    // the harness's own wall time is recorded beside the reported seconds
+    expect((m.details.wallSamples as number[]).every((w) => w > 0 && w < 0.9)).toBe(true);
+  });
+
+  it('a failing timed run fails the measurement, naming the run', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'if [ -f "$BATON_OUT/ran" ]; then echo broke >&2; exit 7; fi\ntouch "$BATON_OUT/ran"\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status).toBe('failed');
+    expect(m.metrics).toEqual({});
+    expect(m.reason).toBe('benchmark speed: timed run 2 of the candidate exited with code 7: `sh ./bench.sh`\nstderr: broke');
+  });
+
+  it('a failing setup fails the measurement', async () => {
+    const { ctx } = withScripts({ setup: 'exit 2', repeat: 3 }, 'true\n');
+    expect((await benchmarkOracle.measure(ctx)).reason).toBe('benchmark speed: setup of the candidate exited with code 2: `exit 2`');
+  });
+
+  it('a run without "seconds" under time: json fails', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0, time: 'json' }, 'echo done\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m).toMatchObject({ status: 'failed', reason: 'benchmark speed: timed run 1 of the candidate: its last stdout line is not JSON: done' });
+  });
+
+  it('a best that fails only ends the comparison', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'true\n', 'exit 9\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(m.metrics['speed.speedup']).toBe(1);
+    expect(m.metrics['speed.n_samples']).toBe(3);
+    expect(comparisonOf(m)).toEqual({ verdict: '~', reason: 'timed run 1 of the best kept commit exited with code 9: `sh ./bench.sh`' });
+  });
+
+  it('the best side writes to its own $BATON_OUT', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'echo c > "$BATON_OUT/who"\n', 'echo b > "$BATON_OUT/who"\n');
+    await benchmarkOracle.measure(ctx);
+    expect(readFileSync(path.join(ctx.outDir, 'who'), 'utf8')).toBe('c\n');
+    expect(readFileSync(path.join(ctx.outDir, '.best', 'who'), 'utf8')).toBe('b\n');
+  });
+
+  it('running past the timeout is a timeout', async () => {
+    const { ctx } = withScripts({ repeat: 5, warmup: 0, timeout: '400ms' }, 'sleep 0.15\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status).toBe('timeout');
+    expect(m.durationMs).toBeLessThan(3000);
+  });
+
+  it('an aborted measurement stops between runs', async () => {
+    const ac = new AbortController();
+    const { ctx, log } = withScripts({ repeat: 5, warmup: 0 }, 'true\n');
+    ctx.signal = ac.signal;
+    const started = ctx.startSandbox;
+    ctx.startSandbox = async (o) => {
+      const sb = await started(o);
+      return { ...sb, exec: async (c, opts) => { const r = await sb.exec(c, opts); ac.abort(); return r; } };
+    };
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m).toMatchObject({ status: 'error', reason: 'benchmark speed: interrupted' });
+    expect(log).toHaveLength(1);
+  });
+});
