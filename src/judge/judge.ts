@@ -1,0 +1,140 @@
+/**
+ * The judge: a pure function from (spec, ledger, this measurement, diff
+ * facts) to the iteration's verdict, with a reason written for the next
+ * session's prompt. It never sees the worker; it sees only what the harness
+ * measured (DESIGN.md §5 Judge).
+ */
+import type { Spec } from '../spec/schema.js';
+import { holds } from '../spec/threshold.js';
+import type { LedgerRecord, MeasurementRecord } from '../ledger/record.js';
+import { allHold, betterDirection, currentBest, isBetter, primaryMetric, thresholdsOf } from './metrics.js';
+
+/** What the harness knows about the candidate's diff. */
+export interface DiffFacts {
+  changedPaths: string[];
+  /** Changed paths that match `protected` (or baton's own files). */
+  protectedTouched: string[];
+  /** Oracle or reference files whose SHA-256 changed since the run's first measurement. */
+  oracleFilesChanged: string[];
+}
+
+export interface JudgeInput {
+  spec: Spec;
+  /** Every ledger record before this measurement, the baseline first. */
+  history: LedgerRecord[];
+  measurements: MeasurementRecord[];
+  metrics: Record<string, number>;
+  /** Consecutive measurements of this commit, this one included, on which every threshold held. */
+  confirmations: number;
+  diff: DiffFacts;
+  /** The session ended abnormally (oom, sandbox-died, timeout, interrupted). */
+  sessionCrash?: string;
+  /** The optional model judge's answer; `met` needs it to agree when the spec asks for one. */
+  modelJudge?: { agreed: boolean; reason: string };
+}
+
+export type IterationVerdict =
+  | { kind: 'met'; reason: string }
+  | { kind: 'keep'; reason: string }
+  | { kind: 'revert'; reason: string }
+  | { kind: 'tamper'; reason: string }
+  | { kind: 'crashed'; reason: string };
+
+/** Decides what happens to this candidate. */
+export function judge(input: JudgeInput): IterationVerdict {
+  const { spec, diff, metrics } = input;
+  if (diff.oracleFilesChanged.length) {
+    return { kind: 'tamper', reason: `oracle or reference files changed during the run: ${list(diff.oracleFilesChanged)}; the candidate is reverted and the run's numbers are suspect` };
+  }
+  if (diff.protectedTouched.length) {
+    return { kind: 'tamper', reason: `the session changed protected paths (${list(diff.protectedTouched)}); all of its work is reverted. Leave those paths alone` };
+  }
+  if (input.sessionCrash) {
+    return { kind: 'crashed', reason: `the session crashed (${input.sessionCrash}); its diff is saved as a patch and the workspace is back at the last kept commit` };
+  }
+  const failed = input.measurements.filter((m) => m.status !== 'ok');
+  if (failed.length) {
+    const why = failed.map((m) => `${m.oracle}: ${m.status}${m.reason ? ` (${m.reason})` : ''}`).join('; ');
+    return { kind: 'revert', reason: `the measurement failed: ${why}` };
+  }
+  const best = currentBest(input.history);
+  const thresholds = thresholdsOf(spec);
+  const missing = [...thresholds.keys()].filter((m) => metrics[m] === undefined);
+  if (missing.length) return { kind: 'revert', reason: `the oracles did not report ${list(missing)}` };
+
+  if (allHold(spec, metrics) && input.confirmations >= spec.judge.confirm) {
+    if (spec.judge.model && !input.modelJudge?.agreed) {
+      return { kind: 'revert', reason: `every threshold holds, but the model judge did not agree: ${input.modelJudge?.reason ?? 'no answer'}` };
+    }
+    return { kind: 'met', reason: `every threshold holds${spec.judge.confirm > 1 ? ` on ${input.confirmations} consecutive measurements` : ''}` };
+  }
+
+  // Gates: a threshold that held on the kept code must still hold.
+  const broken = best ? [...thresholds].filter(([m, t]) => holds(t, best.metrics[m]) && !holds(t, metrics[m])).map(([m]) => m) : [];
+  if (broken.length) {
+    return { kind: 'revert', reason: `${list(broken.map((m) => `${m} = ${fmt(metrics[m])} no longer meets ${spec.thresholds[m]}`))}` };
+  }
+
+  switch (spec.judge.keep) {
+    case 'always':
+      return { kind: 'keep', reason: 'kept (keep: always)' };
+    case 'no-regress': {
+      const worse = [...thresholds.keys()].filter((m) => regressed(input, m, best));
+      return worse.length
+        ? { kind: 'revert', reason: `regressed: ${list(worse.map((m) => describeChange(m, metrics[m], best?.metrics[m])))}` }
+        : { kind: 'keep', reason: 'no threshold metric got worse' };
+    }
+    case 'improve': {
+      const primary = primaryMetric(spec);
+      const change = describeChange(primary, metrics[primary], best?.metrics[primary]);
+      const bench = benchmarkVerdict(input.measurements, primary);
+      if (bench !== undefined) {
+        return bench === 'improved'
+          ? { kind: 'keep', reason: `${change}: a significant improvement` }
+          : { kind: 'revert', reason: `${change}: ${bench === '~' ? 'not a significant change (~)' : 'a significant regression'}` };
+      }
+      return isBetter(metrics[primary], best?.metrics[primary], betterDirection(spec, primary))
+        ? { kind: 'keep', reason: `${change}: improved` }
+        : { kind: 'revert', reason: `${change}: no improvement of the primary metric` };
+    }
+  }
+}
+
+/** Whether every threshold holds but more confirming measurements of the same commit are needed. */
+export function needsConfirmation(spec: Spec, metrics: Record<string, number>, confirmations: number): boolean {
+  return allHold(spec, metrics) && confirmations < spec.judge.confirm;
+}
+
+function regressed(input: JudgeInput, metric: string, best: LedgerRecord | undefined): boolean {
+  const bench = benchmarkVerdict(input.measurements, metric);
+  if (bench !== undefined) return bench === 'regressed';
+  const b = best?.metrics[metric];
+  if (b === undefined) return false;
+  const dir = betterDirection(input.spec, metric);
+  return isBetter(b, input.metrics[metric], dir);
+}
+
+/** The benchmark oracle's own significance verdict for a metric of it, if it is one. */
+function benchmarkVerdict(measurements: MeasurementRecord[], metric: string): 'improved' | 'regressed' | '~' | undefined {
+  const oracle = metric.split('.')[0];
+  const m = measurements.find((x) => x.oracle === oracle);
+  const comparison = m?.details?.comparison as { verdict?: string } | undefined;
+  const v = comparison?.verdict;
+  return v === 'improved' || v === 'regressed' || v === '~' ? v : undefined;
+}
+
+function describeChange(metric: string, now: number | undefined, before: number | undefined): string {
+  if (before === undefined) return `${metric} = ${fmt(now)}`;
+  return `${metric} ${fmt(before)} → ${fmt(now)}`;
+}
+
+/** Numbers as a researcher reads them: 4 significant digits. */
+export function fmt(v: number | undefined): string {
+  if (v === undefined) return 'n/a';
+  if (v === 0 || (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5)) return String(Number(v.toPrecision(4)));
+  return v.toExponential(3);
+}
+
+function list(items: string[]): string {
+  return items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`;
+}

@@ -1,0 +1,92 @@
+/**
+ * Whether the run goes on before the next session: met, a budget spent (or
+ * about to be, projected from the average session), or stalled. Pure.
+ */
+import type { Spec } from '../spec/schema.js';
+import { parseDuration } from '../spec/units.js';
+import { ZERO_USAGE, type LedgerRecord, type Usage } from '../ledger/record.js';
+import { bestValue, betterDirection, isBetter, primaryMetric } from './metrics.js';
+import { fmt } from './judge.js';
+
+export type StopDecision = { stop: 'met' | 'budget' | 'stalled'; reason: string };
+
+/** Sum of the sessions' usage over the ledger. */
+export function totalUsage(history: LedgerRecord[]): Usage {
+  const total = { ...ZERO_USAGE };
+  for (const r of history) {
+    const u = r.session?.usage;
+    if (!u) continue;
+    total.inputTokens += u.inputTokens;
+    total.outputTokens += u.outputTokens;
+    total.cacheReadTokens += u.cacheReadTokens;
+    total.cacheWriteTokens += u.cacheWriteTokens;
+    total.usd += u.usd;
+  }
+  return total;
+}
+
+/** All tokens a usage counts, cache reads and writes included. */
+export function tokensOf(u: Usage): number {
+  return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+}
+
+/** The last iteration number in the ledger (0 = only the baseline). */
+export function lastIteration(history: LedgerRecord[]): number {
+  return history.reduce((n, r) => Math.max(n, r.iteration), 0);
+}
+
+/** Iterations since the primary metric last improved on its best (the baseline counts as an improvement). */
+export function iterationsSinceImprovement(spec: Spec, history: LedgerRecord[]): number {
+  const primary = primaryMetric(spec);
+  const dir = betterDirection(spec, primary);
+  let best: number | undefined;
+  let lastImproved = 0;
+  for (const r of history) {
+    if (r.phase === 'confirm') continue;
+    const kept = r.verdict.kind === 'baseline' || r.verdict.kind === 'keep' || r.verdict.kind === 'met';
+    const v = r.metrics[primary];
+    if (kept && v !== undefined && isBetter(v, best, dir)) {
+      best = v;
+      lastImproved = r.iteration;
+    }
+  }
+  return lastIteration(history) - lastImproved;
+}
+
+/** Decides whether to stop before starting iteration `lastIteration + 1`. */
+export function stopDecision(spec: Spec, history: LedgerRecord[], elapsedMs: number): StopDecision | undefined {
+  const last = history[history.length - 1];
+  if (last?.verdict.kind === 'met') return { stop: 'met', reason: last.verdict.reason };
+  const done = lastIteration(history);
+  const b = spec.budget;
+  if (done >= b.iterations) return { stop: 'budget', reason: `the iteration budget is spent (${done} of ${b.iterations})` };
+  const timeBudget = parseDuration(b.time);
+  if (elapsedMs >= timeBudget) return { stop: 'budget', reason: `the time budget is spent (${b.time})` };
+  const used = totalUsage(history);
+  const sessions = history.filter((r) => r.session).length;
+  if (b.usd !== undefined) {
+    const avg = sessions ? used.usd / sessions : 0;
+    if (used.usd >= b.usd) return { stop: 'budget', reason: `the USD budget is spent ($${used.usd.toFixed(2)} of $${b.usd})` };
+    if (used.usd + avg > b.usd) return { stop: 'budget', reason: `the next session would likely cross the USD budget ($${used.usd.toFixed(2)} spent, about $${avg.toFixed(2)} a session, budget $${b.usd})` };
+  }
+  if (b.tokens !== undefined) {
+    const spent = tokensOf(used);
+    const avg = sessions ? spent / sessions : 0;
+    if (spent >= b.tokens) return { stop: 'budget', reason: `the token budget is spent (${spent} of ${b.tokens})` };
+    if (spent + avg > b.tokens) return { stop: 'budget', reason: `the next session would likely cross the token budget (${spent} spent, about ${Math.round(avg)} a session, budget ${b.tokens})` };
+  }
+  const stale = iterationsSinceImprovement(spec, history);
+  if (stale >= 2 * spec.judge.stall_after) {
+    return { stop: 'stalled', reason: `no improvement of ${primaryMetric(spec)} in ${stale} iterations (best ${fmt(bestValue(spec, history, primaryMetric(spec)))})` };
+  }
+  return undefined;
+}
+
+/** The note the next prompt carries when the run is stalling, if it is. */
+export function stallNotice(spec: Spec, history: LedgerRecord[]): string | undefined {
+  const stale = iterationsSinceImprovement(spec, history);
+  if (stale < spec.judge.stall_after) return undefined;
+  return `No improvement of ${primaryMetric(spec)} in the last ${stale} iterations. The current approach is not working: ` +
+    `read the failed approaches in NOTES.md and try something substantially different. ` +
+    `The run stops as stalled after ${2 * spec.judge.stall_after} iterations without improvement.`;
+}
