@@ -1,0 +1,288 @@
+/**
+ * The Docker sandbox: one fresh container per session or measurement, created
+ * through dockerode with the settings of docker-options.ts. Commands run as
+ * execs and return data; the sandbox dying under a command is reported as such.
+ */
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { SystemError, describeError } from '../errors.js';
+import { containerCreateOptions, execArgv } from './docker-options.js';
+import { dockerClient, statusCodeOf, withTimeout } from './engine.js';
+import { IN_CONTAINER_OOM_READ, hostOomCounterFile, parseOomKills, readOomKills } from './oom.js';
+import { CappedOutput, Demuxer } from './output.js';
+import { currentOwner, isProcessAlive, type Owner } from './owner.js';
+import { giveBack, lend, sandboxUser, type Lent, type SandboxUser } from './ownership.js';
+import { LABEL, selectOrphans } from './sweep.js';
+import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
+
+export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** Seconds between `timeout`'s TERM and its KILL inside the container. */
+const KILL_GRACE_S = 2;
+/** How long after the in-container kill the host gives up on the exec stream. */
+const HOST_DEADLINE_SLACK_MS = 5_000;
+/** Bound on any single engine call that is not a command (create, inspect, remove). */
+const ENGINE_CALL_MS = 30_000;
+
+/** Sandboxes started by this process and not yet stopped; see stopAllDockerSandboxes. */
+const live = new Set<DockerSandbox>();
+
+export class DockerSandboxProvider implements SandboxProvider {
+  readonly kind = 'docker' as const;
+
+  constructor(
+    private readonly docker: Docker = dockerClient(),
+    private readonly owner: Owner = currentOwner(),
+  ) {}
+
+  async start(options: SandboxStartOptions): Promise<SandboxHandle> {
+    const user = await sandboxUser(options.mounts);
+    const name = `baton-${options.labels.experiment}-${options.labels.iteration}-${options.role}-${randomBytes(3).toString('hex')}`;
+    const create = containerCreateOptions(options, this.owner, user, name);
+    await lend(user);
+    let container: Docker.Container | undefined;
+    try {
+      container = await withTimeout(this.docker.createContainer(create), ENGINE_CALL_MS, 'creating the container');
+      await withTimeout(container.start(), ENGINE_CALL_MS, 'starting the container');
+      const info = await container.inspect();
+      const counter = process.env.DOCKER_HOST ? undefined : await hostOomCounterFile(info.State.Pid);
+      const sandbox = new DockerSandbox(container, user, counter, options.workdir ?? '/workspace');
+      live.add(sandbox);
+      return sandbox;
+    } catch (e) {
+      await container?.remove({ force: true }).catch(() => undefined);
+      await giveBack(user.lend, user);
+      const missing = statusCodeOf(e) === 404 ? ' (image missing? run `baton sandbox build`)' : '';
+      throw new SystemError(`Could not start a Docker sandbox from ${create.Image}${missing}: ${describeError(e)}`, {
+        code: 'BATON_SANDBOX',
+        cause: e,
+        context: { image: create.Image },
+      });
+    }
+  }
+
+  async sweep(filter: { experiment?: string } = {}): Promise<SweepResult> {
+    return sweepDocker(this.docker, this.owner.host, filter);
+  }
+}
+
+/** Removes baton containers whose owner is gone from this host; hands lent folders back. */
+export async function sweepDocker(docker: Docker, host: string, filter: { experiment?: string } = {}): Promise<SweepResult> {
+  const labelFilter: string[] = [LABEL.ownerPid];
+  if (filter.experiment !== undefined) labelFilter.push(`${LABEL.experiment}=${filter.experiment}`);
+  const list = await withTimeout(docker.listContainers({ all: true, filters: { label: labelFilter } }), ENGINE_CALL_MS, 'listing containers');
+  const decision = selectOrphans(
+    list.map((c) => ({ id: c.Id, labels: c.Labels ?? {} })),
+    host,
+    isProcessAlive,
+    filter,
+  );
+  const removed: string[] = [];
+  for (const s of decision.remove) {
+    try {
+      await docker.getContainer(s.id).remove({ force: true });
+    } catch (e) {
+      if (statusCodeOf(e) !== 404) continue;
+    }
+    removed.push(s.id);
+    const lent = parseLent(s.labels[LABEL.lent]);
+    if (lent) await giveBack(lent.lent, lent).catch(() => undefined);
+  }
+  return { removed, kept: decision.keep.map((k) => k.sandbox.id) };
+}
+
+function parseLent(text: string | undefined): { uid: number; gid: number; lent: Lent[] } | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as { uid: number; gid: number; lent: Lent[] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops every Docker sandbox this process started (for exit and signal handlers). */
+export async function stopAllDockerSandboxes(): Promise<void> {
+  await Promise.all([...live].map((s) => s.stop().catch(() => undefined)));
+}
+
+class DockerSandbox implements SandboxHandle {
+  readonly kind = 'docker' as const;
+  readonly id: string;
+  private oomSeen = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly container: Docker.Container,
+    private readonly user: SandboxUser,
+    private readonly oomCounterFile: string | undefined,
+    private readonly workdir: string,
+  ) {
+    this.id = container.id;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const started = performance.now();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const cap = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const stdout = new CappedOutput(cap);
+    const stderr = new CappedOutput(cap);
+    const result = (fields: Partial<ExecResult>): ExecResult => ({
+      command,
+      exitCode: null,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      timedOut: false,
+      oomKilled: false,
+      sandboxDied: false,
+      outputTruncated: stdout.truncated || stderr.truncated,
+      durationMs: Math.round(performance.now() - started),
+      ...fields,
+    });
+
+    let exec: Docker.Exec;
+    try {
+      exec = await withTimeout(
+        this.container.exec({
+          Cmd: execArgv(command, timeoutMs, KILL_GRACE_S),
+          AttachStdout: true,
+          AttachStderr: true,
+          AttachStdin: options.stdin !== undefined,
+          Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+          WorkingDir: options.cwd ?? this.workdir,
+        }),
+        ENGINE_CALL_MS,
+        'creating the exec',
+      );
+    } catch (e) {
+      const st = await this.status();
+      if (!st.running) return result({ sandboxDied: true, cause: st.cause });
+      return result({ sandboxDied: true, cause: `the engine refused the command: ${describeError(e)}` });
+    }
+
+    const hostDeadlineMs = timeoutMs + KILL_GRACE_S * 1000 + HOST_DEADLINE_SLACK_MS;
+    let hitHostDeadline = false;
+    let streamError: unknown;
+    try {
+      const stream = (await withTimeout(
+        exec.start({ hijack: true, stdin: options.stdin !== undefined }),
+        ENGINE_CALL_MS,
+        'starting the exec',
+      )) as NodeJS.ReadWriteStream & { destroy(): void };
+      const demux = new Demuxer((b) => stdout.push(b), (b) => stderr.push(b));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          hitHostDeadline = true;
+          stream.destroy();
+          resolve();
+        }, hostDeadlineMs - (performance.now() - started));
+        const finish = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        stream.on('data', (chunk: Buffer) => demux.push(chunk));
+        stream.on('end', finish);
+        stream.on('close', finish);
+        stream.on('error', (e) => {
+          streamError = e;
+          finish();
+        });
+        if (options.stdin !== undefined) {
+          stream.write(options.stdin);
+          stream.end();
+        }
+      });
+    } catch (e) {
+      streamError = e;
+    }
+
+    const exitCode = hitHostDeadline ? null : await this.exitCodeOf(exec);
+    const durationMs = Math.round(performance.now() - started);
+    const oomKilled = await this.oomKilledSinceLastExec();
+    if (hitHostDeadline) {
+      return result({ timedOut: true, oomKilled, cause: `no answer from the exec ${hostDeadlineMs} ms after it started; abandoned by the host` });
+    }
+    if (exitCode === null || exitCode >= 128 || streamError !== undefined) {
+      const st = await this.status();
+      if (!st.running) return result({ sandboxDied: true, oomKilled, cause: st.cause ?? describeError(streamError) });
+    }
+    const timedOut = !oomKilled && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50;
+    if (timedOut) return result({ timedOut, cause: `killed after the ${timeoutMs} ms timeout` });
+    if (oomKilled) return result({ exitCode, oomKilled, cause: 'a process of the command was killed by the out-of-memory killer (memory limit reached)' });
+    return result({ exitCode });
+  }
+
+  /** The exec's exit code once the engine has recorded it (bounded wait). */
+  private async exitCodeOf(exec: Docker.Exec): Promise<number | null> {
+    for (let i = 0; i < 50; i++) {
+      try {
+        const info = await withTimeout(exec.inspect(), ENGINE_CALL_MS, 'inspecting the exec');
+        if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+      } catch {
+        return null;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return null;
+  }
+
+  /** Whether the container's oom_kill counter rose since the last look. */
+  private async oomKilledSinceLastExec(): Promise<boolean> {
+    let count: number | undefined;
+    if (this.oomCounterFile) count = await readOomKills(this.oomCounterFile);
+    else count = await this.readCounterInside();
+    if (count === undefined || count <= this.oomSeen) return false;
+    this.oomSeen = count;
+    return true;
+  }
+
+  private async readCounterInside(): Promise<number | undefined> {
+    try {
+      const exec = await this.container.exec({ Cmd: ['sh', '-c', IN_CONTAINER_OOM_READ], AttachStdout: true, AttachStderr: false });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const out = new CappedOutput(64 * 1024);
+      const demux = new Demuxer((b) => out.push(b), () => undefined);
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          stream.on('data', (c: Buffer) => demux.push(c));
+          stream.on('end', resolve);
+          stream.on('error', () => resolve());
+        }),
+        10_000,
+        'reading the OOM counter',
+      );
+      return parseOomKills(out.text());
+    } catch {
+      return undefined;
+    }
+  }
+
+  async status(): Promise<{ running: boolean; cause?: string }> {
+    try {
+      const info = await withTimeout(this.container.inspect(), ENGINE_CALL_MS, 'inspecting the container');
+      const s = info.State;
+      if (s.Running && !s.Restarting) return { running: true };
+      if (s.OOMKilled) return { running: false, cause: 'the container ran out of memory (its main process was OOM-killed)' };
+      const detail = s.Error ? `: ${s.Error}` : '';
+      return { running: false, cause: `the container is ${s.Status} (exit code ${s.ExitCode}${detail})` };
+    } catch (e) {
+      if (statusCodeOf(e) === 404) return { running: false, cause: 'the container was removed' };
+      return { running: false, cause: `the Docker engine is unreachable: ${describeError(e)}` };
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    live.delete(this);
+    try {
+      await withTimeout(this.container.remove({ force: true }), ENGINE_CALL_MS, 'removing the container');
+    } catch (e) {
+      if (statusCodeOf(e) !== 404) {
+        this.stopped = false;
+        live.add(this);
+        throw new SystemError(`Could not remove sandbox ${this.id.slice(0, 12)}: ${describeError(e)}`, { code: 'BATON_SANDBOX', cause: e });
+      }
+    }
+    await giveBack(this.user.lend, this.user);
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The local sandbox, for machines without a reachable Docker engine (or
+ * `sandbox.kind: local`): each command runs under bubblewrap with a read-only
+ * host root, the given mounts, a private /tmp and $HOME, no network, and
+ * memory and process limits (cgroup v1 where possible, else prlimit). Without
+ * bubblewrap, commands run as plain processes and the provider carries a
+ * warning that nothing is isolated, for the caller to print once.
+ *
+ * Files written to the mounts belong to the user the harness runs as.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, readdir, readlink, rm, lstat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parseSize } from '../spec/units.js';
+import { createLocalCgroup, type LocalCgroup } from './cgroup.js';
+import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES } from './docker.js';
+import { SANDBOX_HOME } from './docker-options.js';
+import { bwrapArgs, hostPathFor } from './local-args.js';
+import { readOomKills } from './oom.js';
+import { CappedOutput } from './output.js';
+import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
+
+const KILL_GRACE_S = 2;
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export const NO_ISOLATION_WARNING =
+  'WARNING: bubblewrap (bwrap) is not available, so baton runs sandbox commands as plain processes on this machine. ' +
+  'NOTHING IS ISOLATED: the agent and the oracles can read and change any file this user can, and reach the network. ' +
+  'Install bubblewrap (apt-get install bubblewrap) or start a Docker engine.';
+
+/** Whether bwrap can create a sandbox here (installed, and namespaces allowed). */
+export async function bwrapWorks(): Promise<boolean> {
+  const r = await execa('bwrap', ['--ro-bind', '/', '/', '--unshare-net', '--unshare-pid', '--die-with-parent', 'true'], {
+    reject: false,
+    timeout: 10_000,
+  }).catch(() => undefined);
+  return r?.exitCode === 0;
+}
+
+export class LocalSandboxProvider implements SandboxProvider {
+  readonly kind = 'local' as const;
+
+  /** `isolation` is 'bwrap' or 'none'; see localSandboxProvider() to detect it. */
+  constructor(readonly isolation: 'bwrap' | 'none') {}
+
+  /** The warning to print once per run when nothing is isolated. */
+  get warning(): string | undefined {
+    return this.isolation === 'none' ? NO_ISOLATION_WARNING : undefined;
+  }
+
+  async start(options: SandboxStartOptions): Promise<SandboxHandle> {
+    const id = `local-${randomBytes(4).toString('hex')}`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-local-'));
+    await mkdir(path.join(dir, 'tmp'), { mode: 0o1777 });
+    await mkdir(path.join(dir, 'home'));
+    const cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
+    return new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries());
+  }
+
+  /** Local sandboxes die with their parent (bwrap --die-with-parent); nothing outlives the harness. */
+  async sweep(): Promise<SweepResult> {
+    return { removed: [], kept: [] };
+  }
+}
+
+/** The local provider with the best isolation this machine offers. */
+export async function localSandboxProvider(): Promise<LocalSandboxProvider> {
+  return new LocalSandboxProvider((await bwrapWorks()) ? 'bwrap' : 'none');
+}
+
+async function rootEntries(): Promise<{ name: string; link?: string }[]> {
+  const out: { name: string; link?: string }[] = [];
+  for (const name of await readdir('/')) {
+    const st = await lstat(`/${name}`).catch(() => undefined);
+    if (!st) continue;
+    if (st.isSymbolicLink()) out.push({ name, link: await readlink(`/${name}`) });
+    else if (st.isDirectory()) out.push({ name });
+  }
+  return out;
+}
+
+class LocalSandbox implements SandboxHandle {
+  readonly kind = 'local' as const;
+  private stopped = false;
+  private oomSeen = 0;
+  private readonly running = new Set<ReturnType<typeof execa>>();
+
+  constructor(
+    readonly id: string,
+    private readonly isolation: 'bwrap' | 'none',
+    private readonly options: SandboxStartOptions,
+    private readonly dir: string,
+    private readonly cgroup: LocalCgroup | undefined,
+    private readonly root: { name: string; link?: string }[],
+  ) {}
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const started = performance.now();
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const stdout = new CappedOutput(cap);
+    const stderr = new CappedOutput(cap);
+    const cwd = opts.cwd ?? this.options.workdir ?? '/workspace';
+    const bwrap = this.isolation === 'bwrap';
+    const home = bwrap ? SANDBOX_HOME : path.join(this.dir, 'home');
+    const env = { PATH, HOME: home, TMPDIR: bwrap ? '/tmp' : path.join(this.dir, 'tmp'), ...this.options.env, ...opts.env };
+    const spec = this.options.spec;
+
+    const inner = ['timeout', '-k', `${KILL_GRACE_S}s`, `${(timeoutMs / 1000).toFixed(3)}s`, 'bash', '-c', command];
+    // Without cgroups, rlimits are what is left (RLIMIT_NPROC does not bind root).
+    const limited = this.cgroup ? inner : ['prlimit', `--nproc=${spec.pids}`, `--as=${parseSize(spec.memory)}`, '--', ...inner];
+    const argv = bwrap
+      ? [
+          'bwrap',
+          ...bwrapArgs({
+            rootEntries: this.root,
+            mounts: this.options.mounts,
+            tmpDir: path.join(this.dir, 'tmp'),
+            homeDir: path.join(this.dir, 'home'),
+            home: SANDBOX_HOME,
+            network: spec.network !== 'none',
+            cwd,
+          }),
+          '--',
+          ...limited,
+        ]
+      : limited;
+    // Joining the cgroups before exec makes every descendant count against the limits.
+    const join = this.cgroup ? this.cgroup.procsFiles.map((f) => `echo $$ > ${f}`).join(' && ') + ' && ' : '';
+    const hostCwd = bwrap ? process.cwd() : (hostPathFor(cwd, this.options.mounts) ?? cwd);
+
+    const child = execa('/bin/sh', ['-c', `${join}exec "$@"`, 'sh', ...argv], {
+      env,
+      extendEnv: false,
+      cwd: hostCwd,
+      input: opts.stdin ?? '',
+      buffer: false,
+      reject: false,
+      timeout: timeoutMs + KILL_GRACE_S * 1000 + 5_000,
+      forceKillAfterDelay: 1_000,
+      cleanup: true,
+    });
+    this.running.add(child);
+    child.stdout?.on('data', (b: Buffer) => stdout.push(b));
+    child.stderr?.on('data', (b: Buffer) => stderr.push(b));
+    const done = await child;
+    this.running.delete(child);
+    const durationMs = Math.round(performance.now() - started);
+
+    const oomKilled = await this.oomKilledSinceLastExec();
+    const code = done.exitCode ?? null;
+    const base: ExecResult = {
+      command,
+      exitCode: code,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      timedOut: false,
+      oomKilled,
+      sandboxDied: false,
+      outputTruncated: stdout.truncated || stderr.truncated,
+      durationMs,
+    };
+    if (done.timedOut || ((code === 124 || code === 137) && durationMs >= timeoutMs - 50 && !oomKilled)) {
+      return { ...base, exitCode: null, timedOut: true, cause: `killed after the ${timeoutMs} ms timeout` };
+    }
+    if (oomKilled) return { ...base, cause: 'a process of the command was killed by the out-of-memory killer (memory limit reached)' };
+    if (code === null && done.signal) return { ...base, exitCode: 128 + (os.constants.signals[done.signal as keyof typeof os.constants.signals] ?? 0), cause: `killed by ${done.signal}` };
+    return base;
+  }
+
+  private async oomKilledSinceLastExec(): Promise<boolean> {
+    if (!this.cgroup) return false;
+    const n = await readOomKills(this.cgroup.oomFile);
+    if (n === undefined || n <= this.oomSeen) return false;
+    this.oomSeen = n;
+    return true;
+  }
+
+  async status(): Promise<{ running: boolean; cause?: string }> {
+    return this.stopped ? { running: false, cause: 'the sandbox was stopped' } : { running: true };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const c of this.running) c.kill('SIGKILL');
+    await Promise.allSettled([...this.running]);
+    await this.cgroup?.remove();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
