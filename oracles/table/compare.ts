@@ -8,19 +8,23 @@ import { InputError } from '../../src/errors.js';
 import type { TableSpec } from '../../src/spec/schema.js';
 import { align, interpolateAt, type AlignmentFacts, type Interpolation } from './align.js';
 import { compileRowExpression, type RowFunction } from './normalize.js';
-import { ColumnAccumulator, DEFAULT_MAX_SERIES_POINTS, type ColumnStats, type SeriesPoints } from './stats.js';
+import { ColumnAccumulator, DEFAULT_MAX_SERIES_POINTS, type ColumnStats, type SeriesPoint } from './stats.js';
 import { resolveColumn, rowPlace, type Table, type TableRole } from './table.js';
 
-/** The error-vs-x series of one column, as written to the series artifact. */
+/** The error-vs-x series of one column: the series artifact of src/report/series.ts (version 1), plus counts. */
 export interface ErrorSeries {
+  v: 1;
+  kind: 'error-vs-x';
   table: string;
-  column: string;
   /** Name of the x column. */
   x: string;
+  column: string;
+  /** The normalize expression used for this column, if any. */
+  normalize?: string;
   /** Points compared before decimation. */
   n_points: number;
   decimated: boolean;
-  points: SeriesPoints;
+  points: SeriesPoint[];
 }
 
 /** What comparing one table produced. */
@@ -149,11 +153,22 @@ export function compareTables(spec: TableSpec, candidate: Table, reference: Tabl
     }
     return { column: c.name, stats };
   });
-  const series = cols.map((c, k) => {
+  const series = cols.map((c, k): ErrorSeries => {
     const { points, decimated } = acc[k].series();
-    return { table: spec.name, column: c.name, x: xName, n_points: facts.used, decimated, points };
+    const expr = normalizeText(spec, c);
+    return {
+      v: 1, kind: 'error-vs-x', table: spec.name, x: xName, column: c.name,
+      ...(expr === undefined ? {} : { normalize: expr }),
+      n_points: facts.used, decimated, points,
+    };
   });
   return { table: spec.name, metrics, columns, series, alignment: facts };
+}
+
+function normalizeText(spec: TableSpec, c: { ref: string | number; name: string }): string | undefined {
+  const n = spec.normalize;
+  if (n === undefined || typeof n === 'string') return n;
+  return n[String(c.ref)] ?? n[c.name];
 }
 
 /** The normalize function of each compared column, or null where |reference| is the denominator. */

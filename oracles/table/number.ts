@@ -114,17 +114,16 @@ export function scanNumber(buf: Uint8Array, i: number, end: number, delimiter: n
 }
 
 const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Why a token that scanNumber refused is not a number: non-finite, empty or text. */
 export function classifyBadToken(token: string): 'non-finite' | 'empty' | 'text' {
   const t = token.trim();
   if (t === '') return 'empty';
   if (NON_FINITE.test(t)) return 'non-finite';
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !Number.isFinite(Number(t))) return 'non-finite';
+  if (DECIMAL.test(t) && !Number.isFinite(Number(t))) return 'non-finite';
   return 'text';
 }
-
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** The value of a trimmed decimal string, or NaN when it is not one or is not finite. */
 export function parseDecimal(text: string): number {
@@ -132,4 +131,10 @@ export function parseDecimal(text: string): number {
   if (!DECIMAL.test(t)) return NaN;
   const v = Number(t);
   return Number.isFinite(v) ? v : NaN;
+}
+
+/** Whether a token is a number, finite or not (`1.5`, `nan`, `-inf`): such a row is data, not a header. */
+export function isNumberLike(token: string): boolean {
+  const t = token.trim();
+  return t !== '' && (DECIMAL.test(t) || NON_FINITE.test(t));
 }

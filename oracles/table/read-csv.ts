@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { InputError } from '../../src/errors.js';
-import { classifyBadToken, parseDecimal } from './number.js';
+import { classifyBadToken, isNumberLike, parseDecimal } from './number.js';
 import { shortName } from './read-text.js';
 import type { Table, TableFormat, TableHeader } from './table.js';
 
@@ -33,7 +33,7 @@ export async function readQuotedCsv(path: string, file: string, format: TableFor
       if (header === null) {
         const first = record[0].trimStart();
         const labels = (first.startsWith('#') ? [first.replace(/^#+/, ''), ...record.slice(1)] : record).map((s) => s.trim());
-        if (labels.every((s) => s !== '' && classifyBadToken(s) !== 'text')) {
+        if (labels.every(isNumberLike)) {
           throw new InputError([
             {
               file,

@@ -7,7 +7,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { InputError } from '../../src/errors.js';
-import { classifyBadToken, scanEnd, scanNumber } from './number.js';
+import { classifyBadToken, isNumberLike, scanEnd, scanNumber } from './number.js';
 import type { Table, TableFormat, TableHeader } from './table.js';
 
 const CHUNK_BYTES = 1 << 20;
@@ -116,12 +116,13 @@ export class TextTableParser {
     this.chunkEnd = end;
     this.chunkText = null;
     let i = start;
+    const tabIsBlank = this.delimiter !== 9;
     if (this.line === 0 && end - start >= 3 && buf[i] === 0xef && buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) i += 3;
     while (i < end) {
       this.line++;
       let c = buf[i];
       if (this.ncols >= 0) {
-        while (c === 32 || c === 9 || c === 13) c = buf[++i];
+        while (c === 32 || c === 13 || (c === 9 && tabIsBlank)) c = buf[++i];
         if (i >= end) break;
         if (c === 10) {
           i++;
@@ -149,13 +150,14 @@ export class TextTableParser {
     const ncols = this.ncols;
     const delim = this.delimiter;
     const row = this.rows;
+    const tabIsBlank = delim !== 9;
     if (this.line !== this.expectRowLine) this.lineBreaks.push({ row, line: this.line });
     this.expectRowLine = this.line + 1;
     let col = 0;
     let c = 0;
     for (;;) {
       c = buf[i];
-      while (c === 32 || c === 9 || c === 13) c = buf[++i];
+      while (c === 32 || c === 13 || (c === 9 && tabIsBlank)) c = buf[++i];
       if (i >= end || c === 10 || c === 35) break;
       if (c === delim) this.fail(buf, i, end, col, 'empty');
       if (col >= ncols) this.failCount(buf, i, end);
@@ -166,13 +168,13 @@ export class TextTableParser {
       i = scanEnd;
       if (delim !== 0) {
         c = buf[i];
-        while (c === 32 || c === 9 || c === 13) c = buf[++i];
+        while (c === 32 || c === 13 || (c === 9 && tabIsBlank)) c = buf[++i];
         if (i >= end || c === 10 || c === 35) break;
         if (c !== delim) this.fail(buf, i, end, col, 'text');
         i++;
         // a trailing delimiter at the end of the line leaves an empty field
         c = buf[i];
-        while (c === 32 || c === 9 || c === 13) c = buf[++i];
+        while (c === 32 || c === 13 || (c === 9 && tabIsBlank)) c = buf[++i];
         if (i >= end || c === 10 || c === 35) {
           if (col >= ncols) this.failCount(buf, i, end);
           this.fail(buf, i, end, col, 'empty');
@@ -209,7 +211,7 @@ export class TextTableParser {
       this.lastComment = { line: this.line, text: body };
       const sep = String.fromCharCode(this.delimiter);
       const labels = body.split(sep).map((s) => s.trim());
-      if (labels.every((s) => s !== '' && classifyBadToken(s) !== 'text')) {
+      if (labels.every(isNumberLike)) {
         throw new InputError([
           {
             file: this.file,
@@ -337,7 +339,7 @@ function datHeader(comment: { line: number; text: string } | null, ncols: number
     return { names, labels, line: comment.line };
   }
   const tokens = comment.text.split(/\s+/);
-  if (tokens.length === ncols && tokens.every((t) => classifyBadToken(t) === 'text')) {
+  if (tokens.length === ncols && !tokens.some(isNumberLike)) {
     return { names: tokens, labels: tokens, line: comment.line };
   }
   return null;

@@ -18,11 +18,11 @@ export interface ColumnStats {
   n_ref_zero: number;
 }
 
-/** An error-vs-x series, decimated: `rel` is null where the denominator was 0. */
-export interface SeriesPoints {
-  x: number[];
-  rel: (number | null)[];
-  abs: number[];
+/** One point of an error-vs-x series (src/report/series.ts): `rel` is null where the denominator was 0. */
+export interface SeriesPoint {
+  x: number;
+  rel: number | null;
+  abs: number;
 }
 
 export const DEFAULT_MAX_SERIES_POINTS = 2000;
@@ -120,13 +120,10 @@ export class ColumnAccumulator {
   }
 
   /** The decimated series; `decimated` is true when points were merged. */
-  series(): { points: SeriesPoints; decimated: boolean } {
-    const n = this.count;
-    const points: SeriesPoints = { x: new Array(n), rel: new Array(n), abs: new Array(n) };
-    for (let k = 0; k < n; k++) {
-      points.x[k] = this.bx[k];
-      points.rel[k] = this.brel[k] === -Infinity ? null : this.brel[k];
-      points.abs[k] = this.babs[k];
+  series(): { points: SeriesPoint[]; decimated: boolean } {
+    const points: SeriesPoint[] = [];
+    for (let k = 0; k < this.count; k++) {
+      points.push({ x: this.bx[k], rel: this.brel[k] === -Infinity ? null : this.brel[k], abs: this.babs[k] });
     }
     return { points, decimated: this.width > 1 };
   }
