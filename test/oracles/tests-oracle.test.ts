@@ -76,6 +76,17 @@ describe('parseTap on real node --test output', () => {
     ]);
   });
 
+  it('reads TAP 14 buffered subtests as groups of leaves', () => {
+    const t = tests(parseTap('TAP version 14\nok 1 - top\nok 2 - group {\n    ok 1 - inner a\n    not ok 2 - inner b\n    1..2\n}\nnot ok 3 - lone\n1..3\n'));
+    expect(t.map((x) => [x.id, x.status])).toEqual([
+      ['top', 'passed'], ['group > inner a', 'passed'], ['group > inner b', 'failed'], ['lone', 'failed'],
+    ]);
+  });
+
+  it('a skip-all plan is zero tests', () => {
+    expect(tests(parseTap('TAP version 13\n1..0 # skip all\n'))).toEqual([]);
+  });
+
   it('refuses a bail-out, a missing plan, and a plan not met', () => {
     expect(parseTap('TAP version 13\nok 1 - a\nBail out! database down\n')).toMatchObject({ ok: false, reason: expect.stringContaining('the suite bailed out: database down') });
     expect(parseTap('TAP version 13\nok 1 - a\nok 2 - b\n')).toMatchObject({ ok: false, reason: expect.stringContaining('no plan line') });
