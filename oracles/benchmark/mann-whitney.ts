@@ -80,8 +80,16 @@ export function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-/** Two-sided Mann–Whitney U test of x against y. Both samples must be non-empty and finite. */
-export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWhitneyResult {
+/**
+ * Two-sided Mann–Whitney U test of x against y. Both samples must be
+ * non-empty and finite. `method` 'auto' (default) picks exact when it can.
+ */
+export function mannWhitneyU(
+  x: readonly number[],
+  y: readonly number[],
+  options: { method?: 'auto' | 'exact' | 'normal' } = {},
+): MannWhitneyResult {
+  const method = options.method ?? 'auto';
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('Mann-Whitney U needs two non-empty samples');
@@ -91,7 +99,11 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWh
   const u = r1 - (n1 * (n1 + 1)) / 2;
   const ties = tieSizes.length > 0;
 
-  if (!ties && n1 <= EXACT_MAX_N && n2 <= EXACT_MAX_N) {
+  const exactPossible = !ties && n1 <= EXACT_MAX_N && n2 <= EXACT_MAX_N;
+  if (method === 'exact' && !exactPossible) {
+    throw new RangeError(`the exact Mann-Whitney distribution needs no ties and at most ${EXACT_MAX_N} values per side`);
+  }
+  if (exactPossible && method !== 'normal') {
     const counts = exactUCounts(n1, n2);
     let total = 0n;
     for (const c of counts) total += c;

@@ -136,11 +136,13 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         }
 
         const summary = summarize(samples.candidate, { seed });
-        let comparison: Comparison | { verdict: '~'; reason: string };
+        // Without a usable best there is no evidence of change: "~", marked `compared: false`.
+        let comparison: (Comparison & { compared: true }) | { verdict: '~'; compared: false; reason: string };
         if (bestError === undefined) {
-          comparison = compareSamples(samples.candidate, samples.best, { alpha: spec.alpha, minEffect: spec.min_effect, minSamples, seed });
+          const c = compareSamples(samples.candidate, samples.best, { alpha: spec.alpha, minEffect: spec.min_effect, minSamples, seed });
+          comparison = { ...c, compared: true };
         } else {
-          comparison = { verdict: '~', reason: bestError };
+          comparison = { verdict: '~', compared: false, reason: bestError };
         }
         const speedup = 'speedup' in comparison ? comparison.speedup : 1;
         const metrics: Record<string, number> = {

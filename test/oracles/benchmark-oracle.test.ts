@@ -50,7 +50,7 @@ describe('benchmarkOracle', () => {
     expect(m.metrics['speed.ci_high_s']).toBeGreaterThanOrEqual(m.metrics['speed.median_s']);
     expect(log).toEqual(['echo built > $BATON_OUT/setup.txt', ...Array(5).fill('sh ./bench.sh')]);
     expect(m.details.samples).toHaveLength(3);
-    expect(comparisonOf(m)).toEqual({ verdict: '~', reason: 'no best kept commit to compare with' });
+    expect(comparisonOf(m)).toEqual({ verdict: '~', compared: false, reason: 'no best kept commit to compare with' });
   });
 
   it('a real speed-up is "improved", runs interleaved A B A B', async () => {
@@ -61,6 +61,7 @@ describe('benchmarkOracle', () => {
     expect(m.status).toBe('ok');
     const c = comparisonOf(m);
     expect(c.verdict, JSON.stringify(m.details)).toBe('improved');
+    expect(m.details.comparison).toMatchObject({ compared: true, nCandidate: 10, nBest: 10, alpha: 0.05, minEffect: 0.02, minSamples: 10 });
     expect(c.pValue).toBeLessThan(0.05);
     expect(m.metrics['speed.speedup']).toBeGreaterThan(1.5);
     expect(m.details.bestSamples).toHaveLength(10);
@@ -94,7 +95,10 @@ describe('benchmarkOracle', () => {
     expect(m.metrics['speed.median_s']).toBeGreaterThan(0.99);
     expect(m.metrics['speed.median_s']).toBeLessThan(0.992);
     // the harness's own wall time is recorded beside the reported seconds
-    expect((m.details.wallSamples as number[]).every((w) => w > 0 && w < 0.9)).toBe(true);
+    const wall = m.details.wallSamples as number[];
+    expect(wall).toHaveLength(10);
+    expect(wall).not.toEqual(m.details.samples);
+    expect(wall.every((w) => w > 0)).toBe(true);
   });
 
   it('a failing timed run fails the measurement, naming the run', async () => {
@@ -122,7 +126,7 @@ describe('benchmarkOracle', () => {
     expect(m.status).toBe('ok');
     expect(m.metrics['speed.speedup']).toBe(1);
     expect(m.metrics['speed.n_samples']).toBe(3);
-    expect(comparisonOf(m)).toEqual({ verdict: '~', reason: 'timed run 1 of the best kept commit exited with code 9: `sh ./bench.sh`' });
+    expect(comparisonOf(m)).toEqual({ verdict: '~', compared: false, reason: 'timed run 1 of the best kept commit exited with code 9: `sh ./bench.sh`' });
   });
 
   it('the best side writes to its own $BATON_OUT', async () => {

@@ -65,6 +65,26 @@ def normal_p(x, y):
     z = max(0.0, abs(u - n1 * n2 / 2) - 0.5) / math.sqrt(var)
     return u, math.erfc(z / math.sqrt(2)), z
 
+def exact_p_dp(x, y):
+    # Mann & Whitney's recurrence: c(m, n) = c(m-1, n) shifted by n + c(m, n-1)
+    from functools import lru_cache
+    @lru_cache(maxsize=None)
+    def dist(m, n):
+        if m == 0 or n == 0:
+            return (1,)
+        a, b = dist(m - 1, n), dist(m, n - 1)
+        out = [0] * (m * n + 1)
+        for k, c in enumerate(a):
+            out[k + n] += c
+        for k, c in enumerate(b):
+            out[k] += c
+        return tuple(out)
+    u = u_pairs(x, y)
+    d = dist(len(x), len(y))
+    le = sum(d[: int(u) + 1])
+    ge = sum(d[int(u):])
+    return u, min(1.0, 2 * min(le, ge) / sum(d))
+
 out = {}
 # R's wilcox.test example (Hollander & Wolfe): W = 35, one-sided p = 0.1272
 x = [0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46]
@@ -80,6 +100,12 @@ big1 = [1 + i / 100 for i in range(60)]
 big2 = [1.3 + j / 97 + 1e-4 for j in range(60)]
 assert len(set(big1 + big2)) == 120
 out['normal_60_60'] = normal_p(big1, big2)
+
+x50 = [i * 1.001 for i in range(50)]
+y50 = [i * 1.001 + 6.5 for i in range(50)]
+out['exact_50_50'] = exact_p_dp(x50, y50)
+out['normal_50_50'] = normal_p(x50, y50)
+assert abs(exact_p_dp(x, y)[1] - out['exact_r_example'][1]) < 1e-15
 
 s = [0.212, 0.205, 0.198, 0.250, 0.201, 0.203, 0.199, 0.207, 0.420, 0.202, 0.204]
 out['describe'] = {

@@ -106,6 +106,22 @@ describe('Mann-Whitney U', () => {
     expect(r.pValue / 7.964332670470494e-13).toBeCloseTo(1, 5);
   });
 
+  it('exact up to 50 per side, quickly, matching the Mann-Whitney recurrence in Python', () => {
+    const x = Array.from({ length: 50 }, (_, i) => i * 1.001);
+    const y = Array.from({ length: 50 }, (_, i) => i * 1.001 + 6.5);
+    const t0 = performance.now();
+    const r = mannWhitneyU(x, y);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r).toMatchObject({ method: 'exact', u: 946 });
+    expect(r.pValue).toBeCloseTo(0.0360178078648808, 14);
+    const normal = mannWhitneyU(x, y, { method: 'normal' });
+    expect(normal.z).toBeCloseTo(2.092274332201234, 12);
+    expect(normal.pValue / 0.03641398244477254).toBeCloseTo(1, 6);
+    // one more value and the normal approximation takes over
+    expect(mannWhitneyU([...x, 1000], y).method).toBe('normal');
+    expect(() => mannWhitneyU([1, 1], [2], { method: 'exact' })).toThrow(/needs no ties/);
+  });
+
   it('all values tied gives p = 1', () => {
     expect(mannWhitneyU([1, 1, 1], [1, 1, 1]).pValue).toBe(1);
   });
