@@ -205,6 +205,14 @@ class DockerSandbox implements SandboxHandle {
       const st = await this.status();
       if (!st.running) return result({ sandboxDied: true, oomKilled, cause: st.cause ?? describeError(streamError) });
     }
+    if (exitCode === 126 && /^OCI runtime exec failed/.test(stdout.text() + stderr.text())) {
+      // The engine could not start the process: the container is alive but useless,
+      // typically because runaway processes hold every pid its limit allows.
+      return result({
+        sandboxDied: true,
+        cause: `the sandbox cannot start processes any more (its pids limit is probably exhausted by runaway processes): ${(stdout.text() + stderr.text()).trim()}`,
+      });
+    }
     const timedOut = !oomKilled && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50;
     if (timedOut) return result({ timedOut, cause: `killed after the ${timeoutMs} ms timeout` });
     if (oomKilled) return result({ exitCode, oomKilled, cause: 'a process of the command was killed by the out-of-memory killer (memory limit reached)' });

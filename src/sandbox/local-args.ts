@@ -2,14 +2,16 @@
 import path from 'node:path';
 import type { Mount } from './types.js';
 
-/** Host folders hidden behind an empty tmpfs: other users' files, the harness's home, runtime sockets. */
-const HIDDEN = ['/root', '/home', '/run', '/var/run', '/var/tmp', '/tmp'];
+/** Host folders hidden behind an empty tmpfs (when they are real folders): homes, runtime sockets, shared temp. */
+export const HIDDEN = ['/root', '/home', '/run', '/var/tmp'];
 /** Top-level entries bwrap provides itself. */
 const OWN = new Set(['proc', 'dev', 'sys', 'tmp']);
 
 export interface BwrapLayout {
   /** Top-level names of the host root, with the symlink target of those that are links. */
   rootEntries: { name: string; link?: string }[];
+  /** The folders of HIDDEN that exist as real folders on this host. */
+  hide: string[];
   mounts: Mount[];
   /** Host folder bound at /tmp (private to this sandbox). */
   tmpDir: string;
@@ -29,11 +31,11 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
     else args.push('--ro-bind', `/${e.name}`, `/${e.name}`);
   }
   args.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys');
-  for (const dir of HIDDEN) if (dir !== '/tmp' && layout.rootEntries.some((e) => e.name === dir.split('/')[1] && !e.link)) args.push('--tmpfs', dir);
+  for (const dir of layout.hide) args.push('--tmpfs', dir);
   // The experiment folders a mount comes from (its .baton/, oracle/) stay out of sight.
   for (const m of layout.mounts) {
     const parent = path.dirname(m.hostPath);
-    if (parent.split('/').filter(Boolean).length >= 2 && !HIDDEN.includes(parent)) args.push('--tmpfs', parent);
+    if (parent.split('/').filter(Boolean).length >= 2 && !layout.hide.includes(parent)) args.push('--tmpfs', parent);
   }
   args.push('--bind', layout.tmpDir, '/tmp');
   args.push('--bind', layout.homeDir, layout.home);

@@ -17,7 +17,7 @@ import { parseSize } from '../spec/units.js';
 import { createLocalCgroup, type LocalCgroup } from './cgroup.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES } from './docker.js';
 import { SANDBOX_HOME } from './docker-options.js';
-import { bwrapArgs, hostPathFor } from './local-args.js';
+import { HIDDEN, bwrapArgs, hostPathFor } from './local-args.js';
 import { readOomKills } from './oom.js';
 import { CappedOutput } from './output.js';
 import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
@@ -56,7 +56,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     await mkdir(path.join(dir, 'tmp'), { mode: 0o1777 });
     await mkdir(path.join(dir, 'home'));
     const cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
-    return new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries());
+    return new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN));
   }
 
   /** Local sandboxes die with their parent (bwrap --die-with-parent); nothing outlives the harness. */
@@ -68,6 +68,12 @@ export class LocalSandboxProvider implements SandboxProvider {
 /** The local provider with the best isolation this machine offers. */
 export async function localSandboxProvider(): Promise<LocalSandboxProvider> {
   return new LocalSandboxProvider((await bwrapWorks()) ? 'bwrap' : 'none');
+}
+
+async function realDirs(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) if ((await lstat(p).catch(() => undefined))?.isDirectory()) out.push(p);
+  return out;
 }
 
 async function rootEntries(): Promise<{ name: string; link?: string }[]> {
@@ -94,6 +100,7 @@ class LocalSandbox implements SandboxHandle {
     private readonly dir: string,
     private readonly cgroup: LocalCgroup | undefined,
     private readonly root: { name: string; link?: string }[],
+    private readonly hide: string[],
   ) {}
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -116,6 +123,7 @@ class LocalSandbox implements SandboxHandle {
           'bwrap',
           ...bwrapArgs({
             rootEntries: this.root,
+            hide: this.hide,
             mounts: this.options.mounts,
             tmpDir: path.join(this.dir, 'tmp'),
             homeDir: path.join(this.dir, 'home'),

@@ -29,7 +29,7 @@ export class CappedOutput {
     this.tail.push(chunk);
     this.tailBytes += chunk.length;
     // Trim the tail lazily to amortise the copying.
-    if (this.tailBytes > this.half * 2) this.trimTail();
+    if (this.tailBytes > this.half * 2 + 65_536) this.trimTail();
   }
 
   private trimTail(): void {

@@ -1,0 +1,219 @@
+/**
+ * The Docker sandbox against the real engine. Skips with a notice without an
+ * engine; fails instead when BATON_REQUIRE_DOCKER=1.
+ */
+import { lookup } from 'node:dns/promises';
+import { chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DockerSandboxProvider, type SandboxHandle, type SandboxStartOptions } from '../../src/sandbox/index.js';
+import { dockerReady, spec } from './guard.js';
+
+const ready = await dockerReady();
+const docker = new Docker();
+const provider = new DockerSandboxProvider();
+const started: SandboxHandle[] = [];
+let ws: string;
+
+async function start(over: Partial<SandboxStartOptions> = {}): Promise<SandboxHandle> {
+  const sb = await provider.start({
+    spec: spec(),
+    role: 'worker',
+    mounts: [{ hostPath: ws, containerPath: '/workspace', readOnly: false }],
+    env: { BATON_ITERATION: '1' },
+    labels: { experiment: 'sandbox-test', run: 'r1', iteration: 1 },
+    ...over,
+  });
+  started.push(sb);
+  return sb;
+}
+
+describe.skipIf(!ready.ok)('docker sandbox', () => {
+  beforeAll(async () => {
+    ws = await mkdtemp(path.join(os.tmpdir(), 'baton-ws-'));
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.stop()));
+  });
+  afterAll(async () => {
+    await rm(ws, { recursive: true, force: true });
+  });
+
+  it('creates the container with every isolation setting', async () => {
+    const sb = await start();
+    const info = await docker.getContainer(sb.id).inspect();
+    const h = info.HostConfig;
+    expect(h.NetworkMode).toBe('none');
+    expect(h.ReadonlyRootfs).toBe(true);
+    expect(h.Memory).toBe(256 * 1024 ** 2);
+    expect(h.MemorySwap).toBe(h.Memory);
+    expect(h.NanoCpus).toBe(1e9);
+    expect(h.PidsLimit).toBe(128);
+    expect(h.CapDrop).toEqual(['ALL']);
+    expect(h.SecurityOpt).toEqual(['no-new-privileges']);
+    expect(h.Init).toBe(true);
+    expect(info.Mounts.map((m) => m.Source)).toEqual([ws]);
+    expect(info.Config.Labels).toMatchObject({ 'baton.experiment': 'sandbox-test', 'baton.role': 'worker', 'baton.owner-pid': String(process.pid) });
+    const r = await sb.exec('id -u; cat /proc/self/status | grep CapEff; ls /var/run/docker.sock 2>&1 || true');
+    expect(r.stdout).toMatch(/^1000\nCapEff:\s+0000000000000000\n/);
+    expect(r.stdout).toContain('No such file');
+  });
+
+  it('returns separated output, exit codes, stdin, env and cwd as data', async () => {
+    const sb = await start();
+    const r = await sb.exec('echo out; echo err >&2; exit 3');
+    expect(r).toMatchObject({ exitCode: 3, stdout: 'out\n', stderr: 'err\n', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false });
+    const s = await sb.exec('cat; echo " $FOO $BATON_ITERATION $(pwd)"', { stdin: 'piped', env: { FOO: 'foo' }, cwd: '/tmp' });
+    expect(s.stdout).toBe('piped foo 1 /tmp\n');
+  });
+
+  it('caps output, keeping head and tail, and says what it dropped', async () => {
+    const sb = await start();
+    const r = await sb.exec('echo START; head -c 3000000 /dev/zero | tr "\\0" a; echo; echo END', { maxOutputBytes: 1000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputTruncated).toBe(true);
+    expect(r.stdout.startsWith('START\n')).toBe(true);
+    expect(r.stdout.endsWith('END\n')).toBe(true);
+    expect(r.stdout).toMatch(/\[\.\.\. \d+ bytes dropped by baton \.\.\.\]/);
+    expect(r.stdout.length).toBeLessThan(1100);
+  });
+
+  it('reports an allocation beyond the memory limit inside an exec as oomKilled', async () => {
+    const sb = await start({ spec: spec({ memory: '128m' }) });
+    const r = await sb.exec('python3 -c "b = bytearray(400 * 1024 * 1024); print(len(b))"', { timeoutMs: 60_000 });
+    expect(r.oomKilled).toBe(true);
+    expect(r.sandboxDied).toBe(false);
+    expect(r.exitCode).toBe(137);
+    expect(r.cause).toMatch(/out-of-memory/);
+    // The container survives, and the next command is not blamed for the old kill.
+    const next = await sb.exec('echo fine');
+    expect(next).toMatchObject({ exitCode: 0, oomKilled: false, stdout: 'fine\n' });
+  });
+
+  it('times out `sleep 1000` after 2 s and leaves no sleep behind', async () => {
+    const sb = await start();
+    const t0 = Date.now();
+    const r = await sb.exec('sleep 1000', { timeoutMs: 2000 });
+    expect(r.timedOut).toBe(true);
+    expect(r.exitCode).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(6000);
+    const ps = await sb.exec('ps -eo args');
+    expect(ps.stdout).not.toContain('sleep 1000');
+  });
+
+  it('times out a command that ignores SIGTERM (timeout -k)', async () => {
+    const sb = await start();
+    const t0 = Date.now();
+    const r = await sb.exec("trap '' TERM; sleep 1000 & while :; do sleep 1; done", { timeoutMs: 1500 });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(8000);
+  });
+
+  it('contains a fork bomb with the pids limit; the sandbox stays usable or is reported dead', async () => {
+    const sb = await start({ spec: spec({ pids: 64 }) });
+    const bomb = await sb.exec('bomb() { bomb | bomb & }; bomb; sleep 2', { timeoutMs: 10_000 });
+    // The limit refused forks, and bash said so; the bomb's processes outlive the exec (as any background job does).
+    expect(bomb.sandboxDied || /fork|Resource temporarily unavailable/.test(bomb.stderr)).toBe(true);
+    const after = await sb.exec('echo alive', { timeoutMs: 20_000 });
+    if (after.sandboxDied) expect(after.cause).toBeTruthy();
+    else expect(after.stdout).toBe('alive\n');
+    // The host is unaffected: the pids limit held inside the container.
+    const info = await docker.getContainer(sb.id).inspect();
+    expect(info.HostConfig.PidsLimit).toBe(64);
+  });
+
+  it('has no network', async () => {
+    const sb = await start();
+    const { address } = await lookup('deb.debian.org').catch(() => ({ address: '1.1.1.1' }));
+    const r = await sb.exec(`ls /sys/class/net; timeout 5 bash -c 'echo > /dev/tcp/${address}/80' && echo CONNECTED || echo UNREACHABLE`);
+    expect(r.stdout).toBe('lo\nUNREACHABLE\n');
+  });
+
+  it('has a read-only root filesystem and a size-limited writable /tmp', async () => {
+    const sb = await start({ spec: spec({ tmp: '8m' }) });
+    const ro = await sb.exec('touch /usr/x');
+    expect(ro.exitCode).not.toBe(0);
+    expect(ro.stderr).toContain('Read-only file system');
+    const tmp = await sb.exec('echo ok > /tmp/a && cat /tmp/a && echo hi > $HOME/b && cat $HOME/b');
+    expect(tmp.stdout).toBe('ok\nhi\n');
+    const full = await sb.exec('head -c 20000000 /dev/zero > /tmp/big');
+    expect(full.exitCode).not.toBe(0);
+    expect(full.stderr).toContain('No space left');
+  });
+
+  it('writes to a root-owned /workspace as uid 1000, then hands the files back to the owner', async () => {
+    const sb = await start();
+    const r = await sb.exec('mkdir -p sub && echo hello > sub/file.txt && stat -c %u sub/file.txt');
+    expect(r.stdout).toBe('1000\n');
+    expect(await readFile(path.join(ws, 'sub/file.txt'), 'utf8')).toBe('hello\n');
+    await sb.stop();
+    const st = await stat(path.join(ws, 'sub/file.txt'));
+    expect([st.uid, st.gid]).toEqual([0, 0]);
+    expect((await stat(ws)).uid).toBe(0);
+  });
+
+  it("runs as the workspace owner's uid when the workspace belongs to a user", async () => {
+    const own = await mkdtemp(path.join(os.tmpdir(), 'baton-ws-user-'));
+    await chown(own, 1234, 1234);
+    try {
+      const sb = await start({ mounts: [{ hostPath: own, containerPath: '/workspace', readOnly: false }] });
+      const r = await sb.exec('id -u; echo x > f; echo $HOME; touch $HOME/y');
+      expect(r.stdout).toBe('1234\n/home/baton\n');
+      expect(r.exitCode).toBe(0);
+      expect((await stat(path.join(own, 'f'))).uid).toBe(1234);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  it('mounts read-only when asked', async () => {
+    const sb = await start({ mounts: [{ hostPath: ws, containerPath: '/workspace', readOnly: true }] });
+    const r = await sb.exec('touch /workspace/nope');
+    expect(r.exitCode).not.toBe(0);
+  });
+
+  it('keeps secrets of the harness environment out of the container', async () => {
+    const secret = `sk-ant-test-${Math.random().toString(36).slice(2)}`;
+    process.env.ANTHROPIC_API_KEY = secret;
+    try {
+      await writeFile(path.join(ws, 'marker'), 'no secret here');
+      const sb = await start({ env: { ALLOWED: 'yes' } });
+      const r = await sb.exec(
+        `env; echo ---; tr '\\0' '\\n' < /proc/1/environ; echo ---; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; grep -rs "${secret}" / --exclude-dir=proc --exclude-dir=sys && echo FOUND-IN-FILES || true`,
+        { timeoutMs: 60_000 },
+      );
+      expect(r.stdout).toContain('ALLOWED=yes');
+      expect(r.stdout).not.toContain(secret);
+      expect(r.stdout).not.toContain('ANTHROPIC_API_KEY');
+      expect(r.stdout).not.toContain('FOUND-IN-FILES');
+    } finally {
+      delete process.env.ANTHROPIC_API_KEY;
+    }
+  });
+
+  it('reports a container killed under a command as sandboxDied with the cause', async () => {
+    const sb = await start();
+    const pending = sb.exec('sleep 30', { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await docker.getContainer(sb.id).kill();
+    const r = await pending;
+    expect(r.sandboxDied).toBe(true);
+    expect(r.exitCode).toBeNull();
+    expect(r.cause).toMatch(/container is exited/);
+    const again = await sb.exec('true');
+    expect(again.sandboxDied).toBe(true);
+    expect((await sb.status()).running).toBe(false);
+  });
+
+  it('reports a removed container as dead, and stop is safe twice', async () => {
+    const sb = await start();
+    await docker.getContainer(sb.id).remove({ force: true });
+    const r = await sb.exec('true');
+    expect(r.sandboxDied).toBe(true);
+    expect(r.cause).toMatch(/removed/);
+    await sb.stop();
+    await sb.stop();
+  });
+});
