@@ -7,9 +7,14 @@
  * the timings; see compare.ts for why a noise-aware test decides, not the
  * difference of two medians.
  *
- * Limits worth knowing: both sides share one sandbox, so a candidate that
- * leaves a busy background process behind slows the best's runs too; the
- * report shows both sides' samples so this is visible.
+ * Limits worth knowing: wall time includes the sandbox's cost of starting
+ * a process (tens of milliseconds for `docker exec`, a few hundred under
+ * bubblewrap on a busy machine), which adds noise the test then rightly
+ * refuses to call a change; for runs much shorter than a second, have the
+ * command time itself and print {"seconds": ...} with `time: json`. Both
+ * sides share one sandbox, so a candidate that leaves a busy background
+ * process behind slows the best's runs too; the details keep both sides'
+ * samples so this is visible.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
