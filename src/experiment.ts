@@ -1,4 +1,5 @@
 /** Where things live in an experiment folder (DESIGN.md §3). */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 
 export interface ExperimentPaths {
@@ -34,4 +35,9 @@ export function experimentPaths(dir: string): ExperimentPaths {
     artifacts: path.join(state, 'artifacts'),
     scratch: path.join(state, 'scratch'),
   };
+}
+
+/** A short stable id of an experiment folder, for sandbox labels and names: `<name>-<hash of the path>`. */
+export function experimentId(root: string, name: string): string {
+  return `${name.replace(/[^A-Za-z0-9_.-]/g, '-')}-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 8)}`;
 }

@@ -7,6 +7,7 @@ import { BatonError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { registerCheck, registerInit, registerSchema } from './commands/spec.js';
+import { registerRun } from './commands/run.js';
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -25,6 +26,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   registerInit(program, ctx);
   registerCheck(program, ctx);
   registerSchema(program, ctx);
+  registerRun(program, ctx);
   try {
     await program.parseAsync(argv);
     return code;

@@ -62,6 +62,11 @@ export class Repo {
     return (await this.run(['rev-parse', 'HEAD'])).trim();
   }
 
+  /** The full message of a commit. */
+  async message(commit = 'HEAD'): Promise<string> {
+    return this.run(['log', '-1', '--format=%B', commit]);
+  }
+
   async hasCommits(): Promise<boolean> {
     try {
       await this.git.raw(['rev-parse', '--verify', '-q', 'HEAD']);
@@ -137,4 +142,11 @@ export class Repo {
       });
     }
   }
+}
+
+/** The Baton-* trailers of a commit message, if it has them. */
+export function parseTrailers(message: string): { iteration?: number; verdict?: string } {
+  const it = /^Baton-Iteration: (\d+)$/m.exec(message);
+  const verdict = /^Baton-Verdict: (\S+)$/m.exec(message);
+  return { iteration: it ? Number(it[1]) : undefined, verdict: verdict?.[1] };
 }

@@ -1,0 +1,52 @@
+/** `baton run`: the loop, with progress on the terminal and exit codes by outcome. */
+import type { Command } from 'commander';
+import { runExperiment, type RunOutcome } from '../../run/run.js';
+import type { RunEvent } from '../../run/context.js';
+import { stopAllSandboxes } from '../../sandbox/index.js';
+import { EXIT } from '../exit-codes.js';
+import type { CommandContext } from '../main.js';
+import type { CliIO } from '../io.js';
+
+const OUTCOME_EXIT: Record<RunOutcome['state'], number> = {
+  met: EXIT.ok,
+  budget: EXIT.budget,
+  stalled: EXIT.stalled,
+  interrupted: EXIT.interrupted,
+  error: EXIT.internal,
+};
+
+/** One line per event, prefixed by the iteration. */
+export function printEvent(io: CliIO, e: RunEvent): void {
+  switch (e.type) {
+    case 'info': io.err(`baton: ${e.text}`); break;
+    case 'warning': io.err(`baton: warning: ${e.text}`); break;
+    case 'step': io.err(`[${e.iteration === 0 ? 'baseline' : e.iteration}] ${e.text}`); break;
+    case 'verdict': io.err(`[${e.iteration === 0 ? 'baseline' : e.iteration}] ${e.verdict.toUpperCase()}: ${e.reason}`); break;
+  }
+}
+
+export function registerRun(program: Command, { io, setCode }: CommandContext): void {
+  program
+    .command('run')
+    .description('run (or resume) the experiment until its thresholds hold, a budget ends, or progress stalls')
+    .argument('[dir]', 'the experiment folder', '.')
+    .action(async (dir: string) => {
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => {
+        io.err(`baton: ${signal}: stopping the session; state stays consistent and \`baton run ${dir}\` resumes`);
+        controller.abort();
+        void stopAllSandboxes();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const outcome = await runExperiment(dir, { signal: controller.signal, onEvent: (e) => printEvent(io, e) });
+        io.out(`${outcome.state}: ${outcome.reason} (after ${outcome.iterations} iteration${outcome.iterations === 1 ? '' : 's'})`);
+        io.out(`report: ${outcome.report}`);
+        setCode(OUTCOME_EXIT[outcome.state]);
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    });
+}

@@ -1,0 +1,32 @@
+/** What every step of a run shares: the spec, the paths, the adapters, the state read from disk. */
+import type { ExperimentPaths } from '../experiment.js';
+import type { LedgerRecord } from '../ledger/record.js';
+import type { SandboxProvider } from '../sandbox/types.js';
+import type { Spec } from '../spec/schema.js';
+import type { Worker } from '../workers/types.js';
+import type { Repo } from '../workspace/git.js';
+
+/** Progress and warnings for whoever drives the run (the CLI prints them). */
+export type RunEvent =
+  | { type: 'info'; text: string }
+  | { type: 'warning'; text: string }
+  | { type: 'step'; iteration: number; step: 'session' | 'measure' | 'judge' | 'settle' | 'report' | 'recover'; text: string }
+  | { type: 'verdict'; iteration: number; verdict: string; reason: string };
+
+export interface RunContext {
+  spec: Spec;
+  paths: ExperimentPaths;
+  repo: Repo;
+  provider: SandboxProvider;
+  worker: Worker;
+  runId: string;
+  /** When the run began (its first `run-start`), for the time budget and elapsed hours. */
+  startedAt: Date;
+  /** The ledger as read at start, appended to as the run goes. */
+  ledger: LedgerRecord[];
+  /** SHA-256 of the oracle files at the run's first measurement. */
+  oracleHashes: Record<string, string>;
+  signal: AbortSignal;
+  emit(e: RunEvent): void;
+  now(): Date;
+}

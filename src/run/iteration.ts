@@ -1,0 +1,136 @@
+/**
+ * The steps of one iteration after its session: commit the candidate,
+ * measure it (re-measuring to confirm when every threshold holds), judge,
+ * append to the ledger. Each step starts from what the journal says is done.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { appendJsonl } from '../state/jsonl.js';
+import { judge, type DiffFacts } from '../judge/judge.js';
+import { allHold } from '../judge/metrics.js';
+import type { LedgerRecord, SessionRecord } from '../ledger/record.js';
+import { parseTrailers } from '../workspace/git.js';
+import type { RunContext } from './context.js';
+import { appendJournal } from './journal.js';
+import { measureSnapshot, type MeasureResult } from './measure.js';
+import { changedHashes, oracleFileHashes, protectedTouched } from './integrity.js';
+import { oneLine } from './settle.js';
+
+/** Commits the session's work as the candidate of iteration `n` (or adopts the commit a crash left). */
+export async function commitCandidate(ctx: RunContext, n: number, session: SessionRecord): Promise<string> {
+  const trailers = parseTrailers(await ctx.repo.message());
+  const commit =
+    trailers.iteration === n && trailers.verdict === 'candidate'
+      ? await ctx.repo.head()
+      : await ctx.repo.commitAll(`baton: iteration ${n} candidate: ${oneLine(session.summary)}`, { iteration: n, verdict: 'candidate' });
+  appendJournal(ctx.paths.journal, { type: 'candidate', iteration: n, commit }, ctx.now());
+  return commit;
+}
+
+/** Exports a commit's tree to a fresh scratch folder. */
+export async function snapshot(ctx: RunContext, commit: string, name: string): Promise<string> {
+  const dir = path.join(ctx.paths.scratch, name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  await ctx.repo.exportTree(commit, dir);
+  return dir;
+}
+
+/** Appends a ledger record to disk and to the in-memory ledger. */
+export function appendLedger(ctx: RunContext, record: LedgerRecord): void {
+  appendJsonl(ctx.paths.ledger, record);
+  ctx.ledger.push(record);
+}
+
+function elapsedHours(ctx: RunContext): number {
+  return Math.max(0, (ctx.now().getTime() - ctx.startedAt.getTime()) / 3_600_000);
+}
+
+/** Measures `commit` with every oracle. */
+export async function measureCommit(ctx: RunContext, commit: string, n: number, tag: string, best?: string): Promise<MeasureResult> {
+  const snap = await snapshot(ctx, commit, `snap-${tag}`);
+  const needsBest = best !== undefined && ctx.spec.oracles.some((o) => o.kind === 'benchmark');
+  const bestSnap = needsBest ? await snapshot(ctx, best, `best-${tag}`) : undefined;
+  try {
+    return await measureSnapshot({
+      spec: ctx.spec, paths: ctx.paths, provider: ctx.provider, runId: ctx.runId, iteration: n, tag,
+      snapshotDir: snap, bestSnapshotDir: bestSnap, signal: ctx.signal,
+    });
+  } finally {
+    fs.rmSync(snap, { recursive: true, force: true });
+    if (bestSnap) fs.rmSync(bestSnap, { recursive: true, force: true });
+  }
+}
+
+/** Measures, confirms and judges the candidate; appends its ledger records; returns the candidate record. */
+export async function measureAndJudge(
+  ctx: RunContext,
+  n: number,
+  base: string,
+  candidate: string,
+  session: SessionRecord,
+): Promise<LedgerRecord> {
+  const started = Date.now();
+  const changed = await ctx.repo.changedPaths(base, candidate);
+  const touched = protectedTouched(ctx.spec, changed);
+  const hashChanges = changedHashes(ctx.oracleHashes, oracleFileHashes(ctx.spec, ctx.paths.root));
+  const diff: DiffFacts = { changedPaths: changed, protectedTouched: touched, oracleFilesChanged: hashChanges };
+  const history = [...ctx.ledger];
+  const warnings: string[] = [];
+  if (touched.length) warnings.push(`tamper: iteration ${n} changed protected paths: ${touched.join(', ')}`);
+  if (hashChanges.length) warnings.push(`tamper: oracle files changed since the run began: ${hashChanges.join(', ')}`);
+
+  // A crashed or tampering session is not measured: its verdict does not depend on numbers.
+  let measured: MeasureResult = { measurements: [], metrics: {}, warnings: [], durationMs: 0 };
+  const confirms: MeasureResult[] = [];
+  if (!session.cause && !touched.length && !hashChanges.length) {
+    ctx.emit({ type: 'step', iteration: n, step: 'measure', text: `measuring ${candidate.slice(0, 8)}` });
+    measured = await measureCommit(ctx, candidate, n, tagOf(n), base);
+    // Every threshold holding once is not enough when judge.confirm asks for more: measure the same commit again.
+    while (holdsAll(ctx, lastOf(measured, confirms)) && countConfirmations(ctx, [measured, ...confirms]) < ctx.spec.judge.confirm && !ctx.signal.aborted) {
+      ctx.emit({ type: 'step', iteration: n, step: 'measure', text: `every threshold holds; confirming (${confirms.length + 2} of ${ctx.spec.judge.confirm})` });
+      confirms.push(await measureCommit(ctx, candidate, n, `${tagOf(n)}-confirm${confirms.length + 1}`, base));
+    }
+  }
+  const final = lastOf(measured, confirms);
+  const confirmations = countConfirmations(ctx, [measured, ...confirms]);
+  const verdict = judge({
+    spec: ctx.spec, history, measurements: final.measurements, metrics: final.metrics, confirmations, diff,
+    sessionCrash: session.cause,
+  });
+  warnings.push(...measured.warnings);
+  const at = ctx.now().toISOString();
+  const record: LedgerRecord = {
+    v: 1, run: ctx.runId, iteration: n, phase: 'candidate', commit: candidate, at, elapsedHours: elapsedHours(ctx),
+    measurements: measured.measurements, metrics: measured.metrics, verdict, session, warnings,
+    durationMs: session.durationMs + (Date.now() - started),
+  };
+  appendLedger(ctx, record);
+  for (const c of confirms) {
+    appendLedger(ctx, {
+      v: 1, run: ctx.runId, iteration: n, phase: 'confirm', commit: candidate, at, elapsedHours: elapsedHours(ctx),
+      measurements: c.measurements, metrics: c.metrics, verdict, warnings: c.warnings, durationMs: c.durationMs,
+    });
+  }
+  return record;
+}
+
+/** The artifact/scratch folder name of iteration n's measurement. */
+export function tagOf(n: number): string {
+  return String(n).padStart(4, '0');
+}
+
+function lastOf(first: MeasureResult, rest: MeasureResult[]): MeasureResult {
+  return rest.length ? rest[rest.length - 1] : first;
+}
+
+/** Every oracle succeeded and every threshold holds. */
+function holdsAll(ctx: RunContext, m: MeasureResult): boolean {
+  return m.measurements.length > 0 && m.measurements.every((x) => x.status === 'ok') && allHold(ctx.spec, m.metrics);
+}
+
+/** Consecutive measurements, counted from the last, on which every threshold held. */
+function countConfirmations(ctx: RunContext, all: MeasureResult[]): number {
+  let n = 0;
+  for (let i = all.length - 1; i >= 0 && holdsAll(ctx, all[i]); i--) n++;
+  return n;
+}

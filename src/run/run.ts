@@ -1,0 +1,207 @@
+/**
+ * `baton run`: prepare (lock, sweep, read the journal, recover), the
+ * baseline, then iterations until met, a budget, a stall or an interrupt.
+ * Every transition is journalled before the next step, so a run killed at
+ * any point resumes where it stood (DESIGN.md §2, §6).
+ */
+import * as fs from 'node:fs';
+import { InterruptedError, UserError } from '../errors.js';
+import { experimentId, experimentPaths } from '../experiment.js';
+import { LedgerRecord } from '../ledger/record.js';
+import { chooseSandboxProvider, sweep } from '../sandbox/index.js';
+import type { SandboxProvider } from '../sandbox/types.js';
+import { loadExperiment } from '../spec/check.js';
+import type { Spec } from '../spec/schema.js';
+import { readJsonl } from '../state/jsonl.js';
+import { acquireLock } from '../state/lock.js';
+import { lastIteration, stopDecision } from '../judge/stop.js';
+import { createWorker } from '../workers/index.js';
+import type { Worker } from '../workers/types.js';
+import { Repo } from '../workspace/git.js';
+import { initialNotes, initialPlan } from '../workspace/state-files.js';
+import { promptFile } from '../workspace/prompt-file.js';
+import type { RunContext, RunEvent } from './context.js';
+import { appendJournal, readJournal, type JournalEntry } from './journal.js';
+import { appendLedger, commitCandidate, measureAndJudge, measureCommit, tagOf } from './iteration.js';
+import { oracleFileHashes } from './integrity.js';
+import { runSession } from './session.js';
+import { settle, writeStateFiles, type RunState } from './settle.js';
+
+export interface RunOptions {
+  /** Replaces the spec's worker (e.g. `--worker anthropic`). */
+  worker?: Worker;
+  /** Replaces the sandbox chosen from the spec (tests). */
+  provider?: SandboxProvider;
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+  now?: () => Date;
+  /** Overrides the spec after loading (e.g. `--worker anthropic` changes spec.worker). */
+  adjustSpec?: (spec: Spec) => Spec;
+}
+
+export interface RunOutcome {
+  state: Exclude<RunState, 'running'>;
+  reason: string;
+  iterations: number;
+  report: string;
+}
+
+/** Runs (or resumes) the experiment at `dir`. */
+export async function runExperiment(dir: string, options: RunOptions = {}): Promise<RunOutcome> {
+  const paths = experimentPaths(dir);
+  let spec = loadExperiment(dir);
+  if (options.adjustSpec) spec = options.adjustSpec(spec);
+  const emit = options.onEvent ?? (() => undefined);
+  const now = options.now ?? (() => new Date());
+  for (const d of [paths.state, paths.transcripts, paths.attempts, paths.artifacts, paths.scratch]) fs.mkdirSync(d, { recursive: true });
+  const lock = acquireLock(paths.lock, now());
+  if (lock.warning) emit({ type: 'warning', text: lock.warning });
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let provider = options.provider;
+    if (!provider) {
+      const chosen = await chooseSandboxProvider(spec.sandbox);
+      for (const w of chosen.warnings) emit({ type: 'warning', text: w });
+      provider = chosen.provider;
+    }
+    await sweepOrphans(experimentId(paths.root, spec.name), provider, emit);
+    const journal = readJournal(paths.journal, { repair: true });
+    const ledger = readJsonl(paths.ledger, LedgerRecord, { repair: true });
+    for (const w of [...journal.warnings, ...ledger.warnings]) emit({ type: 'warning', text: w });
+    const firstStart = journal.records.find((e) => e.type === 'run-start');
+    const runId = firstStart?.type === 'run-start' ? firstStart.run : `r${now().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+    appendJournal(paths.journal, { type: 'run-start', run: runId, pid: process.pid, resumed: Boolean(firstStart) }, now());
+    const hashEntry = journal.records.find((e) => e.type === 'oracle-hashes');
+    const repo = new Repo(paths.workspace);
+    const ctx: RunContext = {
+      spec, paths, repo, provider, runId,
+      worker: options.worker ?? createWorker(spec, paths.root),
+      startedAt: firstStart ? new Date(firstStart.at) : now(),
+      ledger: ledger.records,
+      oracleHashes: hashEntry?.type === 'oracle-hashes' ? hashEntry.hashes : {},
+      signal: controller.signal,
+      emit, now,
+    };
+    emit({ type: 'info', text: `${firstStart ? 'resuming' : 'starting'} run ${runId} of ${spec.name}: ${provider.kind} sandbox, ${ctx.worker.kind} worker` });
+    if (!hashEntry) {
+      ctx.oracleHashes = oracleFileHashes(spec, paths.root);
+      appendJournal(paths.journal, { type: 'oracle-hashes', hashes: ctx.oracleHashes }, now());
+    }
+    await baseline(ctx, journal.records);
+    await recover(ctx, journal.records);
+    return await loop(ctx);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    fs.rmSync(paths.scratch, { recursive: true, force: true });
+    lock.release();
+  }
+}
+
+async function sweepOrphans(experiment: string, provider: SandboxProvider, emit: (e: RunEvent) => void): Promise<void> {
+  if (provider.kind !== 'docker') return;
+  try {
+    const swept = await sweep({ experiment });
+    if (swept.removed.length) emit({ type: 'info', text: `removed ${swept.removed.length} orphaned sandbox(es) of an earlier run` });
+  } catch (e) {
+    emit({ type: 'warning', text: `could not sweep orphaned sandboxes: ${(e as Error).message}` });
+  }
+}
+
+/** The initializer: state files, the baseline measurement of the untouched workspace, the first commit. */
+async function baseline(ctx: RunContext, journal: JournalEntry[]): Promise<void> {
+  if (journal.some((e) => e.type === 'baseline-done')) return;
+  const { spec, paths, repo } = ctx;
+  if (!(await repo.hasCommits())) await repo.commitAll('baton: initial workspace');
+  const started = journal.find((e) => e.type === 'baseline-start');
+  const untouched = started?.type === 'baseline-start' ? started.commit : await repo.head();
+  if (!started) appendJournal(paths.journal, { type: 'baseline-start', commit: untouched }, ctx.now());
+  if (!ctx.ledger.some((r) => r.iteration === 0)) {
+    ctx.emit({ type: 'step', iteration: 0, step: 'measure', text: 'measuring the baseline (the untouched workspace)' });
+    const t0 = Date.now();
+    const m = await measureCommit(ctx, untouched, 0, tagOf(0));
+    appendLedger(ctx, {
+      v: 1, run: ctx.runId, iteration: 0, phase: 'baseline', commit: untouched, at: ctx.now().toISOString(), elapsedHours: 0,
+      measurements: m.measurements, metrics: m.metrics, verdict: { kind: 'baseline', reason: 'the untouched workspace' },
+      warnings: m.warnings, durationMs: Date.now() - t0,
+    });
+    ctx.emit({ type: 'verdict', iteration: 0, verdict: 'baseline', reason: m.measurements.map((x) => `${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`).join('; ') });
+  }
+  const ws = (f: string): string => `${paths.workspace}/${f}`;
+  fs.writeFileSync(ws('PROMPT.md'), promptFile(spec));
+  if (!fs.existsSync(ws('PLAN.md'))) fs.writeFileSync(ws('PLAN.md'), initialPlan(spec));
+  if (!fs.existsSync(ws('NOTES.md'))) fs.writeFileSync(ws('NOTES.md'), initialNotes());
+  await writeStateFiles(ctx, 'running');
+  const head = await repo.commitAll('baton: baseline measured; state files written', { iteration: 0, verdict: 'baseline' });
+  appendJournal(paths.journal, { type: 'baseline-done', head }, ctx.now());
+}
+
+/** Finishes an iteration a crash interrupted, from what the journal and the ledger say was done. */
+async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> {
+  const open = openIteration(journal);
+  if (!open) return;
+  const { n, base } = open;
+  ctx.emit({ type: 'step', iteration: n, step: 'recover', text: `iteration ${n} was interrupted ${open.candidate ? 'after its session' : open.session ? 'after its session' : 'during its session'}; finishing it` });
+  let session = open.session;
+  if (!session) {
+    session = { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 }, durationMs: 0, cause: 'interrupted: the harness stopped during the session' };
+    appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
+  }
+  await finishIteration(ctx, n, base, session, open.candidate);
+}
+
+function openIteration(journal: JournalEntry[]) {
+  let open: { n: number; base: string; session?: import('../ledger/record.js').SessionRecord; candidate?: string } | undefined;
+  for (const e of journal) {
+    if (e.type === 'iteration-start') open = { n: e.iteration, base: e.base };
+    else if (open && 'iteration' in e && e.iteration === open.n) {
+      if (e.type === 'session-end') open.session = e.session;
+      if (e.type === 'candidate') open.candidate = e.commit;
+      if (e.type === 'settled') open = undefined;
+    }
+  }
+  return open;
+}
+
+/** Candidate commit (if not yet), measure and judge (if not yet in the ledger), settle. */
+async function finishIteration(ctx: RunContext, n: number, base: string, session: import('../ledger/record.js').SessionRecord, candidate?: string): Promise<void> {
+  const commit = candidate ?? (await commitCandidate(ctx, n, session));
+  let record = ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate');
+  if (!record) {
+    if (ctx.signal.aborted) throw new InterruptedError();
+    record = await measureAndJudge(ctx, n, base, commit, session);
+  }
+  ctx.emit({ type: 'verdict', iteration: n, verdict: record.verdict.kind, reason: record.verdict.reason });
+  ctx.emit({ type: 'step', iteration: n, step: 'settle', text: `${record.verdict.kind}: committing the report` });
+  const head = await settle(ctx, n, record.verdict.kind, session.summary, base, commit);
+  appendJournal(ctx.paths.journal, { type: 'settled', iteration: n, verdict: record.verdict.kind, head }, ctx.now());
+}
+
+async function loop(ctx: RunContext): Promise<RunOutcome> {
+  const cap = ctx.spec.budget.iterations + 1; // every loop has a hard cap
+  for (let guard = 0; guard <= cap; guard++) {
+    const elapsed = ctx.now().getTime() - ctx.startedAt.getTime();
+    const decision = stopDecision(ctx.spec, ctx.ledger, elapsed);
+    if (decision) return finish(ctx, decision.stop, decision.reason);
+    if (ctx.signal.aborted) return finish(ctx, 'interrupted', 'interrupted by a signal');
+    const n = lastIteration(ctx.ledger) + 1;
+    const base = await ctx.repo.head();
+    appendJournal(ctx.paths.journal, { type: 'iteration-start', iteration: n, base }, ctx.now());
+    ctx.emit({ type: 'step', iteration: n, step: 'session', text: `session ${n} starts (${ctx.worker.kind} worker)` });
+    const session = await runSession(ctx, n);
+    appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
+    ctx.emit({ type: 'step', iteration: n, step: 'session', text: `session ${n} ended: ${session.stopReason}${session.cause ? ` (${session.cause})` : ''}: ${session.summary}` });
+    await finishIteration(ctx, n, base, session);
+    if (ctx.signal.aborted) return finish(ctx, 'interrupted', 'interrupted by a signal');
+  }
+  throw new UserError(`the loop ran past its cap of ${cap} iterations`, { code: 'BATON_INTERNAL' });
+}
+
+async function finish(ctx: RunContext, state: RunOutcome['state'], reason: string): Promise<RunOutcome> {
+  await writeStateFiles(ctx, state);
+  if ((await ctx.repo.dirtyPaths()).length) await ctx.repo.commitAll(`baton: run ${state}: ${reason}`);
+  appendJournal(ctx.paths.journal, { type: 'run-end', state, reason }, ctx.now());
+  return { state, reason, iterations: lastIteration(ctx.ledger), report: `${ctx.paths.workspace}/reports/REPORT.md` };
+}
+

@@ -1,0 +1,144 @@
+/**
+ * One worker session: a fresh worker sandbox over the live workspace (its
+ * .git read-only, the oracle files absent), the prompt assembled from disk,
+ * the worker run until it stops or its time is up.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import { describeError, SystemError } from '../errors.js';
+import { experimentId } from '../experiment.js';
+import type { SessionRecord } from '../ledger/record.js';
+import { ZERO_USAGE } from '../ledger/record.js';
+import type { Mount, SandboxHandle } from '../sandbox/types.js';
+import { parseDuration } from '../spec/units.js';
+import { totalUsage, tokensOf } from '../judge/stop.js';
+import { Transcript } from '../workers/transcript.js';
+import { CRASH_REASONS, type SessionResult } from '../workers/types.js';
+import { assemblePrompt } from '../workspace/prompt.js';
+import type { RunContext } from './context.js';
+
+/** Reads a workspace file, or '' when it is missing. */
+export function readWorkspaceFile(ctx: RunContext, rel: string): string {
+  const file = path.join(ctx.paths.workspace, rel);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+/** The prompt of the session of `iteration`, from the files on disk and the ledger. */
+export async function promptFor(ctx: RunContext, iteration: number): Promise<string> {
+  return assemblePrompt({
+    spec: ctx.spec,
+    iteration,
+    promptMd: readWorkspaceFile(ctx, 'PROMPT.md'),
+    planMd: readWorkspaceFile(ctx, 'PLAN.md'),
+    notesMd: readWorkspaceFile(ctx, 'NOTES.md'),
+    gitLog: await ctx.repo.logOneline(10),
+    history: ctx.ledger,
+  });
+}
+
+/** Index of the next replay session: sessions cut short by the harness dying are played again. */
+export function sessionIndex(ctx: RunContext): number {
+  return ctx.ledger.filter((r) => r.phase === 'candidate' && r.session && r.session.stopReason !== 'interrupted').length;
+}
+
+/** Copies the experiment files the spec exposes into a folder the worker sees read-only. */
+function exposedMount(ctx: RunContext, iteration: number): Mount | undefined {
+  if (ctx.spec.expose.length === 0) return undefined;
+  const match = picomatch(ctx.spec.expose, { dot: false });
+  const dest = path.join(ctx.paths.scratch, `exposed-${iteration}`);
+  fs.rmSync(dest, { recursive: true, force: true });
+  const walk = (rel: string): void => {
+    const abs = path.join(ctx.paths.root, rel);
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (r !== '.baton' && r !== 'workspace') walk(r);
+      } else if (match(r)) {
+        fs.mkdirSync(path.dirname(path.join(dest, r)), { recursive: true });
+        fs.copyFileSync(path.join(ctx.paths.root, r), path.join(dest, r));
+      }
+    }
+  };
+  walk('');
+  return { hostPath: dest, containerPath: '/baton/exposed', readOnly: true };
+}
+
+/** Host environment variables the spec passes by name, plus baton's own. */
+function workerEnv(ctx: RunContext, iteration: number): Record<string, string> {
+  const env: Record<string, string> = { BATON_ITERATION: String(iteration), BATON_WORKSPACE: '/workspace' };
+  const names = [...ctx.spec.sandbox.env, ...(ctx.spec.worker.kind === 'command' ? ctx.spec.worker.env : [])];
+  for (const name of names) {
+    const v = process.env[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return env;
+}
+
+/** Starts the worker sandbox; failing to start one is the machine's problem, not the session's: it stops the run. */
+async function startWorkerSandbox(ctx: RunContext, options: Parameters<RunContext['provider']['start']>[0]): Promise<SandboxHandle> {
+  try {
+    return await ctx.provider.start(options);
+  } catch (cause) {
+    throw new SystemError(`could not start the worker sandbox: ${describeError(cause)}. Run \`baton sandbox doctor\`; then \`baton run\` again resumes.`, {
+      code: 'BATON_SANDBOX', cause,
+    });
+  }
+}
+
+/** Runs the session of `iteration`; never throws for a failing worker (a sandbox that cannot start stops the run). */
+export async function runSession(ctx: RunContext, iteration: number): Promise<SessionRecord> {
+  const started = Date.now();
+  const transcript = new Transcript(ctx.paths.transcripts, iteration);
+  const mounts: Mount[] = [
+    { hostPath: ctx.paths.workspace, containerPath: '/workspace', readOnly: false },
+    // The worker may read history but never rewrite it or plant hooks the host would run.
+    { hostPath: path.join(ctx.paths.workspace, '.git'), containerPath: '/workspace/.git', readOnly: true },
+  ];
+  const exposed = exposedMount(ctx, iteration);
+  if (exposed) mounts.push(exposed);
+  let sandbox: SandboxHandle | undefined;
+  let result: SessionResult;
+  try {
+    const prompt = await promptFor(ctx, iteration);
+    sandbox = await startWorkerSandbox(ctx, {
+      spec: ctx.spec.sandbox,
+      role: 'worker',
+      mounts,
+      env: workerEnv(ctx, iteration),
+      workdir: '/workspace',
+      labels: { experiment: experimentId(ctx.paths.root, ctx.spec.name), run: ctx.runId, iteration },
+    });
+    const used = totalUsage(ctx.ledger);
+    result = await ctx.worker.runSession({
+      spec: ctx.spec,
+      experimentDir: ctx.paths.root,
+      iteration,
+      sessionIndex: sessionIndex(ctx),
+      sandbox,
+      prompt,
+      deadline: started + parseDuration(ctx.spec.budget.session.time),
+      runBudgetLeft: {
+        usd: ctx.spec.budget.usd === undefined ? undefined : ctx.spec.budget.usd - used.usd,
+        tokens: ctx.spec.budget.tokens === undefined ? undefined : ctx.spec.budget.tokens - tokensOf(used),
+      },
+      transcript,
+      signal: ctx.signal,
+    });
+    if (ctx.signal.aborted && result.stopReason === 'done') result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted' };
+  } catch (e) {
+    transcript.write('error', { message: describeError(e) });
+    if (e instanceof SystemError) throw e;
+    result = { summary: '(the session could not run)', stopReason: ctx.signal.aborted ? 'interrupted' : 'error', cause: describeError(e), usage: { ...ZERO_USAGE } };
+  } finally {
+    await sandbox?.stop().catch(() => undefined);
+  }
+  const record: SessionRecord = {
+    summary: result.summary,
+    stopReason: result.stopReason,
+    usage: result.usage,
+    durationMs: Date.now() - started,
+  };
+  if (CRASH_REASONS.has(result.stopReason)) record.cause = result.cause ? `${result.stopReason}: ${result.cause}` : result.stopReason;
+  return record;
+}

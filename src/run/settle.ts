@@ -1,0 +1,70 @@
+/**
+ * Settling an iteration in git, idempotently (a crash in the middle is
+ * finished by the next `baton run`): keep advances main; anything else
+ * saves the candidate as refs/baton/attempts/N and a patch, and resets the
+ * workspace to the kept code. Either way PROGRESS.md and the report are
+ * regenerated from the ledger and committed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeError } from '../errors.js';
+import type { VerdictKind } from '../ledger/record.js';
+import { generateReport } from '../report/index.js';
+import { thresholdsOf } from '../judge/metrics.js';
+import { parseTrailers } from '../workspace/git.js';
+import { progressFile } from '../workspace/progress.js';
+import { readWorkspaceFile } from './session.js';
+import type { RunContext } from './context.js';
+
+export type RunState = 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error';
+
+const KEPT: ReadonlySet<VerdictKind> = new Set(['keep', 'met']);
+
+/** Writes PROGRESS.md and regenerates reports/ from the ledger; a report failure is a warning, not a stop. */
+export async function writeStateFiles(ctx: RunContext, state: RunState): Promise<void> {
+  fs.writeFileSync(path.join(ctx.paths.workspace, 'PROGRESS.md'), progressFile(ctx.spec, ctx.ledger));
+  const last = ctx.ledger[ctx.ledger.length - 1];
+  try {
+    const result = await generateReport({
+      spec: ctx.spec,
+      records: ctx.ledger,
+      notes: readWorkspaceFile(ctx, 'NOTES.md'),
+      state,
+      artifactRoot: ctx.paths.artifacts,
+      outDir: path.join(ctx.paths.workspace, 'reports'),
+      now: last ? new Date(last.at) : ctx.now(),
+    });
+    for (const w of result.warnings ?? []) ctx.emit({ type: 'warning', text: `report: ${w}` });
+  } catch (e) {
+    ctx.emit({ type: 'warning', text: `the report could not be regenerated: ${describeError(e)}` });
+  }
+}
+
+/** Puts iteration `n`'s verdict into git; returns main's new tip. Safe to call again after a crash. */
+export async function settle(
+  ctx: RunContext,
+  n: number,
+  verdict: VerdictKind,
+  summary: string,
+  base: string,
+  candidate: string | undefined,
+): Promise<string> {
+  const trailers = parseTrailers(await ctx.repo.message());
+  if (trailers.iteration === n && trailers.verdict !== 'candidate') return ctx.repo.head();
+  if (!KEPT.has(verdict) && candidate && candidate !== base) {
+    await ctx.repo.updateRef(`refs/baton/attempts/${n}`, candidate);
+    fs.mkdirSync(ctx.paths.attempts, { recursive: true });
+    fs.writeFileSync(path.join(ctx.paths.attempts, `${String(n).padStart(4, '0')}.patch`), await ctx.repo.diff(base, candidate));
+  }
+  if (!KEPT.has(verdict)) await ctx.repo.resetHard(base);
+  await writeStateFiles(ctx, verdict === 'met' ? 'met' : 'running');
+  const record = [...ctx.ledger].reverse().find((r) => r.iteration === n);
+  const shown = Object.fromEntries([...thresholdsOf(ctx.spec).keys()].filter((m) => record?.metrics[m] !== undefined).map((m) => [m, record!.metrics[m]]));
+  return ctx.repo.commitAll(`baton: iteration ${n} ${verdict}: ${oneLine(summary)}`, { iteration: n, verdict, metrics: shown });
+}
+
+/** A summary fit for a commit subject. */
+export function oneLine(text: string, max = 72): string {
+  const line = text.split('\n')[0].trim() || '(no summary)';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

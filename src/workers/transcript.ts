@@ -1,0 +1,34 @@
+/** What a session said and did, one JSON line per event under .baton/transcripts/NNNN.jsonl. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { appendJsonl, readJsonl } from '../state/jsonl.js';
+
+export const TranscriptEvent = z
+  .object({
+    v: z.literal(1),
+    at: z.string(),
+    /** prompt | step | exec | model | tool_use | tool_result | note | stop | error | retry */
+    type: z.string(),
+  })
+  .passthrough();
+export type TranscriptEvent = z.infer<typeof TranscriptEvent>;
+
+/** Appends events to one session's transcript. */
+export class Transcript {
+  readonly file: string;
+
+  constructor(dir: string, iteration: number) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, `${String(iteration).padStart(4, '0')}.jsonl`);
+  }
+
+  write(type: string, fields: Record<string, unknown> = {}): void {
+    appendJsonl(this.file, { v: 1, at: new Date().toISOString(), type, ...fields });
+  }
+}
+
+/** Reads a transcript for `baton log --session N`. */
+export function readTranscript(file: string): TranscriptEvent[] {
+  return readJsonl(file, TranscriptEvent).records;
+}

@@ -1,0 +1,45 @@
+/**
+ * The Worker contract (DESIGN.md §5): one session in a fresh worker sandbox.
+ * The loop does not care which worker it drives.
+ */
+import type { SandboxHandle } from '../sandbox/types.js';
+import type { Spec } from '../spec/schema.js';
+import type { Usage } from '../ledger/record.js';
+import type { Transcript } from './transcript.js';
+
+/** Why a session ended. The abnormal ones make the iteration `crashed`. */
+export type StopReason = 'done' | 'nothing-to-do' | 'budget' | 'timeout' | 'oom' | 'sandbox-died' | 'interrupted' | 'error';
+
+/** Stop reasons that mean the session crashed rather than finished. */
+export const CRASH_REASONS: ReadonlySet<StopReason> = new Set(['oom', 'sandbox-died', 'interrupted', 'error']);
+
+export interface SessionContext {
+  spec: Spec;
+  experimentDir: string;
+  iteration: number;
+  /** 0-based index of this session among the run's sessions that were not cut short by the harness dying. */
+  sessionIndex: number;
+  sandbox: SandboxHandle;
+  prompt: string;
+  /** Epoch ms at which the session must have stopped. */
+  deadline: number;
+  /** USD and tokens the run may still spend, when budgeted. */
+  runBudgetLeft: { usd?: number; tokens?: number };
+  transcript: Transcript;
+  signal: AbortSignal;
+  /** Measures the current working tree with the oracles; the table the worker's `measure` tool returns. */
+  measure?: () => Promise<string>;
+}
+
+export interface SessionResult {
+  summary: string;
+  stopReason: StopReason;
+  usage: Usage;
+  /** The detail behind an abnormal stop, e.g. the command that was OOM-killed. */
+  cause?: string;
+}
+
+export interface Worker {
+  readonly kind: Spec['worker']['kind'];
+  runSession(ctx: SessionContext): Promise<SessionResult>;
+}
