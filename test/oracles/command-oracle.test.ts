@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandOracle, parseMetricsLine } from '../../oracles/command/index.js';
+import { oracleEnv } from '../../oracles/command/oracle-sandbox.js';
 import { fakeContext } from './host-sandbox.js';
 
 describe('parseMetricsLine', () => {
@@ -69,6 +70,22 @@ describe('commandOracle', () => {
     expect(m.status).toBe('failed');
     expect(m.metrics).toEqual({});
     expect(m.reason).toBe('command oracle e: key "loss" is NaN; metrics must be finite numbers');
+  });
+
+  it("runs the experiment's oracle/ scripts from a read-only /baton/oracle", async () => {
+    const { ctx, starts } = fakeContext({ id: 'e', kind: 'command', run: 'sh /baton/oracle/eval.sh' });
+    mkdirSync(path.join(ctx.experimentDir, 'oracle'));
+    writeFileSync(path.join(ctx.experimentDir, 'oracle', 'eval.sh'), 'echo \'{"score": 2}\'\n');
+    const m = await commandOracle.measure(ctx);
+    expect(m.metrics).toEqual({ 'e.score': 2 });
+    expect(starts[0].mounts).toContainEqual({ hostPath: path.join(ctx.experimentDir, 'oracle'), containerPath: '/baton/oracle', readOnly: true });
+  });
+
+  it('passes only the host variables the oracle names', () => {
+    const { ctx } = fakeContext({ id: 'e', kind: 'command', run: 'true', env: ['SEED', 'MISSING'] });
+    expect(oracleEnv(ctx, { SEED: '7', SECRET_TOKEN: 'x' })).toEqual({
+      BATON_OUT: '/baton/out', BATON_WORKSPACE: '/workspace', BATON_ORACLE_ID: 'e', SEED: '7',
+    });
   });
 
   it('fails on a non-zero exit with the stderr tail', async () => {
