@@ -1,0 +1,108 @@
+/**
+ * Error vs x for one compared column of a table oracle: the relative error
+ * (|candidate − reference| / |reference|) along the reference grid at the
+ * baseline, the best and the latest iteration, on log axes when the data
+ * span decades.
+ */
+import { decimate } from './decimate.js';
+import { fmtNum } from './format.js';
+import type { SeriesArtifact } from './series.js';
+import { COLORS, HEIGHT, WIDTH, logTicks, r6, subtitleLines, topLevel, type VlSpec } from './theme.js';
+
+/** Which iteration a series belongs to in the chart. */
+export type SeriesRole = 'baseline' | 'best' | 'latest';
+
+export interface RoleSeries {
+  role: SeriesRole;
+  iteration: number;
+  series: SeriesArtifact;
+}
+
+/** Points per line above which a series is thinned to per-bin extremes. */
+export const ERROR_MAX_POINTS = 800;
+const ROLE_COLOR: Record<SeriesRole, string> = { baseline: '#999999', best: COLORS.best, latest: COLORS.latest };
+const ROLE_ORDER: SeriesRole[] = ['baseline', 'best', 'latest'];
+
+function spans(lo: number, hi: number): boolean {
+  return lo > 0 && hi / lo >= 100;
+}
+
+/**
+ * The vega-lite spec of error vs x for one column. `lines` holds at most one
+ * series per role; when best and latest are the same iteration pass only one.
+ */
+export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { value: number; text: string }): VlSpec | undefined {
+  const sorted = ROLE_ORDER.flatMap((r) => lines.filter((l) => l.role === r));
+  const first = sorted[0]?.series;
+  if (!first) return undefined;
+  const label = (l: RoleSeries) => `${l.role} (iteration ${l.iteration})`;
+  const rows: { x: number; rel: number; line: string }[] = [];
+  let xlo = Infinity;
+  let xhi = -Infinity;
+  let ylo = Infinity;
+  let yhi = -Infinity;
+  let zeros = 0;
+  let thinned = false;
+  for (const l of sorted) {
+    const pts = l.series.points.filter((p) => p.rel !== null) as { x: number; rel: number }[];
+    for (const p of pts) {
+      if (p.x < xlo) xlo = p.x;
+      if (p.x > xhi) xhi = p.x;
+      if (p.rel > 0 && p.rel < ylo) ylo = p.rel;
+      if (p.rel > yhi) yhi = p.rel;
+    }
+    const kept = decimate(pts, { x: (p) => p.x, y: (p) => p.rel, bins: ERROR_MAX_POINTS / 2 });
+    if (kept.length < pts.length) thinned = true;
+    for (const p of kept) rows.push({ x: r6(p.x), rel: r6(p.rel), line: label(l) });
+  }
+  if (rows.length === 0) return undefined;
+  const logX = spans(xlo, xhi);
+  const logY = Number.isFinite(ylo) && (spans(ylo, yhi) || (threshold !== undefined && threshold.value > 0 && spans(Math.min(ylo, threshold.value), Math.max(yhi, threshold.value))));
+  const shown = logY ? rows.filter((r) => {
+    if (r.rel > 0) return true;
+    zeros += 1;
+    return false;
+  }) : rows;
+  const y = {
+    field: 'rel', type: 'quantitative', title: `relative error of ${first.column}`,
+    scale: logY ? { type: 'log' } : { zero: true },
+    axis: logY ? { format: '.0e', values: logTicks([...shown.map((r) => r.rel), threshold?.value ?? NaN]) } : { format: '~g' },
+  };
+  const x = {
+    field: 'x', type: 'quantitative', title: first.x,
+    scale: logX ? { type: 'log', nice: false } : { zero: false, nice: false },
+    axis: logX ? { format: '~g', values: logTicks([xlo, xhi]) } : { format: '~g' },
+  };
+  const domain = sorted.map(label);
+  const layers: VlSpec[] = [{
+    data: { values: shown },
+    mark: { type: 'line', strokeWidth: 1.6, clip: true },
+    encoding: {
+      x, y,
+      color: { field: 'line', type: 'nominal', scale: { domain, range: sorted.map((l) => ROLE_COLOR[l.role]) }, legend: { title: null, orient: 'top', direction: 'horizontal', symbolType: 'stroke', symbolStrokeWidth: 3 } },
+      order: { field: 'line' },
+    },
+  }];
+  if (threshold && (!logY || threshold.value > 0)) {
+    layers.push({
+      data: { values: [{ rel: threshold.value, label: `max_rel threshold ${threshold.text}` }] },
+      layer: [
+        { mark: { type: 'rule', color: COLORS.threshold, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'rel', type: 'quantitative' } } },
+      ],
+    });
+  }
+  const parts = sorted.map((l) => {
+    let max = -Infinity;
+    let at = NaN;
+    for (const p of l.series.points) if (p.rel !== null && p.rel > max) { max = p.rel; at = p.x; }
+    return `${l.role} max ${fmtNum(max)} at ${first.x} = ${fmtNum(at)}`;
+  });
+  const notes: string[] = [];
+  if (threshold) notes.push(`red dashed line: the max_rel threshold ${threshold.text}`);
+  if (first.normalize) notes.push(`relative to ${first.normalize}`);
+  if (thinned) notes.push(`lines thinned to per-bin extremes (${ERROR_MAX_POINTS} points)`);
+  if (zeros) notes.push(`${zeros} exact matches (error 0) not shown on the log axis`);
+  return topLevel(`${oracle}.${first.table}.${first.column}: error vs ${first.x}`, [...subtitleLines(parts), ...subtitleLines(notes, 95, '; ')], {
+    width: WIDTH, height: HEIGHT, layer: layers,
+  });
+}

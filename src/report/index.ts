@@ -1,0 +1,11 @@
+/** The report: REPORT.md, metrics.csv, plots and report.html regenerated from the ledger. */
+export { generateReport, loadEmbedScripts, type GenerateReportOptions, type GenerateReportResult } from './generate.js';
+export { buildModel, type ReportModel, type RunState } from './model.js';
+export { planCharts, seriesRequests, type ChartPlan } from './charts.js';
+export { renderMarkdown } from './markdown.js';
+export { renderCsv, CSV_COLUMNS } from './csv.js';
+export { renderHtml } from './html.js';
+export { compileSpec, renderSvg, renderPng, DEFAULT_FONT_FILES } from './render.js';
+export {
+  SeriesArtifact, SERIES_VERSION, parseSeries, serializeSeries, seriesArtifactName, seriesArtifactPath,
+} from './series.js';

@@ -1,0 +1,191 @@
+/**
+ * REPORT.md: GitHub-flavoured markdown a researcher reads in the morning,
+ * with images linked relative to reports/. Pure: a string from the model.
+ */
+import type { ChartPlan } from './charts.js';
+import { boundText, fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, mdCell } from './format.js';
+import type { ReportModel } from './model.js';
+import { failedApproaches } from './notes.js';
+import { benchmarkNoise, testFlips } from './oracle-sections.js';
+import {
+  STATE_LABEL, VERDICT_LABEL, incidents, integrityWarnings, thresholdRows, timeline, verdictLine, whatHappened,
+} from './summary.js';
+
+export interface MarkdownInput {
+  model: ReportModel;
+  charts: ChartPlan[];
+  notes?: string;
+  nextPrompt?: string;
+  /** Problems met while building the report (missing series files, chart warnings). */
+  problems?: string[];
+  now?: Date;
+  /** Iterations shown one by one; older ones are folded. */
+  recentRows?: number;
+}
+
+const SECTION_OF: Record<ChartPlan['kind'], string> = {
+  timeline: 'Metric timelines', error: 'Error vs x', benchmark: 'Benchmark', tests: 'Tests', cost: 'Cost',
+};
+
+function image(c: ChartPlan): string {
+  return `[![${mdCell(c.title)}](plots/${c.file}.png)](plots/${c.file}.svg)`;
+}
+
+function best(m: ReportModel): string {
+  const it = m.iterations.find((x) => x.iteration === m.bestIteration);
+  return it ? `#${it.iteration} \`${it.commit.slice(0, 12)}\`` : '—';
+}
+
+function header(m: ReportModel): string[] {
+  const c = m.counts;
+  const parts = [`${fmtInt(c.keep + c.met)} kept`, `${fmtInt(c.revert)} reverted`];
+  if (c.crashed) parts.push(`${fmtInt(c.crashed)} crashed`);
+  if (c.tamper) parts.push(`${fmtInt(c.tamper)} tamper`);
+  const t = m.totals;
+  const goal = m.spec.goal.trim().split('\n').map((l) => `> ${l}`.trimEnd());
+  return [
+    `# ${m.spec.name}: ${STATE_LABEL[m.state]}`,
+    '',
+    ...boundText(goal.join('\n'), 12, 1500).split('\n'),
+    '',
+    `| state | iterations | best | elapsed | cost |`,
+    `|---|---|---|---|---|`,
+    `| ${STATE_LABEL[m.state]} | ${fmtInt(m.latestIteration)} (${parts.join(', ')}) | ${best(m)} | ${fmtHours(t.elapsedHours)} | ${fmtUsd(t.usd)} · ${fmtTokens(t.tokens.total)} tokens |`,
+    '',
+    `**${verdictLine(m)}**`,
+  ];
+}
+
+function thresholds(m: ReportModel): string[] {
+  const rows = thresholdRows(m);
+  if (rows.length === 0) return [];
+  const status = (s: string) => (s === 'pass' ? '✅ pass' : s === 'fail' ? '❌ fail' : '—');
+  return [
+    '## Thresholds',
+    '',
+    '| metric | threshold | baseline | best | latest | status | trend of best |',
+    '|---|---|--:|--:|--:|---|---|',
+    ...rows.map((r) => `| \`${r.metric}\` | \`${r.threshold}\` | ${r.baseline} | ${r.best} | ${r.latest} | ${status(r.status)} | ${r.trend} |`),
+    '',
+    '*best*: best value at a kept commit (#iteration); *status*: at the current kept commit; *trend*: the running best across the run.',
+  ];
+}
+
+function plots(charts: ChartPlan[]): string[] {
+  if (charts.length === 0) return [];
+  const out = ['## Plots', ''];
+  let section = '';
+  for (const c of charts) {
+    const s = SECTION_OF[c.kind];
+    if (s !== section) {
+      out.push(`### ${s}`, '');
+      section = s;
+    }
+    out.push(image(c), '');
+  }
+  out.push('Each plot links to its SVG; the vega-lite spec is beside it (`plots/*.vl.json`).');
+  return out;
+}
+
+function timelineSection(m: ReportModel, recent: number): string[] {
+  const { rows, folded } = timeline(m, recent);
+  const key = m.primary ? `\`${m.primary.split('.').slice(1).join('.')}\` (vs best before)` : 'key metric';
+  const out = ['## Timeline', ''];
+  if (folded.length) {
+    const first = rows[0]?.iteration ?? 0;
+    out.push(`Iterations 0–${fmtInt(first - 1)}, folded (every iteration is in \`metrics.csv\`):`, '');
+    out.push('| iterations | kept | reverted | crashed | tamper | best after | cost |', '|---|--:|--:|--:|--:|--:|--:|');
+    for (const f of folded) {
+      const n = (k: keyof typeof f.counts) => fmtInt(f.counts[k] ?? 0);
+      out.push(`| ${fmtInt(f.from)}–${fmtInt(f.to)} | ${fmtInt((f.counts.keep ?? 0) + (f.counts.met ?? 0))} | ${n('revert')} | ${n('crashed')} | ${n('tamper')} | ${f.best ?? '—'} | ${fmtUsd(f.usd)} |`);
+    }
+    out.push('', `The latest ${fmtInt(rows.length)} iterations:`, '');
+  }
+  out.push(`| # | verdict | what happened | ${key} | cost | duration |`, '|--:|---|---|--:|--:|--:|');
+  for (const r of rows) {
+    out.push(`| ${r.iteration} | ${VERDICT_LABEL[r.verdict]} | ${mdCell(r.what, 220)} | ${r.key} | ${r.usd ? fmtUsd(r.usd) : '—'} | ${fmtDuration(r.durationMs)} |`);
+  }
+  return out;
+}
+
+function incidentSection(m: ReportModel): string[] {
+  const { total, shown } = incidents(m);
+  if (total === 0) return [];
+  const crashed = m.counts.crashed;
+  const tamper = m.counts.tamper;
+  const out = ['## Crashes and tampering', ''];
+  const what: string[] = [];
+  if (crashed) what.push(`${fmtInt(crashed)} iteration${crashed > 1 ? 's' : ''} crashed (the session or its sandbox died; the diff was saved under \`.baton/attempts/\` and the workspace reset to the best commit)`);
+  if (tamper) what.push(`${fmtInt(tamper)} iteration${tamper > 1 ? 's' : ''} touched protected or oracle files and ${tamper > 1 ? 'were' : 'was'} reverted as tamper`);
+  out.push(`${what.join('; ')}.`, '');
+  if (shown.length < total) out.push(`The latest ${shown.length} of ${fmtInt(total)}:`, '');
+  for (const it of shown) out.push(`- **#${it.iteration} ${VERDICT_LABEL[it.verdict]}** — ${mdCell(whatHappened(it).replace(/\*\*[a-z]+\*\*(?: \([^)]*\))?: /, ''), 400)}`);
+  return out;
+}
+
+function benchmarkSection(m: ReportModel): string[] {
+  const all = benchmarkNoise(m);
+  if (all.length === 0) return [];
+  const out = ['## Benchmark noise and significance'];
+  for (const b of all) {
+    out.push('', `**${b.oracle}**: a change counts as improved only when the Mann–Whitney test gives p < ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}.`, '');
+    out.push('| measurement | median (s) | IQR (s) | noise (IQR / median) | CI of median (s) | runs |', '|---|--:|--:|--:|--:|--:|');
+    for (const { label, s } of b.rows) {
+      const ci = s.ciLow !== undefined && s.ciHigh !== undefined ? `${fmtNum(s.ciLow)} – ${fmtNum(s.ciHigh)}` : '—';
+      out.push(`| ${label} (#${s.iteration}) | ${fmtNum(s.median)} | ${fmtNum(s.q3 - s.q1)} | ${fmtPct((s.q3 - s.q1) / s.median)} | ${ci} | ${s.n} |`);
+    }
+    const v = b.verdicts;
+    out.push('', `Comparisons with the best so far: ${fmtInt(v.improved)} improved, ${fmtInt(v.regressed)} regressed, ${fmtInt(v.same)} not significant (~).`);
+    const c = b.latest?.comparison;
+    if (c) {
+      const ci = Array.isArray(c.ci) && c.ci.length === 2 ? `, CI [${fmtNum(c.ci[0])}, ${fmtNum(c.ci[1])}]` : '';
+      out.push(`Latest (#${b.latest!.iteration}): **${c.verdict}**${typeof c.pValue === 'number' ? ` (p = ${fmtNum(c.pValue)}${ci})` : ''}.`);
+    }
+  }
+  return out;
+}
+
+function testsSection(m: ReportModel): string[] {
+  const flips = testFlips(m).filter((f) => f.nowFailing.length || f.nowPassing.length);
+  if (flips.length === 0) return [];
+  const out = ['## Tests that changed'];
+  const list = (ids: string[]) => {
+    const head = ids.slice(0, 15).map((id) => `\`${id.replace(/`/g, "'")}\``).join(', ');
+    return ids.length > 15 ? `${head} and ${ids.length - 15} more` : head;
+  };
+  for (const f of flips) {
+    out.push('', `**${f.oracle}**, ${f.from.label} (#${f.from.iteration}) → ${f.to.label} (#${f.to.iteration}):`, '');
+    if (f.nowPassing.length) out.push(`- now passing (${f.nowPassing.length}): ${list(f.nowPassing)}`);
+    if (f.nowFailing.length) out.push(`- now failing (${f.nowFailing.length}): ${list(f.nowFailing)}`);
+  }
+  return out;
+}
+
+function quoted(text: string | undefined, maxLines: number, empty: string): string[] {
+  if (!text || !text.trim()) return [empty];
+  return boundText(text.trim(), maxLines, 6000).split('\n');
+}
+
+/** The whole of REPORT.md. */
+export function renderMarkdown(input: MarkdownInput): string {
+  const { model: m } = input;
+  const warnings = integrityWarnings(m, input.problems ?? []);
+  const sections: string[][] = [
+    header(m),
+    thresholds(m),
+    plots(input.charts),
+    timelineSection(m, input.recentRows ?? 40),
+    incidentSection(m),
+    ['## Failed approaches (from NOTES.md)', '', ...quoted(failedApproaches(input.notes), 60, input.notes ? '*NOTES.md has no section on failed approaches.*' : '*No NOTES.md yet.*')],
+    ['## Next steps', '', 'What the next session is told:', '', ...quoted(input.nextPrompt, 40, '*Nothing yet.*').map((l) => `> ${l}`.trimEnd())],
+    benchmarkSection(m),
+    testsSection(m),
+    ['## Integrity', '', ...(warnings.length ? warnings.map((w) => `- ⚠️ ${mdCell(w, 400)}`) : ['No integrity warnings: no tampering, no oracle errors or timeouts, no non-finite outputs recorded.'])],
+  ];
+  const last = m.iterations[m.iterations.length - 1];
+  const footer = [
+    '---',
+    `*Generated by baton from ${fmtInt(m.totals.records)} ledger records${last ? ` (latest ${last.at})` : ''}${input.now ? `, ${input.now.toISOString()}` : ''}. All measurements: [metrics.csv](metrics.csv).*`,
+  ];
+  return `${[...sections.filter((s) => s.length), footer].map((s) => s.join('\n')).join('\n\n')}\n`;
+}

@@ -1,0 +1,211 @@
+/**
+ * What the report says, as data: the one-line verdict, the thresholds
+ * table, the timeline rows (recent ones in full, older ones folded), crashes
+ * and tampering, and integrity warnings. REPORT.md and report.html both
+ * render these. Pure.
+ */
+import type { VerdictKind } from '../ledger/record.js';
+import { fmtFactor, fmtInt, fmtNum, sparkline } from './format.js';
+import { KEPT_VERDICTS, type IterationSummary, type MetricSummary, type ReportModel } from './model.js';
+
+export const VERDICT_LABEL: Record<VerdictKind, string> = {
+  baseline: 'baseline', keep: '✅ kept', met: '🏁 met', revert: '↩️ reverted', crashed: '💥 crashed', tamper: '⚠️ tamper', stalled: '⏸ stalled', budget: '⛔ budget',
+};
+
+export const STATE_LABEL: Record<ReportModel['state'], string> = {
+  met: '🏁 met', running: '🔄 running', stalled: '⏸ stalled', budget: '⛔ budget exhausted', interrupted: '⏹ interrupted', error: '❌ stopped by an error',
+};
+
+/** How far a value is from its threshold, in words: `3.2× above`, `12% below`. */
+export function distance(m: MetricSummary, value: number): string {
+  const t = m.threshold;
+  if (!t || t.value === 0 || value === 0 || Math.sign(value) !== Math.sign(t.value)) return '';
+  const r = m.direction === 'lower' ? value / t.value : t.value / value;
+  if (r <= 1) return '';
+  return `${fmtFactor(r)} ${m.direction === 'lower' ? 'above' : 'below'} the goal`;
+}
+
+/** Iterations since the last kept one (0 when the latest was kept). */
+export function sinceKept(model: ReportModel): number {
+  for (let i = model.iterations.length - 1; i >= 0; i--) if (KEPT_VERDICTS.has(model.iterations[i].verdict)) return model.latestIteration - model.iterations[i].iteration;
+  return model.latestIteration;
+}
+
+/** The one sentence a reader sees first. */
+export function verdictLine(model: ReportModel): string {
+  const withT = model.metrics.filter((m) => m.threshold);
+  const failing = withT.filter((m) => !m.pass);
+  const n = model.latestIteration;
+  if (model.state === 'met') return `Goal met at iteration ${n}: all ${withT.length} thresholds hold.`;
+  const prefix: Record<ReportModel['state'], string> = {
+    met: '', running: 'Running', stalled: `Stalled (${sinceKept(model)} iterations without a kept improvement)`,
+    budget: 'Stopped by the budget', interrupted: 'Interrupted', error: 'Stopped by an error',
+  };
+  if (model.iterations.length <= 1) return `${prefix[model.state]}: baseline measured, no iteration yet; ${withT.length - failing.length} of ${withT.length} thresholds hold.`;
+  if (failing.length === 0) return `${prefix[model.state]}: all ${withT.length} thresholds hold at iteration ${model.bestIteration ?? n}, awaiting confirmation.`;
+  let worst = failing[0];
+  let worstR = 0;
+  for (const m of failing) {
+    const v = m.current?.value;
+    if (v === undefined || !m.threshold) continue;
+    const r = m.direction === 'lower' ? v / m.threshold.value : m.threshold.value / v;
+    if (Number.isFinite(r) && r > worstR) { worst = m; worstR = r; }
+  }
+  const cur = worst.current ? `${fmtNum(worst.current.value)} vs ${worst.threshold?.text}` : 'not measured yet';
+  const d = worst.current ? distance(worst, worst.current.value) : '';
+  return `${prefix[model.state]}: ${withT.length - failing.length} of ${withT.length} thresholds hold after ${fmtInt(n)} iterations; furthest is ${worst.name} at ${cur}${d ? ` (${d})` : ''}.`;
+}
+
+/** One row of the thresholds table. */
+export interface ThresholdRow {
+  metric: string;
+  threshold: string;
+  baseline: string;
+  best: string;
+  latest: string;
+  status: 'pass' | 'fail' | '—';
+  trend: string;
+}
+
+/** The running best sampled at `buckets` points across the run, for a sparkline. */
+function bestTrend(m: MetricSummary, last: number, buckets = 12): string {
+  if (m.bestSteps.length === 0) return '';
+  const vals: number[] = [];
+  let j = 0;
+  for (let b = 0; b < buckets; b++) {
+    const at = (last * b) / (buckets - 1);
+    while (j + 1 < m.bestSteps.length && m.bestSteps[j + 1].iteration <= at) j++;
+    vals.push(m.bestSteps[j].value);
+  }
+  const line = sparkline(m.direction === 'higher' ? vals : vals.map((v) => (m.log ? 1 / v : -v)), m.log && m.direction !== 'higher');
+  const b = m.baseline;
+  const best = m.best?.value;
+  if (b === undefined || best === undefined || b === best || b === 0 || best === 0) return `${line} flat`;
+  const r = m.direction === 'higher' ? best / b : b / best;
+  return r > 1 ? `${line} ${fmtFactor(r)} better` : line;
+}
+
+/** The thresholds table, in spec order. */
+export function thresholdRows(model: ReportModel): ThresholdRow[] {
+  return model.metrics.map((m) => ({
+    metric: m.name,
+    threshold: m.threshold?.text ?? '—',
+    baseline: fmtNum(m.baseline),
+    best: m.best ? `${fmtNum(m.best.value)} (#${m.best.iteration})` : '—',
+    latest: m.latest ? `${fmtNum(m.latest.value)} (#${m.latest.iteration})` : '—',
+    status: m.threshold ? (m.pass ? 'pass' : 'fail') : '—',
+    trend: bestTrend(m, model.latestIteration),
+  }));
+}
+
+/** One iteration as the timeline shows it. */
+export interface TimelineRow {
+  iteration: number;
+  verdict: VerdictKind;
+  what: string;
+  key: string;
+  usd: number;
+  durationMs: number;
+}
+
+function change(m: MetricSummary, before: number | undefined, v: number): string {
+  if (before === undefined || before === 0) return fmtNum(v);
+  const r = v / before;
+  if (r === 1) return `${fmtNum(v)} (=)`;
+  const pct = (r - 1) * 100;
+  const d = r >= 0.5 && r <= 2 ? `${pct > 0 ? '+' : '−'}${Number(Math.abs(pct).toPrecision(2))}%` : `×${Number(r.toPrecision(2))}`;
+  return `${fmtNum(v)} (${d})`;
+}
+
+/** What an iteration did and why it ended as it did. */
+export function whatHappened(it: IterationSummary): string {
+  if (it.iteration === 0) return 'baseline: the untouched workspace measured';
+  const summary = it.summary.trim();
+  switch (it.verdict) {
+    case 'keep': case 'met': return summary || it.reason;
+    case 'crashed': return `**crashed**${it.cause ? ` (${it.cause})` : ''}: ${it.reason}${summary ? ` — session: ${summary}` : ''}`;
+    case 'tamper': return `**tamper**: ${it.reason}${summary ? ` — session: ${summary}` : ''}`;
+    default: return `${summary}${summary ? ' — ' : ''}${it.reason}`;
+  }
+}
+
+/** A range of older iterations folded into one row. */
+export interface FoldedRange {
+  from: number;
+  to: number;
+  counts: Partial<Record<VerdictKind, number>>;
+  /** Primary metric's running best at the end of the range. */
+  best?: string;
+  usd: number;
+}
+
+/** The latest `recent` iterations one by one, older ones folded into at most `ranges` ranges. */
+export function timeline(model: ReportModel, recent = 40, ranges = 10): { rows: TimelineRow[]; folded: FoldedRange[] } {
+  const pm = model.metrics.find((m) => m.name === model.primary);
+  const primaryAt = new Map<number, number>();
+  if (pm) for (const p of pm.points) if (p.phase !== 'confirm' || !primaryAt.has(p.iteration)) primaryAt.set(p.iteration, p.value);
+  const its = model.iterations;
+  const cut = its.length > recent + Math.ceil(recent / 4) ? its.length - recent : 0;
+  // running best of the primary before each iteration
+  const bestBefore: (number | undefined)[] = [];
+  let best: number | undefined;
+  let step = 0;
+  for (const it of its) {
+    bestBefore.push(best);
+    while (pm && step < pm.bestSteps.length && pm.bestSteps[step].iteration <= it.iteration) best = pm.bestSteps[step++].value;
+  }
+  const rows: TimelineRow[] = [];
+  for (let i = cut; i < its.length; i++) {
+    const it = its[i];
+    const v = primaryAt.get(it.iteration);
+    rows.push({
+      iteration: it.iteration, verdict: it.verdict, what: whatHappened(it),
+      key: pm && v !== undefined ? change(pm, bestBefore[i], v) : '—', usd: it.usd, durationMs: it.durationMs,
+    });
+  }
+  const folded: FoldedRange[] = [];
+  if (cut > 0) {
+    const size = Math.ceil(cut / ranges);
+    for (let s = 0; s < cut; s += size) {
+      const e = Math.min(cut, s + size);
+      const f: FoldedRange = { from: its[s].iteration, to: its[e - 1].iteration, counts: {}, usd: 0 };
+      for (let i = s; i < e; i++) {
+        f.counts[its[i].verdict] = (f.counts[its[i].verdict] ?? 0) + 1;
+        f.usd += its[i].usd;
+      }
+      const after = e < its.length ? bestBefore[e] : best;
+      if (after !== undefined) f.best = fmtNum(after);
+      folded.push(f);
+    }
+  }
+  return { rows, folded };
+}
+
+/** Crashed and tamper iterations (latest `max`), with the total count. */
+export function incidents(model: ReportModel, max = 20): { total: number; shown: IterationSummary[] } {
+  const all = model.iterations.filter((it) => it.verdict === 'crashed' || it.verdict === 'tamper');
+  return { total: all.length, shown: all.slice(-max) };
+}
+
+/** Integrity findings: ledger warnings grouped by text, tamper verdicts, oracle failures, report problems. */
+export function integrityWarnings(model: ReportModel, reportProblems: readonly string[] = [], max = 30): string[] {
+  const byText = new Map<string, number[]>();
+  const note = (text: string, iteration: number) => {
+    const l = byText.get(text);
+    if (l) { if (l[l.length - 1] !== iteration) l.push(iteration); } else byText.set(text, [iteration]);
+  };
+  for (const it of model.iterations) {
+    for (const w of it.warnings) note(w, it.iteration);
+    if (it.verdict === 'tamper' && it.warnings.length === 0) note(`tamper: ${it.reason}`, it.iteration);
+    for (const r of it.records) for (const m of r.measurements) {
+      if (m.status === 'timeout' || m.status === 'error') note(`oracle ${m.oracle}: ${m.status}${m.reason ? ` (${m.reason.split('\n')[0].slice(0, 120)})` : ''}`, it.iteration);
+    }
+  }
+  const list = (its: number[]) => {
+    const head = its.slice(0, 8).join(', ');
+    return its.length > 8 ? `${head} and ${its.length - 8} more` : head;
+  };
+  const out = [...byText.entries()].map(([t, its]) => `${t} — iteration${its.length > 1 ? 's' : ''} ${list(its)}`);
+  const all = [...out, ...reportProblems];
+  return all.length > max ? [...all.slice(0, max), `… and ${all.length - max} more`] : all;
+}

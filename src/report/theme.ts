@@ -1,0 +1,124 @@
+/**
+ * The look shared by every chart: DejaVu Sans (the font the PNGs are drawn
+ * with), a white background, a colour-blind-safe palette (Okabe–Ito) and one
+ * fixed colour and shape per verdict so every chart reads the same way.
+ */
+import type { VerdictKind } from '../ledger/record.js';
+
+/** A vega-lite spec as plain JSON. */
+export type VlSpec = Record<string, unknown>;
+
+export const FONT = 'DejaVu Sans';
+export const WIDTH = 640;
+export const HEIGHT = 240;
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+export const COLORS = {
+  ink: '#222222',
+  muted: '#666666',
+  grid: '#e6e6e6',
+  threshold: '#c0392b',
+  best: '#009E73',
+  baseline: '#000000',
+  latest: '#0072B2',
+  passed: '#009E73',
+  failed: '#D55E00',
+  skipped: '#999999',
+  band: '#009E73',
+} as const;
+
+/** Colour, shape and legend label of each verdict; the order is the legend order. */
+export const VERDICT_STYLE: Record<VerdictKind, { color: string; shape: string; label: string }> = {
+  baseline: { color: '#000000', shape: 'square', label: 'baseline' },
+  keep: { color: '#009E73', shape: 'circle', label: 'kept' },
+  met: { color: '#0072B2', shape: 'diamond', label: 'met' },
+  revert: { color: '#8c8c8c', shape: 'circle', label: 'reverted' },
+  crashed: { color: '#E69F00', shape: 'cross', label: 'crashed' },
+  tamper: { color: '#CC79A7', shape: 'triangle-up', label: 'tamper' },
+  stalled: { color: '#56B4E9', shape: 'square', label: 'stalled' },
+  budget: { color: '#56B4E9', shape: 'triangle-down', label: 'budget' },
+};
+
+const VERDICT_ORDER = Object.keys(VERDICT_STYLE) as VerdictKind[];
+
+/** Colour and shape encodings for a `verdict` field holding legend labels, with only the verdicts present. */
+export function verdictEncoding(present: Iterable<VerdictKind>, legend = true): { color: VlSpec; shape: VlSpec } {
+  const set = new Set(present);
+  const kinds = VERDICT_ORDER.filter((k) => set.has(k));
+  const domain = kinds.map((k) => VERDICT_STYLE[k].label);
+  const leg = legend ? { title: null, orient: 'top', direction: 'horizontal' } : null;
+  return {
+    color: { field: 'verdict', type: 'nominal', scale: { domain, range: kinds.map((k) => VERDICT_STYLE[k].color) }, legend: leg },
+    shape: { field: 'verdict', type: 'nominal', scale: { domain, range: kinds.map((k) => VERDICT_STYLE[k].shape) }, legend: leg },
+  };
+}
+
+/** The config block every chart carries. */
+export function chartConfig(): VlSpec {
+  return {
+    font: FONT,
+    background: 'white',
+    padding: 8,
+    view: { stroke: '#cccccc' },
+    title: { font: FONT, fontSize: 15, fontWeight: 'bold', anchor: 'start', color: COLORS.ink, subtitleFontSize: 11, subtitleColor: COLORS.muted, offset: 10 },
+    axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', titleColor: COLORS.ink, labelColor: COLORS.ink, gridColor: COLORS.grid, tickColor: '#999999', domainColor: '#999999' },
+    legend: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 11, symbolSize: 70 },
+    text: { font: FONT },
+  };
+}
+
+/** Wraps a chart body with the schema, a title, a subtitle and the shared config. */
+export function topLevel(title: string, subtitle: string | string[] | undefined, body: VlSpec): VlSpec {
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: subtitle === undefined ? { text: title } : { text: title, subtitle },
+    ...body,
+    config: chartConfig(),
+  };
+}
+
+/** Point size for a number of points: big when few, small when thousands. */
+export function pointSize(n: number): number {
+  if (n <= 60) return 70;
+  if (n <= 300) return 40;
+  if (n <= 1500) return 18;
+  return 10;
+}
+
+/** Rounds a number to 6 significant digits for chart data (smaller specs, same picture). */
+export function r6(v: number): number {
+  return v === 0 || !Number.isFinite(v) ? v : Number(v.toPrecision(6));
+}
+
+/** Decade tick values covering `values` (positive ones), at most ~8 labels. */
+export function logTicks(values: readonly number[]): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!(v > 0) || !Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!Number.isFinite(lo)) return [];
+  const a = Math.floor(Math.log10(lo));
+  const b = Math.ceil(Math.log10(hi));
+  const step = Math.max(1, Math.ceil((b - a) / 8));
+  const out: number[] = [];
+  for (let e = a; e <= b; e += step) out.push(Number(`1e${e}`));
+  return out;
+}
+
+/** Joins subtitle parts into lines of at most `max` characters (a chart is ~95 characters wide at 11 px). */
+export function subtitleLines(parts: readonly string[], max = 95, sep = ' · '): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const p of parts) {
+    if (!p) continue;
+    if (cur && cur.length + sep.length + p.length > max) {
+      lines.push(cur);
+      cur = p;
+    } else cur = cur ? `${cur}${sep}${p}` : p;
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}

@@ -1,0 +1,117 @@
+/**
+ * The timeline of one threshold metric: its value at every measurement,
+ * coloured and shaped by verdict, the running best as a step line, the
+ * threshold and the baseline as rules. Iterations that produced no value
+ * (a crash, a tamper caught before measuring) are marked along the bottom.
+ */
+import type { VerdictKind } from '../ledger/record.js';
+import { decimate } from './decimate.js';
+import { fmtInt, fmtNum } from './format.js';
+import type { MetricSummary, ReportModel } from './model.js';
+import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logTicks, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
+
+/** Which quantity the x axis shows. */
+export type TimeAxis = 'iteration' | 'hours';
+
+/** Above this many points the reverted (and other routine) points are thinned. */
+export const TIMELINE_MAX_POINTS = 600;
+const BINS = 150;
+
+interface Row { iteration: number; hours: number; value?: number; verdict: string; phase: string }
+
+function xEncoding(axis: TimeAxis, last: number): VlSpec {
+  if (axis === 'hours') return { field: 'hours', type: 'quantitative', title: 'elapsed hours', scale: { zero: true, padding: 10, nice: false } };
+  return {
+    field: 'iteration', type: 'quantitative', title: 'iteration',
+    scale: { domain: [0, Math.max(1, last)], padding: 12, nice: false },
+    axis: { format: 'd', tickMinStep: 1 },
+  };
+}
+
+/** The vega-lite spec of one metric's timeline. */
+export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxis = 'iteration'): VlSpec {
+  // the step line keeps every improvement exactly; markers are thinned per verdict
+  const always = new Set<VerdictKind>(['baseline', 'met', 'tamper', 'stalled', 'budget']);
+  const shown = m.points.length <= TIMELINE_MAX_POINTS ? m.points : decimate(m.points, {
+    x: (p) => p.iteration, y: (p) => p.value, group: (p) => p.verdict, bins: BINS, keep: (p) => always.has(p.verdict),
+  });
+  const thinned = shown.length < m.points.length;
+  const rows: Row[] = shown
+    .filter((p) => !m.log || p.value > 0)
+    .map((p) => ({ iteration: p.iteration, hours: r6(p.hours), value: p.value, verdict: VERDICT_STYLE[p.verdict].label, phase: p.phase }));
+  const measured = new Set(m.points.map((p) => p.iteration));
+  const missingAll = model.iterations.filter((it) => it.iteration > 0 && !measured.has(it.iteration));
+  const missing = decimate(missingAll, { x: (it) => it.iteration, y: () => 0, group: (it) => it.verdict, bins: BINS, keep: (it) => it.verdict === 'tamper' })
+    .map((it) => ({ iteration: it.iteration, hours: r6(it.elapsedHours), verdict: VERDICT_STYLE[it.verdict].label, phase: 'no value' }));
+  const present = new Set<VerdictKind>([...shown.map((p) => p.verdict), ...missingAll.map((it) => it.verdict)]);
+  const { color, shape } = verdictEncoding(present);
+  const x = xEncoding(axis, model.latestIteration);
+  const xf = axis === 'hours' ? 'hours' : 'iteration';
+  const y = {
+    field: 'value', type: 'quantitative', title: m.name.split('.').slice(1).join('.') || m.name,
+    scale: m.log ? { type: 'log', padding: 10 } : { zero: false, padding: 10 },
+    axis: m.log ? { format: '.0e', values: logTicks([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN]) } : { format: '~g' },
+  };
+  const steps = m.bestSteps.map((s) => ({ iteration: s.iteration, hours: r6(s.hours), value: s.value }));
+  if (steps.length) steps.push({ ...steps[steps.length - 1], iteration: model.latestIteration, hours: r6(model.totals.elapsedHours) });
+
+  const layers: VlSpec[] = [];
+  if (m.baseline !== undefined && (!m.log || m.baseline > 0)) {
+    layers.push({
+      data: { values: [{ value: m.baseline, label: `baseline ${fmtNum(m.baseline)}` }] },
+      layer: [
+        { mark: { type: 'rule', color: COLORS.baseline, strokeDash: [2, 3], opacity: 0.6 }, encoding: { y: { ...y } } },
+        { mark: { type: 'text', align: 'right', dx: -4, dy: -7, fontSize: 10, color: COLORS.muted }, encoding: { y: { ...y }, x: { value: WIDTH }, text: { field: 'label' } } },
+      ],
+    });
+  }
+  if (m.threshold && (!m.log || m.threshold.value > 0)) {
+    layers.push({
+      data: { values: [{ value: m.threshold.value, label: `threshold ${m.threshold.text}` }] },
+      layer: [
+        { mark: { type: 'rule', color: COLORS.threshold, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { ...y } } },
+        // early iterations sit far from the goal: the label goes on the left, on the side away from the data
+        { mark: { type: 'text', align: 'left', dx: 4, dy: m.direction === 'higher' ? 12 : -7, fontSize: 11, color: COLORS.threshold, fontWeight: 'bold' }, encoding: { y: { ...y }, x: { value: 0 }, text: { field: 'label' } } },
+      ],
+    });
+  }
+  if (steps.length) {
+    layers.push({
+      data: { values: steps.filter((s) => !m.log || s.value > 0) },
+      mark: { type: 'line', interpolate: 'step-after', color: COLORS.best, strokeWidth: 2, opacity: 0.9 },
+      encoding: { x: { ...x, field: xf }, y: { ...y } },
+    });
+  }
+  layers.push({
+    data: { values: rows },
+    mark: { type: 'point', filled: true, size: pointSize(rows.length), opacity: rows.length > 1500 ? 0.6 : 0.85 },
+    encoding: {
+      x, y, color, shape,
+      tooltip: [
+        { field: 'iteration', type: 'quantitative' }, { field: 'hours', type: 'quantitative', format: '.2f' },
+        { field: 'value', type: 'quantitative', format: '.4~g' }, { field: 'verdict', type: 'nominal' }, { field: 'phase', type: 'nominal' },
+      ],
+    },
+  });
+  if (missing.length) {
+    layers.push({
+      data: { values: missing },
+      mark: { type: 'point', filled: true, size: Math.max(30, pointSize(missing.length)), opacity: 0.9 },
+      encoding: { x, y: { value: HEIGHT - 4 }, color, shape, tooltip: [{ field: 'iteration', type: 'quantitative' }, { field: 'verdict', type: 'nominal' }] },
+    });
+  }
+
+  const parts: string[] = [];
+  if (m.threshold) parts.push(`goal ${m.threshold.text}`);
+  if (m.current) parts.push(`now ${fmtNum(m.current.value)}${m.threshold ? (m.pass ? ' (passes)' : ' (fails)') : ''}`);
+  if (m.best && m.best.iteration !== m.current?.iteration) parts.push(`best ${fmtNum(m.best.value)} at iteration ${m.best.iteration}`);
+  if (m.baseline !== undefined) parts.push(`baseline ${fmtNum(m.baseline)}`);
+  parts.push(`${fmtInt(model.iterations.length - 1)} iterations`);
+  const notes: string[] = ['green step line: running best of kept iterations'];
+  if (missing.length) notes.push('marks on the bottom edge: no value measured');
+  if (thinned) notes.push(`markers thinned to per-bin extremes (${fmtInt(shown.length)} of ${fmtInt(m.points.length)} shown)`);
+  const dropped = shown.length - rows.length;
+  if (dropped > 0) notes.push(`${fmtInt(dropped)} values <= 0 not shown on the log axis`);
+  const sub = [...subtitleLines(parts), ...subtitleLines(notes, 95, '; ')];
+  return topLevel(m.name, sub, { width: WIDTH, height: HEIGHT, layer: layers, resolve: { scale: { color: 'shared', shape: 'shared' } } });
+}
