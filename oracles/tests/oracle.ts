@@ -5,7 +5,7 @@
  * A suite that ran nothing, or whose report is missing or malformed, is a
  * failed measurement: absence of evidence is never a pass.
  */
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
 import type { TestsOracleSpec } from '../../src/spec/schema.js';
@@ -59,7 +59,13 @@ export const testsOracle: Oracle = {
         unsuccessful(ctx, startedAt, 'failed', `tests oracle ${spec.id}: ${reason}`, { ...details, ...more });
       let size: number;
       try {
-        size = statSync(file).size;
+        const st = lstatSync(file);
+        // The candidate ran the suite: a symlink could point the host at a file of its choosing.
+        if (!st.isFile()) return fail(`$BATON_OUT/${spec.report} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; the report must be a plain file`);
+        if (reportPath(realpathSync(ctx.outDir), realpathSync(file)) === undefined) {
+          return fail(`$BATON_OUT/${spec.report} resolves outside $BATON_OUT`);
+        }
+        size = st.size;
       } catch {
         return fail(`the suite wrote no report at $BATON_OUT/${spec.report} (exit code ${r.exitCode})${r.stderr.trim() ? `; stderr: ${tail(r.stderr, 400)}` : ''}`);
       }

@@ -169,6 +169,14 @@ describe('testsOracle', () => {
     expect(m.reason).toBe('tests oracle u: the suite exited with code 2 although every reported test passed; the report may be incomplete; stderr: crashed');
   });
 
+  it('a report that is a symbolic link is refused: the host must not read a file the candidate chose', async () => {
+    const green = path.join(FIXTURES, 'junit', 'pytest-green.xml');
+    const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: `ln -s ${green} $BATON_OUT/j.xml`, report: 'j.xml' });
+    expect(await testsOracle.measure(ctx)).toMatchObject({ status: 'failed', reason: 'tests oracle u: $BATON_OUT/j.xml is a symbolic link; the report must be a plain file' });
+    const { ctx: ctx2 } = fakeContext({ id: 'u', kind: 'tests', run: `ln -s ${path.dirname(green)} $BATON_OUT/reports`, report: 'reports/pytest-green.xml' });
+    expect(await testsOracle.measure(ctx2)).toMatchObject({ status: 'failed', reason: 'tests oracle u: $BATON_OUT/reports/pytest-green.xml resolves outside $BATON_OUT' });
+  });
+
   it('a report path outside $BATON_OUT is refused', async () => {
     const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: 'true', report: '../escape.xml' });
     expect(await testsOracle.measure(ctx)).toMatchObject({ status: 'error', reason: 'tests oracle u: report "../escape.xml" must be a file inside $BATON_OUT' });
