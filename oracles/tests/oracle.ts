@@ -5,28 +5,18 @@
  * A suite that ran nothing, or whose report is missing or malformed, is a
  * failed measurement: absence of evidence is never a pass.
  */
-import { lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
 import type { TestsOracleSpec } from '../../src/spec/schema.js';
 import { baseMeasurement, execProblem, inOracleSandbox, tail, unsuccessful } from '../command/oracle-sandbox.js';
 import { parseJUnit } from './junit.js';
 import { countTests, type ParsedReport } from './results.js';
 import { parseTap } from './tap.js';
-
-/** Largest report read (bytes); a bigger one is refused rather than buffered. */
-export const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+import { insideDir, readReportFile } from './read-report.js';
 
 /** Parses report text in the given format. */
 export function parseReport(text: string, format: TestsOracleSpec['format']): ParsedReport {
   return format === 'tap' ? parseTap(text) : parseJUnit(text);
-}
-
-/** Host path of the report, or undefined when the spec's path leaves $BATON_OUT. */
-function reportPath(outDir: string, report: string): string | undefined {
-  const full = path.resolve(outDir, report);
-  const rel = path.relative(outDir, full);
-  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? undefined : full;
 }
 
 /** Measures by running the suite once and parsing its report. */
@@ -35,7 +25,7 @@ export const testsOracle: Oracle = {
   measure(ctx: MeasureContext): Promise<Measurement> {
     const spec = ctx.oracle as TestsOracleSpec;
     return inOracleSandbox(ctx, async (sandbox, deadline, startedAt) => {
-      const file = reportPath(ctx.outDir, spec.report);
+      const file = insideDir(ctx.outDir, spec.report);
       if (file === undefined) {
         return unsuccessful(ctx, startedAt, 'error', `tests oracle ${spec.id}: report ${JSON.stringify(spec.report)} must be a file inside $BATON_OUT`);
       }
@@ -57,20 +47,12 @@ export const testsOracle: Oracle = {
 
       const fail = (reason: string, more: Record<string, unknown> = {}) =>
         unsuccessful(ctx, startedAt, 'failed', `tests oracle ${spec.id}: ${reason}`, { ...details, ...more });
-      let size: number;
-      try {
-        const st = lstatSync(file);
-        // The candidate ran the suite: a symlink could point the host at a file of its choosing.
-        if (!st.isFile()) return fail(`$BATON_OUT/${spec.report} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; the report must be a plain file`);
-        if (reportPath(realpathSync(ctx.outDir), realpathSync(file)) === undefined) {
-          return fail(`$BATON_OUT/${spec.report} resolves outside $BATON_OUT`);
-        }
-        size = st.size;
-      } catch {
+      const read = readReportFile(ctx.outDir, file, `$BATON_OUT/${spec.report}`);
+      if (!read.ok && read.missing) {
         return fail(`the suite wrote no report at $BATON_OUT/${spec.report} (exit code ${r.exitCode})${r.stderr.trim() ? `; stderr: ${tail(r.stderr, 400)}` : ''}`);
       }
-      if (size > MAX_REPORT_BYTES) return fail(`the report $BATON_OUT/${spec.report} is ${size} bytes, over the ${MAX_REPORT_BYTES}-byte limit`);
-      const parsed = parseReport(readFileSync(file, 'utf8'), spec.format);
+      if (!read.ok) return fail(read.reason);
+      const parsed = parseReport(read.text, spec.format);
       if (!parsed.ok) return fail(`$BATON_OUT/${spec.report}: ${parsed.reason}`);
 
       const counts = countTests(parsed.tests);
