@@ -65,7 +65,18 @@ export function renderCsv(model: ReportModel): string {
   const thresholds: Thresholds = new Map();
   for (const m of model.metrics) if (m.threshold) thresholds.set(m.name, m.threshold);
   const cache: Cache = new Map();
-  const lines: string[] = [CSV_COLUMNS.join(',')];
-  for (const it of model.iterations) for (const r of it.records) rowsOf(r, thresholds, cache, lines);
+  // rows are flattened into chunks as they come, so 10^5 short-lived row strings
+  // die young instead of being held (and promoted) until one final join
+  const chunks: string[] = [CSV_COLUMNS.join(',')];
+  const rows: string[] = [];
+  for (const it of model.iterations) {
+    for (const r of it.records) rowsOf(r, thresholds, cache, rows);
+    if (rows.length >= 2000) {
+      chunks.push(rows.join('\r\n'));
+      rows.length = 0;
+    }
+  }
+  if (rows.length) chunks.push(rows.join('\r\n'));
+  const lines = chunks;
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -14,7 +14,8 @@ import { renderCsv } from './csv.js';
 import { renderHtml, type EmbedScripts } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildModel, type RunState } from './model.js';
-import { availableFonts, compileSpec, DEFAULT_FONT_FILES, renderPng, renderSvg } from './render.js';
+import { PngPool } from './png-pool.js';
+import { availableFonts, compileSpec, DEFAULT_FONT_FILES, PNG_SCALE, renderSvg } from './render.js';
 import { parseSeries, type SeriesArtifact } from './series.js';
 import type { TimeAxis } from './timeline-chart.js';
 
@@ -96,6 +97,35 @@ export async function loadEmbedScripts(): Promise<EmbedScripts> {
   return embedScripts;
 }
 
+/** Writes each chart's SVG, spec and (with fonts) PNG; returns the files written. */
+async function renderCharts(charts: ChartPlan[], plotsDir: string, fonts: string[], warnings: string[], progress: (label: string) => void): Promise<string[]> {
+  const written: string[] = [];
+  const pngs: Promise<void>[] = [];
+  const pool = fonts.length ? new PngPool(fonts, PNG_SCALE) : undefined;
+  try {
+    for (const c of charts) {
+      const { vega, warnings: w } = compileSpec(c.spec);
+      for (const x of w) warnings.push(`chart ${c.file}: ${x}`);
+      const svg = await renderSvg(vega);
+      const base = path.join(plotsDir, c.file);
+      await writeAtomic(`${base}.svg`, svg);
+      await writeAtomic(`${base}.vl.json`, `${JSON.stringify(c.spec, null, 1)}\n`);
+      written.push(`${base}.svg`, `${base}.vl.json`);
+      // PNGs rasterize in a worker thread while the next chart is laid out
+      if (pool) {
+        pngs.push(pool.render(svg).then((png) => writeAtomic(`${base}.png`, png)));
+        written.push(`${base}.png`);
+      }
+      progress(c.file);
+    }
+    await Promise.all(pngs);
+  } finally {
+    await Promise.allSettled(pngs);
+    await pool?.close();
+  }
+  return written;
+}
+
 /** Regenerates the whole report from the ledger. */
 export async function generateReport(o: GenerateReportOptions): Promise<GenerateReportResult> {
   const problems: string[] = [];
@@ -111,24 +141,7 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
   if (fonts.length === 0) warnings.push(`no font file found (${(o.fontFiles ?? DEFAULT_FONT_FILES).join(', ')}): PNGs were not written, since resvg would draw them without text`);
   const plotsDir = path.join(o.outDir, 'plots');
   await mkdir(plotsDir, { recursive: true });
-  const written: string[] = [];
-  const pngs: Promise<void>[] = [];
-  for (const c of charts) {
-    const { vega, warnings: w } = compileSpec(c.spec);
-    for (const x of w) warnings.push(`chart ${c.file}: ${x}`);
-    const svg = await renderSvg(vega);
-    const base = path.join(plotsDir, c.file);
-    await writeAtomic(`${base}.svg`, svg);
-    await writeAtomic(`${base}.vl.json`, `${JSON.stringify(c.spec, null, 1)}\n`);
-    written.push(`${base}.svg`, `${base}.vl.json`);
-    // PNGs rasterize on libuv's thread pool while the next chart is laid out
-    if (fonts.length) {
-      pngs.push(renderPng(svg, fonts).then((png) => writeAtomic(`${base}.png`, png)));
-      written.push(`${base}.png`);
-    }
-    progress(c.file);
-  }
-  await Promise.all(pngs);
+  const written = await renderCharts(charts, plotsDir, fonts, warnings, progress);
 
   const md = renderMarkdown({ model, charts, notes: o.notes, nextPrompt: o.nextPrompt, problems, now: o.now, recentRows: o.recentRows });
   await writeAtomic(path.join(o.outDir, 'REPORT.md'), md);
