@@ -18,11 +18,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { describeError } from '../../src/errors.js';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
 import type { SandboxHandle } from '../../src/sandbox/types.js';
 import type { BenchmarkOracleSpec } from '../../src/spec/schema.js';
 import {
-  baseMeasurement, type Deadline, execProblem, inOracleSandbox, nonFiniteMetric, SANDBOX_PATHS, tail, unsuccessful,
+  baseMeasurement, type Deadline, execProblem, inOracleSandbox, nonFiniteMetric, SANDBOX_PATHS, unsuccessful,
 } from '../command/oracle-sandbox.js';
 import { compareSamples, type Comparison } from './compare.js';
 import { summarize, type SampleSummary } from './stats.js';
@@ -48,7 +49,7 @@ const SIDES: Record<Side, { cwd: string; env: Record<string, string> }> = {
 /** One timed or untimed run's outcome: seconds (per `time`) and the harness's wall seconds, or why it failed. */
 type RunOutcome =
   | { ok: true; seconds: number; wallSeconds: number }
-  | { ok: false; status: 'failed' | 'timeout' | 'error'; reason: string; stderr?: string };
+  | { ok: false; status: 'failed' | 'timeout' | 'error'; reason: string };
 
 /** Reads `seconds` from the last non-empty stdout line, a JSON object. */
 export function jsonSeconds(stdout: string): number | string {
@@ -77,7 +78,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
     if (timeoutMs <= 0) return { ok: false, status: 'timeout', reason: `the benchmark used up its ${spec.timeout} timeout before ${label}` };
     const r = await sandbox.exec(command, { cwd: SIDES[side].cwd, env: SIDES[side].env, timeoutMs });
     const problem = execProblem(r, label, { timeoutMs });
-    if (problem) return { ok: false, ...problem, stderr: tail(r.stderr, 600) };
+    if (problem) return { ok: false, ...problem };
     const wallSeconds = r.durationMs / 1000;
     if (spec.time === 'wall') return { ok: true, seconds: wallSeconds, wallSeconds };
     const s = jsonSeconds(r.stdout);
@@ -90,9 +91,16 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
     measure(ctx: MeasureContext): Promise<Measurement> {
       const spec = ctx.oracle as BenchmarkOracleSpec;
       const comparing = ctx.bestSnapshotDir !== undefined;
+      // The best's own $BATON_OUT, made before the sandbox starts so the provider
+      // hands it to the sandbox user along with the rest of the scratch folder.
+      if (comparing) {
+        try {
+          mkdirSync(path.join(ctx.outDir, '.best'), { recursive: true });
+        } catch (e) {
+          return Promise.resolve(unsuccessful(ctx, Date.now(), 'error', `benchmark ${spec.id}: cannot prepare $BATON_OUT/.best: ${describeError(e)}`));
+        }
+      }
       return inOracleSandbox(ctx, async (sandbox, deadline, startedAt) => {
-        // Created from the host, before anything the candidate runs, inside the mounted scratch folder.
-        if (comparing) mkdirSync(path.join(ctx.outDir, '.best'), { recursive: true });
         const samples: Record<Side, number[]> = { candidate: [], best: [] };
         const wall: Record<Side, number[]> = { candidate: [], best: [] };
         let bestError: string | undefined = comparing ? undefined : 'no best kept commit to compare with';
@@ -116,7 +124,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
             const o = await runOnce(sandbox, deadline, spec, side, `${label} of the ${side === 'best' ? 'best kept commit' : 'candidate'}`, command);
             if (!o.ok) {
               if (side === 'candidate' || o.status === 'timeout') return failCandidate(o);
-              bestError = o.reason + (o.stderr ? `\nstderr: ${o.stderr}` : '');
+              bestError = o.reason;
               continue;
             }
             if (timed) {
