@@ -60,8 +60,8 @@ export function seriesRequests(model: ReportModel): SeriesRequest[] {
     for (const [role, r] of roles) {
       if (!r) continue;
       const key = `${r.iteration}/${r.phase}`;
-      // best and latest may be one measurement: draw it once, as "best"
-      if (role === 'latest' && seen.has(key)) continue;
+      // baseline, best and latest may be one measurement: draw it once, under the first role
+      if (seen.has(key)) continue;
       seen.add(key);
       for (const m of r.measurements) {
         if (m.oracle !== o.id) continue;

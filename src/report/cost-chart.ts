@@ -8,7 +8,7 @@ import type { ReportModel } from './model.js';
 import { COLORS, WIDTH, r6, subtitleLines, topLevel, type VlSpec } from './theme.js';
 
 /** Cumulative series are thinned to about this many points (they are monotone). */
-export const COST_MAX_POINTS = 400;
+export const COST_MAX_POINTS = 250;
 
 /** Cumulative cost after each iteration and the cost of each kept improvement. */
 export function costSeries(model: ReportModel) {

@@ -50,7 +50,7 @@ function header(m: ReportModel): string[] {
     '',
     `| state | iterations | best | elapsed | cost |`,
     `|---|---|---|---|---|`,
-    `| ${STATE_LABEL[m.state]} | ${fmtInt(m.latestIteration)} (${parts.join(', ')}) | ${best(m)} | ${fmtHours(t.elapsedHours)} | ${fmtUsd(t.usd)} · ${fmtTokens(t.tokens.total)} tokens |`,
+    `| ${STATE_LABEL[m.state]} | ${fmtInt(m.latestIteration)} (${parts.join(', ')}) | ${best(m)} | ${m.iterations.length ? fmtHours(t.elapsedHours) : '—'} | ${fmtUsd(t.usd)} · ${fmtTokens(t.tokens.total)} tokens |`,
     '',
     `**${verdictLine(m)}**`,
   ];

@@ -41,6 +41,7 @@ export function verdictLine(model: ReportModel): string {
     met: '', running: 'Running', stalled: `Stalled (${sinceKept(model)} iterations without a kept improvement)`,
     budget: 'Stopped by the budget', interrupted: 'Interrupted', error: 'Stopped by an error',
   };
+  if (model.iterations.length === 0) return `${prefix[model.state]}: no measurement yet.`;
   if (model.iterations.length <= 1) return `${prefix[model.state]}: baseline measured, no iteration yet; ${withT.length - failing.length} of ${withT.length} thresholds hold.`;
   if (failing.length === 0) return `${prefix[model.state]}: all ${withT.length} thresholds hold at iteration ${model.bestIteration ?? n}, awaiting confirmation.`;
   let worst = failing[0];
@@ -93,7 +94,7 @@ export function thresholdRows(model: ReportModel): ThresholdRow[] {
     baseline: fmtNum(m.baseline),
     best: m.best ? `${fmtNum(m.best.value)} (#${m.best.iteration})` : '—',
     latest: m.latest ? `${fmtNum(m.latest.value)} (#${m.latest.iteration})` : '—',
-    status: m.threshold ? (m.pass ? 'pass' : 'fail') : '—',
+    status: m.threshold && m.current ? (m.pass ? 'pass' : 'fail') : '—',
     trend: bestTrend(m, model.latestIteration),
   }));
 }

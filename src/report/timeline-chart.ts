@@ -28,8 +28,9 @@ function xEncoding(axis: TimeAxis, last: number): VlSpec {
   };
 }
 
-/** The vega-lite spec of one metric's timeline. */
-export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxis = 'iteration'): VlSpec {
+/** The vega-lite spec of one metric's timeline; undefined before the first iteration or measurement. */
+export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxis = 'iteration'): VlSpec | undefined {
+  if (m.points.length === 0 && model.iterations.length <= 1) return undefined;
   // the step line keeps every improvement exactly; markers are thinned per verdict
   const always = new Set<VerdictKind>(['baseline', 'met', 'tamper', 'stalled', 'budget']);
   const shown = m.points.length <= TIMELINE_MAX_POINTS ? m.points : decimate(m.points, {
