@@ -26,13 +26,15 @@ import {
   baseMeasurement, type Deadline, execProblem, inOracleSandbox, nonFiniteMetric, SANDBOX_PATHS, unsuccessful,
 } from '../command/oracle-sandbox.js';
 import { compareSamples, type Comparison } from './compare.js';
-import { summarize, type SampleSummary } from './stats.js';
+import { median, summarize, type SampleSummary } from './stats.js';
 
 export interface BenchmarkOracleOptions {
   /** Fewest timed runs per side before a comparison can say improved/regressed (default 10). */
   minSamples?: number;
   /** Seed of the bootstrap intervals (default: stats.ts's). */
   seed?: number;
+  /** Runs of `true` to estimate the sandbox's per-process cost under `time: wall` (default 3; 0 turns it off). */
+  overheadProbes?: number;
 }
 
 type Side = 'candidate' | 'best';
@@ -71,6 +73,19 @@ export function jsonSeconds(stdout: string): number | string {
 /** Creates the benchmark oracle; options exist for tests and tuning, the spec drives everything else. */
 export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Oracle {
   const minSamples = options.minSamples ?? 10;
+  const overheadProbes = options.overheadProbes ?? 3;
+
+  /** Median wall seconds of running `true`: the floor under every wall-time sample. Undefined when it cannot tell. */
+  async function probeOverhead(sandbox: SandboxHandle, deadline: Deadline, signal?: AbortSignal): Promise<number | undefined> {
+    const times: number[] = [];
+    for (let i = 0; i < overheadProbes && !signal?.aborted; i++) {
+      const timeoutMs = Math.min(deadline.remainingMs(), 30_000);
+      if (timeoutMs <= 0) break;
+      const r = await sandbox.exec('true', { cwd: SANDBOX_PATHS.workspace, timeoutMs });
+      if (r.exitCode === 0 && !r.timedOut) times.push(r.durationMs / 1000);
+    }
+    return times.length > 0 ? median(times) : undefined;
+  }
   const seed = options.seed;
 
   async function runOnce(sandbox: SandboxHandle, deadline: Deadline, spec: BenchmarkOracleSpec, side: Side, label: string, command: string): Promise<RunOutcome> {
@@ -139,6 +154,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
           const stop = await step('setup', spec.setup, false);
           if (stop) return stop;
         }
+        const overheadS = spec.time === 'wall' && overheadProbes > 0 ? await probeOverhead(sandbox, deadline, ctx.signal) : undefined;
         for (let i = 1; i <= spec.warmup; i++) {
           const stop = await step(`warm-up run ${i}`, spec.run, false);
           if (stop) return stop;
@@ -171,6 +187,14 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         };
         const allDetails: Record<string, unknown> = {
           ...details(),
+          ...(overheadS !== undefined ? { execOverheadS: overheadS } : {}),
+          ...(overheadS !== undefined && overheadS > 0.5 * summary.median
+            ? {
+                hint:
+                  `about ${Math.round((100 * overheadS) / summary.median)}% of each timed run is the sandbox's cost of starting a process ` +
+                  `(${overheadS.toPrecision(2)} s for \`true\`); time the work inside the command and use \`time: json\``,
+              }
+            : {}),
           summary,
           ...(bestError === undefined && comparing ? { bestSummary: summarize(samples.best, { seed }) satisfies SampleSummary } : {}),
           comparison,

@@ -48,7 +48,8 @@ describe('benchmarkOracle', () => {
     expect(m.metrics['speed.median_s']).toBeGreaterThanOrEqual(0.01);
     expect(m.metrics['speed.ci_low_s']).toBeLessThanOrEqual(m.metrics['speed.median_s']);
     expect(m.metrics['speed.ci_high_s']).toBeGreaterThanOrEqual(m.metrics['speed.median_s']);
-    expect(log).toEqual(['echo built > $BATON_OUT/setup.txt', ...Array(5).fill('sh ./bench.sh')]);
+    expect(log).toEqual(['echo built > $BATON_OUT/setup.txt', 'true', 'true', 'true', ...Array(5).fill('sh ./bench.sh')]);
+    expect(m.details.execOverheadS).toBeGreaterThan(0);
     expect(m.details.samples).toHaveLength(3);
     expect(comparisonOf(m)).toEqual({ verdict: '~', compared: false, reason: 'no best kept commit to compare with' });
   });
@@ -65,7 +66,7 @@ describe('benchmarkOracle', () => {
     expect(c.pValue).toBeLessThan(0.05);
     expect(m.metrics['speed.speedup']).toBeGreaterThan(1.5);
     expect(m.details.bestSamples).toHaveLength(10);
-    expect(log).toHaveLength(22);
+    expect(log).toHaveLength(25); // 3 overhead probes, 2 warm-up, 20 timed
     expect(starts[0].mounts.find((x) => x.containerPath === '/baton/best')).toMatchObject({ hostPath: ctx.bestSnapshotDir, readOnly: true });
   });
 
@@ -99,6 +100,16 @@ describe('benchmarkOracle', () => {
     expect(wall).toHaveLength(10);
     expect(wall).not.toEqual(m.details.samples);
     expect(wall.every((w) => w > 0)).toBe(true);
+  });
+
+  it('says when the cost of starting a process dominates the timings', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'true\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.details.hint).toMatch(/of each timed run is the sandbox's cost of starting a process .* use `time: json`$/);
+    const { ctx: jsonCtx, log } = withScripts({ repeat: 3, warmup: 0, time: 'json' }, jsonTime(1, 0.01));
+    const mj = await benchmarkOracle.measure(jsonCtx);
+    expect(mj.details.hint).toBeUndefined();
+    expect(log).not.toContain('true');
   });
 
   it('a failing timed run fails the measurement, naming the run', async () => {
