@@ -8,6 +8,9 @@ import { EXIT } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { registerCheck, registerInit, registerSchema } from './commands/spec.js';
 import { registerRun } from './commands/run.js';
+import { registerMeasure } from './commands/measure.js';
+import { registerLog, registerReport, registerStatus } from './commands/state.js';
+import { registerSandbox } from './commands/sandbox.js';
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -27,6 +30,11 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   registerCheck(program, ctx);
   registerSchema(program, ctx);
   registerRun(program, ctx);
+  registerMeasure(program, ctx);
+  registerStatus(program, ctx);
+  registerLog(program, ctx);
+  registerReport(program, ctx);
+  registerSandbox(program, ctx);
   try {
     await program.parseAsync(argv);
     return code;

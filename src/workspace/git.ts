@@ -3,6 +3,7 @@
  * author; commit messages carry trailers so `git log` tells the run's story.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { execa } from 'execa';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { SystemError } from '../errors.js';
@@ -129,6 +130,17 @@ export class Repo {
 
   async logOneline(n: number): Promise<string> {
     return this.run(['log', '--oneline', '-n', String(n)]);
+  }
+
+  /** Copies the working tree (tracked and untracked files, ignored ones left out) into `dest`, without .git. */
+  async exportWorkingTree(dest: string): Promise<void> {
+    const out = await this.run(['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+    for (const rel of new Set(out.split('\0').filter(Boolean))) {
+      const from = path.join(this.dir, rel);
+      if (!fs.existsSync(from)) continue; // deleted but not staged
+      fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
+      fs.cpSync(from, path.join(dest, rel), { verbatimSymlinks: true });
+    }
   }
 
   /** Writes the tree of `commit` into `dest` (a fresh folder), without .git. */

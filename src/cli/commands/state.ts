@@ -1,0 +1,105 @@
+/** `baton status`, `baton log`, `baton report`: read the run's state, never change it (report rewrites reports/). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { experimentPaths } from '../../experiment.js';
+import { fmt } from '../../judge/judge.js';
+import { LedgerRecord } from '../../ledger/record.js';
+import { generateReport } from '../../report/index.js';
+import { readStatus } from '../../run/status.js';
+import { primaryMetric } from '../../judge/metrics.js';
+import { loadExperiment } from '../../spec/check.js';
+import { formatDuration } from '../../spec/units.js';
+import { readJsonl } from '../../state/jsonl.js';
+import { readTranscript } from '../../workers/transcript.js';
+import type { CommandContext } from '../main.js';
+import { table } from '../table.js';
+
+export function registerStatus(program: Command, { io }: CommandContext): void {
+  program
+    .command('status')
+    .description('the run: state, iteration, metrics against thresholds, budget used and left, last verdicts')
+    .argument('[dir]', 'the experiment folder', '.')
+    .option('--json', 'machine-readable output')
+    .action((dir: string, opts: { json?: boolean }) => {
+      const spec = loadExperiment(dir);
+      const s = readStatus(spec, experimentPaths(dir));
+      for (const w of s.warnings) io.err(`baton: warning: ${w}`);
+      if (opts.json) return io.out(JSON.stringify(s, null, 2));
+      const who = s.holder ? ` (pid ${s.holder.pid} on ${s.holder.host})` : '';
+      io.out(`${s.name}: ${s.state}${who}${s.reason ? `: ${s.reason}` : ''}`);
+      const money = s.budget.usd !== undefined ? `, $${s.used.usd.toFixed(2)} of $${s.budget.usd}` : s.used.usd ? `, $${s.used.usd.toFixed(2)}` : '';
+      io.out(`iteration ${s.iteration} of ${s.budget.iterations}, ${formatDuration(s.elapsedMs)} of ${formatDuration(s.budget.timeMs)}${money}, ${s.used.tokens} tokens`);
+      io.out('');
+      io.out(table(['metric', 'baseline', 'best', 'latest', 'threshold', 'holds'], s.metrics.map((m) => [m.metric, fmt(m.baseline), fmt(m.best), fmt(m.latest), m.threshold, m.holds ? 'yes' : 'no'])));
+      const last = s.entries.slice(-5).reverse();
+      if (last.length) {
+        io.out('');
+        for (const e of last) io.out(`#${e.iteration} ${e.verdict}: ${e.reason}`);
+      }
+    });
+}
+
+export function registerLog(program: Command, { io }: CommandContext): void {
+  program
+    .command('log')
+    .description('one line per iteration: verdict, key metric and its change, cost, duration, summary')
+    .argument('[dir]', 'the experiment folder', '.')
+    .option('--session <n>', 'print the transcript of session N instead')
+    .action((dir: string, opts: { session?: string }) => {
+      const spec = loadExperiment(dir);
+      const paths = experimentPaths(dir);
+      if (opts.session !== undefined) {
+        const n = Number(opts.session);
+        const file = path.join(paths.transcripts, `${String(n).padStart(4, '0')}.jsonl`);
+        if (!Number.isInteger(n) || !fs.existsSync(file)) {
+          throw new UserError(`no transcript of session ${opts.session} (looked for ${file})`, { code: 'BATON_FILE_NOT_FOUND' });
+        }
+        for (const e of readTranscript(file)) {
+          const { v: _v, at, type, ...rest } = e;
+          io.out(`${at} ${type} ${JSON.stringify(rest)}`);
+        }
+        return;
+      }
+      const s = readStatus(spec, paths);
+      const primary = primaryMetric(spec);
+      io.out(table(['#', 'verdict', primary, 'change', 'cost', 'duration', 'summary'], s.entries.map((e) => [
+        String(e.iteration), e.verdict, fmt(e.primary),
+        e.previous !== undefined && e.primary !== undefined && e.previous !== 0 ? `×${fmt(e.primary / e.previous)}` : '',
+        `$${e.usd.toFixed(2)}`, formatDuration(e.durationMs), e.summary.split('\n')[0].slice(0, 60),
+      ])));
+    });
+}
+
+export function registerReport(program: Command, { io }: CommandContext): void {
+  program
+    .command('report')
+    .description('regenerate REPORT.md, metrics.csv and the plots from the ledger alone')
+    .argument('[dir]', 'the experiment folder', '.')
+    .option('--out <dir>', 'write here instead of workspace/reports')
+    .option('--html', 'also write a self-contained, interactive report.html')
+    .action(async (dir: string, opts: { out?: string; html?: boolean }) => {
+      const spec = loadExperiment(dir);
+      const paths = experimentPaths(dir);
+      const { records, warnings } = readJsonl(paths.ledger, LedgerRecord);
+      for (const w of warnings) io.err(`baton: warning: ${w}`);
+      if (records.length === 0) throw new UserError(`${paths.ledger}: no measurements yet; run \`baton run ${dir}\` first`, { code: 'BATON_FILE_NOT_FOUND' });
+      const s = readStatus(spec, paths);
+      const notesFile = path.join(paths.workspace, 'NOTES.md');
+      const outDir = path.resolve(opts.out ?? path.join(paths.workspace, 'reports'));
+      const result = await generateReport({
+        spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, html: opts.html,
+        notes: fs.existsSync(notesFile) ? fs.readFileSync(notesFile, 'utf8') : undefined,
+        now: new Date(records[records.length - 1].at),
+        onProgress: io.isTTY ? (done, total, label) => io.err(`[${done}/${total}] ${label}`) : undefined,
+      });
+      for (const w of result.warnings) io.err(`baton: warning: ${w}`);
+      io.out(`wrote ${result.files.length} files to ${outDir}`);
+      io.out(`report: ${path.join(outDir, 'REPORT.md')}`);
+    });
+}
+
+function reportState(state: string): 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error' {
+  return state === 'met' || state === 'stalled' || state === 'budget' || state === 'interrupted' || state === 'error' ? state : 'running';
+}
