@@ -15,8 +15,8 @@ interface CsvRecord {
   info: { lines: number };
 }
 
-/** Reads a CSV/TSV file whose fields may be quoted. `capacity` bounds the number of rows (the line count). */
-export async function readQuotedCsv(path: string, file: string, format: TableFormat, capacity: number): Promise<Table> {
+/** Reads a CSV/TSV file whose fields may be quoted. */
+export async function readQuotedCsv(path: string, file: string, format: TableFormat): Promise<Table> {
   const delimiter = format === 'tsv' ? '\t' : ',';
   const parser = createReadStream(path).pipe(
     parse({ delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true, relax_quotes: false }),
@@ -46,7 +46,7 @@ export async function readQuotedCsv(path: string, file: string, format: TableFor
         }
         header = { names: labels.map(shortName), labels, line };
         headerLine = line;
-        columns = labels.map(() => new Float64Array(Math.max(0, capacity - line)));
+        columns = labels.map(() => new Float64Array(1024));
         continue;
       }
       if (record[0].trimStart().startsWith('#')) continue;
@@ -60,6 +60,13 @@ export async function readQuotedCsv(path: string, file: string, format: TableFor
             found: `${record.length}: ${record.join(delimiter)}`,
           },
         ]);
+      }
+      if (rows === columns[0].length) {
+        columns = columns.map((old) => {
+          const c = new Float64Array(old.length * 2);
+          c.set(old);
+          return c;
+        });
       }
       for (let j = 0; j < record.length; j++) {
         const v = parseDecimal(record[j]);

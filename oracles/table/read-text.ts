@@ -1,49 +1,28 @@
 /**
  * The streaming reader of text tables: whitespace `.dat` (CLASS, CAMB,
- * numpy.savetxt) and unquoted CSV/TSV. The file is read twice in fixed-size
- * chunks: once to count lines (the column arrays are then allocated once, at
- * their final size), once to parse. Memory is the column arrays plus one
- * chunk, whatever the file's size.
+ * numpy.savetxt) and unquoted CSV/TSV, read once in fixed-size chunks. The
+ * column arrays are sized from the file size and the first data line's
+ * length (a slight overestimate: pages never written are never resident),
+ * and grow only if later lines are much shorter. Memory is the column arrays
+ * plus one chunk, whatever the file's size.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { InputError } from '../../src/errors.js';
-import { classifyBadToken, isNumberLike, scanEnd, scanNumber } from './number.js';
+import { classifyBadToken, isNumberLike, scanEnd, scanNumberInto } from './number.js';
 import type { Table, TableFormat, TableHeader } from './table.js';
 
 const CHUNK_BYTES = 1 << 20;
 /** Longest line accepted; a longer one is a malformed file, not a reason to buffer without limit. */
 export const MAX_LINE_BYTES = 64 << 20;
 
-/** What a first pass over the file found. */
-export interface FileFacts {
-  bytes: number;
-  lines: number;
-  /** Whether a `"` occurs anywhere (CSV quoting needs the full parser). */
-  hasQuote: boolean;
-}
+/** Thrown by the fast parser when a CSV/TSV uses quotes; readTable then starts over with csv-parse. */
+export class NeedsQuotedParser extends Error {}
 
-/** Counts lines and looks for quotes, in chunks. */
-export async function scanFile(fh: FileHandle): Promise<FileFacts> {
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  let bytes = 0;
-  let lines = 1;
-  let hasQuote = false;
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, bytes);
-    if (bytesRead === 0) break;
-    const view = bytesRead === CHUNK_BYTES ? buf : buf.subarray(0, bytesRead);
-    for (let i = view.indexOf(10); i >= 0; i = view.indexOf(10, i + 1)) lines++;
-    if (!hasQuote && view.indexOf(34) >= 0) hasQuote = true;
-    bytes += bytesRead;
-  }
-  return { bytes, lines, hasQuote };
-}
-
-/** Calls `onLines(buf, start, end)` with runs of whole lines; the last call may lack a final newline. */
+/** Calls `onLines(buf, start, end, offset)` with runs of whole lines (buf[0] is at file offset `offset`); the last call may lack a final newline. */
 async function forEachChunk(
   fh: FileHandle,
   file: string,
-  onLines: (buf: Buffer, start: number, end: number) => void,
+  onLines: (buf: Buffer, start: number, end: number, offset: number) => void,
 ): Promise<void> {
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let carry = 0;
@@ -63,7 +42,7 @@ async function forEachChunk(
     offset += bytesRead;
     const end = carry + bytesRead;
     if (bytesRead === 0) {
-      if (end > 0) onLines(buf, 0, end);
+      if (end > 0) onLines(buf, 0, end, offset - end);
       return;
     }
     const last = buf.lastIndexOf(10, end - 1);
@@ -71,7 +50,7 @@ async function forEachChunk(
       carry = end;
       continue;
     }
-    onLines(buf, 0, last + 1);
+    onLines(buf, 0, last + 1, offset - end);
     buf.copy(buf, 0, last + 1, end);
     carry = end - (last + 1);
   }
@@ -82,7 +61,9 @@ export class TextTableParser {
   readonly file: string;
   readonly format: TableFormat;
   private readonly delimiter: number;
-  private readonly capacity: number;
+  private readonly fileBytes: number;
+  private cap = 0;
+  private chunkOffset = 0;
   private line = 0;
   private rows = 0;
   private ncols = -1;
@@ -97,11 +78,11 @@ export class TextTableParser {
   private chunkEnd = 0;
   private chunkText: string | null = null;
 
-  constructor(file: string, format: TableFormat, capacity: number) {
+  constructor(file: string, format: TableFormat, fileBytes: number) {
     this.file = file;
     this.format = format;
     this.delimiter = format === 'csv' ? 44 : format === 'tsv' ? 9 : 0;
-    this.capacity = capacity;
+    this.fileBytes = fileBytes;
   }
 
   private readonly slow = (a: number, b: number): number => {
@@ -110,7 +91,8 @@ export class TextTableParser {
   };
 
   /** Consumes whole lines `buf[start, end)`. */
-  consume(buf: Buffer, start: number, end: number): void {
+  consume(buf: Buffer, start: number, end: number, offset = 0): void {
+    this.chunkOffset = offset;
     this.chunk = buf;
     this.chunkStart = start;
     this.chunkEnd = end;
@@ -146,6 +128,7 @@ export class TextTableParser {
 
   /** Parses the data line starting at `i` (not blank); returns where the next line starts. */
   private dataLine(buf: Buffer, i: number, end: number): number {
+    if (this.rows === this.cap) this.grow(buf, i, end);
     const cols = this.columns;
     const ncols = this.ncols;
     const delim = this.delimiter;
@@ -161,9 +144,7 @@ export class TextTableParser {
       if (i >= end || c === 10 || c === 35) break;
       if (c === delim) this.fail(buf, i, end, col, 'empty');
       if (col >= ncols) this.failCount(buf, i, end);
-      const v = scanNumber(buf, i, end, delim, this.slow);
-      if (v !== v) this.fail(buf, i, end, col, undefined);
-      cols[col][row] = v;
+      if (!scanNumberInto(buf, i, end, delim, this.slow, cols[col], row)) this.fail(buf, i, end, col, undefined);
       col++;
       i = scanEnd;
       if (delim !== 0) {
@@ -207,6 +188,7 @@ export class TextTableParser {
     }
     // CSV/TSV: the first non-blank line is the header (numpy.savetxt writes it after a `#`).
     if (this.lastComment === null) {
+      if (text.includes('"')) throw new NeedsQuotedParser();
       const body = isComment ? trimmed.replace(/^#+/, '') : text;
       this.lastComment = { line: this.line, text: body };
       const sep = String.fromCharCode(this.delimiter);
@@ -232,8 +214,27 @@ export class TextTableParser {
   private start(ncols: number, header: TableHeader | null): void {
     this.ncols = ncols;
     this.header = header;
-    const rows = Math.max(0, this.capacity - this.line + 1);
-    this.columns = Array.from({ length: ncols }, () => new Float64Array(rows));
+  }
+
+  /** Sizes the columns at the first data row (from its length), or grows them by half when full. */
+  private grow(buf: Buffer, i: number, end: number): void {
+    let cap: number;
+    if (this.cap === 0) {
+      const from = this.lineStart(buf, i);
+      const lineBytes = Math.max(2, this.eolOf(buf, i, end) - from + 1);
+      const remaining = Math.max(0, this.fileBytes - (this.chunkOffset + from));
+      cap = Math.ceil((remaining / lineBytes) * 1.125) + 16;
+    } else {
+      cap = Math.ceil(this.cap * 1.5) + 16;
+    }
+    this.columns = this.columns.length === 0
+      ? Array.from({ length: this.ncols }, () => new Float64Array(cap))
+      : this.columns.map((old) => {
+          const c = new Float64Array(cap);
+          c.set(old.subarray(0, this.rows));
+          return c;
+        });
+    this.cap = cap;
   }
 
   /** Called when the data ends; throws for a table without rows. */
@@ -286,6 +287,7 @@ export class TextTableParser {
   private fail(buf: Buffer, i: number, end: number, col: number, kind: 'empty' | 'text' | undefined): never {
     const start = this.lineStart(buf, i);
     const eol = this.eolOf(buf, i, end);
+    if (this.delimiter !== 0 && buf.subarray(start, eol).includes(34)) throw new NeedsQuotedParser();
     const fields = this.fieldsOf(buf, start, eol);
     if (kind !== 'empty' && fields.length !== this.ncols) this.failCount(buf, i, end);
     const token = (fields[col] ?? buf.toString('utf8', i, eol)).trim();
@@ -356,8 +358,8 @@ function clip(s: string): string {
 }
 
 /** Reads a text table (dat, or CSV/TSV without quotes) with the fast parser. */
-export async function readTextTable(fh: FileHandle, file: string, format: TableFormat, facts: FileFacts): Promise<Table> {
-  const parser = new TextTableParser(file, format, facts.lines);
-  await forEachChunk(fh, file, (buf, start, end) => parser.consume(buf, start, end));
+export async function readTextTable(fh: FileHandle, file: string, format: TableFormat, fileBytes: number): Promise<Table> {
+  const parser = new TextTableParser(file, format, fileBytes);
+  await forEachChunk(fh, file, (buf, start, end, offset) => parser.consume(buf, start, end, offset));
   return parser.finish();
 }

@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import { InputError } from '../../src/errors.js';
 import { readQuotedCsv } from './read-csv.js';
 import { readNpy } from './read-npy.js';
-import { readTextTable, scanFile } from './read-text.js';
+import { NeedsQuotedParser, readTextTable } from './read-text.js';
 import { formatOf, type Table, type TableFormat } from './table.js';
 
 export interface ReadTableOptions {
@@ -40,13 +40,14 @@ export async function readTable(path: string, format: TableFormat | 'auto' = 'au
       throw new InputError([{ file, where: 'whole file', message: 'file too large', expected: `at most ${maxBytes} bytes`, found: `${stat.size} bytes` }]);
     }
     if (kind === 'npy') return await readNpy(fh, file, stat.size);
-    const facts = await scanFile(fh);
-    if (facts.hasQuote && kind !== 'dat') {
-      await fh.close();
-      fh = undefined;
-      return await readQuotedCsv(path, file, kind, facts.lines);
+    try {
+      return await readTextTable(fh, file, kind, stat.size);
+    } catch (e) {
+      if (!(e instanceof NeedsQuotedParser)) throw e;
     }
-    return await readTextTable(fh, file, kind, facts);
+    await fh.close();
+    fh = undefined;
+    return await readQuotedCsv(path, file, kind);
   } finally {
     await fh?.close();
   }

@@ -146,6 +146,27 @@ describe('readers', () => {
     }
   });
 
+  it('grows the columns when later lines are shorter than the first', async () => {
+    const lines = ['# 1:x 2:y', '1.000000000000000000000000000000 2.000000000000000000000000000000'];
+    for (let r = 2; r <= 200_000; r++) lines.push(`${r} ${r % 7}`);
+    const t = await readTable(write('grow.dat', `${lines.join('\n')}\n`));
+    expect(t.rows).toBe(200_000);
+    expect(t.columns[0][199_999]).toBe(200_000);
+    expect(t.columns[1][199_999]).toBe(200_000 % 7);
+    expect(t.columns[0].length).toBe(200_000);
+  });
+
+  it('switches to csv-parse when a quote shows up late in a large CSV', async () => {
+    const lines = ['x,y'];
+    for (let r = 1; r <= 100_000; r++) lines.push(`${r},${r / 4}`);
+    lines.push('"100001","2.5"');
+    const t = await readTable(write('late-quote.csv', `${lines.join('\n')}\n`));
+    expect(t.rows).toBe(100_001);
+    expect(t.columns[0][100_000]).toBe(100_001);
+    expect(t.columns[1][99_999]).toBe(25_000);
+    expect(t.columns[1][100_000]).toBe(2.5);
+  });
+
   it('accepts a line longer than the read chunk', async () => {
     const wide = Array.from({ length: 120_000 }, (_, i) => String(i + 0.5));
     const t = await readTable(write('wide.dat', `${wide.join(' ')}\n${wide.join(' ')}\n`));
