@@ -109,7 +109,7 @@ function timelineSection(m: ReportModel, recent: number): string[] {
 }
 
 function incidentSection(m: ReportModel): string[] {
-  const { total, shown } = incidents(m);
+  const { total, shown } = incidents(m, 12);
   if (total === 0) return [];
   const crashed = m.counts.crashed;
   const tamper = m.counts.tamper;

@@ -81,7 +81,8 @@ function bestTrend(m: MetricSummary, last: number, buckets = 12): string {
   const line = sparkline(m.direction === 'higher' ? vals : vals.map((v) => (m.log ? 1 / v : -v)), m.log && m.direction !== 'higher');
   const b = m.baseline;
   const best = m.best?.value;
-  if (b === undefined || best === undefined || b === best || b === 0 || best === 0) return `${line} flat`;
+  if (b === undefined || best === undefined || b === best) return `${line} flat`;
+  if (best === 0 || b === 0) return `${line} ${fmtNum(b)} → ${fmtNum(best)}`;
   const r = m.direction === 'higher' ? best / b : b / best;
   return r > 1 ? `${line} ${fmtFactor(r)} better` : line;
 }
@@ -203,8 +204,8 @@ export function integrityWarnings(model: ReportModel, reportProblems: readonly s
     }
   }
   const list = (its: number[]) => {
-    const head = its.slice(0, 8).join(', ');
-    return its.length > 8 ? `${head} and ${its.length - 8} more` : head;
+    if (its.length <= 8) return its.join(', ');
+    return `${its.slice(0, 3).join(', ')}, …, ${its.slice(-5).join(', ')} (${its.length} in all)`;
   };
   const out = [...byText.entries()].map(([t, its]) => `${t} — iteration${its.length > 1 ? 's' : ''} ${list(its)}`);
   const all = [...out, ...reportProblems];
