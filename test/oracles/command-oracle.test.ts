@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { commandOracle, parseMetricsLine } from '../../oracles/command/index.js';
 import { oracleEnv } from '../../oracles/command/oracle-sandbox.js';
-import { fakeContext } from './host-sandbox.js';
+import { fakeContext, removeFakeContexts } from './host-sandbox.js';
+
+afterAll(removeFakeContexts);
 
 describe('parseMetricsLine', () => {
   it('reads the last non-empty line as metrics', () => {

@@ -5,7 +5,7 @@
  * Read-only mounts are not enforced; real isolation is tested against
  * Docker by the sandbox integration tests.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { MeasureContext } from '../../src/oracles/types.js';
@@ -87,9 +87,17 @@ export interface FakeContext {
   starts: StartOptions[];
 }
 
+const roots: string[] = [];
+
+/** Removes every folder fakeContext made (call from afterAll). */
+export function removeFakeContexts(): void {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+}
+
 /** A MeasureContext over fresh temporary folders whose sandbox runs on the host. */
 export function fakeContext(oracle: Record<string, unknown>, extra: Partial<MeasureContext> = {}): FakeContext {
   const root = tmpDir('baton-oracle-');
+  roots.push(root);
   const dirs = ['experiment', 'snapshot', 'out', 'artifacts'].map((d) => path.join(root, d));
   for (const d of dirs) mkdirSync(d, { recursive: true });
   const spec = Spec.parse({ name: 't', goal: 'test', oracles: [oracle], thresholds: {} });

@@ -1,9 +1,11 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { countTests, flippedTests, parseJUnit, parseTap, testsOracle, type TestResult } from '../../oracles/tests/index.js';
 import { ROOT } from '../helpers/tmp.js';
-import { fakeContext } from './host-sandbox.js';
+import { fakeContext, removeFakeContexts } from './host-sandbox.js';
+
+afterAll(removeFakeContexts);
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const fixture = (rel: string) => readFileSync(path.join(FIXTURES, rel), 'utf8');
