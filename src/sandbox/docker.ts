@@ -27,12 +27,22 @@ const ENGINE_CALL_MS = 30_000;
 /** Sandboxes started by this process and not yet stopped; see stopAllDockerSandboxes. */
 const live = new Set<DockerSandbox>();
 
+export interface DockerProviderOptions {
+  /**
+   * Where the OOM counter is read: `auto` uses the host's /sys/fs/cgroup when
+   * the engine is local (free), else an exec inside the container after each
+   * command; `inside` always does the latter.
+   */
+  oomCounter?: 'auto' | 'inside';
+}
+
 export class DockerSandboxProvider implements SandboxProvider {
   readonly kind = 'docker' as const;
 
   constructor(
     private readonly docker: Docker = dockerClient(),
     private readonly owner: Owner = currentOwner(),
+    private readonly options: DockerProviderOptions = {},
   ) {}
 
   async start(options: SandboxStartOptions): Promise<SandboxHandle> {
@@ -45,7 +55,8 @@ export class DockerSandboxProvider implements SandboxProvider {
       container = await withTimeout(this.docker.createContainer(create), ENGINE_CALL_MS, 'creating the container');
       await withTimeout(container.start(), ENGINE_CALL_MS, 'starting the container');
       const info = await container.inspect();
-      const counter = process.env.DOCKER_HOST ? undefined : await hostOomCounterFile(info.State.Pid);
+      const hostLocal = !process.env.DOCKER_HOST && this.options.oomCounter !== 'inside';
+      const counter = hostLocal ? await hostOomCounterFile(info.State.Pid) : undefined;
       const sandbox = new DockerSandbox(container, user, counter, options.workdir ?? '/workspace');
       live.add(sandbox);
       return sandbox;

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { SandboxSpec } from '../spec/schema.js';
 import { DockerSandboxProvider, stopAllDockerSandboxes, sweepDocker } from './docker.js';
 import { dockerClient, probeEngine } from './engine.js';
-import { localSandboxProvider } from './local.js';
+import { localSandboxProvider, stopAllLocalSandboxes } from './local.js';
 import { currentOwner } from './owner.js';
 import type { SandboxProvider, SweepResult } from './types.js';
 
@@ -15,8 +15,8 @@ export type { DoctorReport, Finding } from './doctor.js';
 export { doctor } from './doctor.js';
 export { buildImages, type BuildOptions, type BuildResult, type BuiltImage, type BuildProgress, type BuildMethod } from './images/build.js';
 export { BASE_IMAGE, BROWSER_IMAGE } from './images/recipe.js';
-export { DockerSandboxProvider, stopAllDockerSandboxes } from './docker.js';
-export { LocalSandboxProvider, localSandboxProvider, NO_ISOLATION_WARNING } from './local.js';
+export { DockerSandboxProvider, stopAllDockerSandboxes, type DockerProviderOptions } from './docker.js';
+export { LocalSandboxProvider, localSandboxProvider, NO_ISOLATION_WARNING, bwrapWorks } from './local.js';
 export { probeEngine } from './engine.js';
 export type * from './types.js';
 
@@ -53,5 +53,5 @@ export async function sweep(filter: { experiment?: string } = {}, docker: Docker
 
 /** Stops every sandbox this process started; for exit and SIGINT/SIGTERM handlers. */
 export async function stopAllSandboxes(): Promise<void> {
-  await stopAllDockerSandboxes();
+  await Promise.all([stopAllDockerSandboxes(), stopAllLocalSandboxes()]);
 }

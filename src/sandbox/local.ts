@@ -39,6 +39,14 @@ export async function bwrapWorks(): Promise<boolean> {
   return r?.exitCode === 0;
 }
 
+/** Local sandboxes started by this process and not yet stopped. */
+const live = new Set<LocalSandbox>();
+
+/** Stops every local sandbox this process started (kills their commands, removes their temp folders). */
+export async function stopAllLocalSandboxes(): Promise<void> {
+  await Promise.all([...live].map((s) => s.stop().catch(() => undefined)));
+}
+
 export class LocalSandboxProvider implements SandboxProvider {
   readonly kind = 'local' as const;
 
@@ -56,7 +64,9 @@ export class LocalSandboxProvider implements SandboxProvider {
     await mkdir(path.join(dir, 'tmp'), { mode: 0o1777 });
     await mkdir(path.join(dir, 'home'));
     const cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
-    return new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN));
+    const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN));
+    live.add(sandbox);
+    return sandbox;
   }
 
   /** Local sandboxes die with their parent (bwrap --die-with-parent); nothing outlives the harness. */
@@ -193,6 +203,7 @@ class LocalSandbox implements SandboxHandle {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    live.delete(this);
     for (const c of this.running) c.kill('SIGKILL');
     await Promise.allSettled([...this.running]);
     await this.cgroup?.remove();

@@ -92,6 +92,21 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     expect(next).toMatchObject({ exitCode: 0, oomKilled: false, stdout: 'fine\n' });
   });
 
+  it('detects the OOM kill from inside the container too (remote engines)', async () => {
+    const inside = new DockerSandboxProvider(docker, undefined, { oomCounter: 'inside' });
+    const sb = await inside.start({
+      spec: spec({ memory: '128m' }),
+      role: 'oracle',
+      mounts: [],
+      env: {},
+      labels: { experiment: 'sandbox-test', run: 'r1', iteration: 1 },
+    });
+    started.push(sb);
+    const r = await sb.exec('python3 -c "b = bytearray(400 * 1024 * 1024)"', { timeoutMs: 60_000 });
+    expect(r.oomKilled).toBe(true);
+    expect((await sb.exec('true')).oomKilled).toBe(false);
+  });
+
   it('times out `sleep 1000` after 2 s and leaves no sleep behind', async () => {
     const sb = await start();
     const t0 = Date.now();

@@ -22,6 +22,7 @@ import {
   rootfsRecipeHash,
   type ImageName,
 } from './recipe.js';
+import { withBuildLock } from './lock.js';
 import { importRootfs, rootfsUnavailableReason } from './rootfs.js';
 
 export const UPSTREAM_BASE = 'debian:bookworm-slim';
@@ -72,6 +73,12 @@ export async function imageRecipe(docker: Docker, name: string): Promise<{ id: s
 
 /** Builds (or reuses) the requested images; throws SystemError when a build fails. */
 export async function buildImages(options: BuildOptions = {}): Promise<BuildResult> {
+  const wait = (holder: string) =>
+    options.onProgress?.({ image: BASE_IMAGE, message: `waiting for another image build (${holder}) to finish` });
+  return withBuildLock(() => buildImagesLocked(options), wait);
+}
+
+async function buildImagesLocked(options: BuildOptions): Promise<BuildResult> {
   const docker = options.docker ?? dockerClient();
   const wanted = new Set<ImageName>(options.images ?? [BASE_IMAGE, BROWSER_IMAGE]);
   const started = Date.now();

@@ -1,0 +1,48 @@
+/**
+ * A machine-wide lock around image builds, so two processes (two test files,
+ * two `baton sandbox build`) never build the same image at once: the second
+ * waits, then finds the image up to date. A lock whose holder is dead is taken over.
+ */
+import { open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SystemError } from '../../errors.js';
+import { isProcessAlive } from '../owner.js';
+
+const LOCK = path.join(os.tmpdir(), 'baton-image-build.lock');
+const MAX_WAIT_MS = 40 * 60_000;
+
+/** Runs `fn` holding the build lock; `onWait` is told once when another process holds it. */
+export async function withBuildLock<T>(fn: () => Promise<T>, onWait: (holder: string) => void): Promise<T> {
+  const deadline = Date.now() + MAX_WAIT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      const fh = await open(LOCK, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number((await readFile(LOCK, 'utf8').catch(() => '')).trim());
+      if (!Number.isInteger(holder) || holder <= 0 || !isProcessAlive(holder)) {
+        await rm(LOCK, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new SystemError(`Another image build (pid ${holder}) has held ${LOCK} for over ${MAX_WAIT_MS / 60_000} minutes`, {
+          code: 'BATON_SANDBOX',
+          context: { path: LOCK, hint: `If pid ${holder} is not building images, remove ${LOCK}.` },
+        });
+      }
+      if (!told) onWait(`pid ${holder}`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(LOCK, { force: true });
+  }
+}
