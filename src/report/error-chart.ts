@@ -100,6 +100,7 @@ export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { val
   const notes: string[] = [];
   if (threshold) notes.push(`red dashed line: the max_rel threshold ${threshold.text}`);
   if (first.normalize) notes.push(`relative to ${first.normalize}`);
+  if (first.decimated && first.n_points) notes.push(`the oracle kept per-bin extremes of ${first.n_points} compared points`);
   if (thinned) notes.push(`lines thinned to per-bin extremes (${ERROR_MAX_POINTS} points)`);
   if (zeros) notes.push(`${zeros} exact matches (error 0) not shown on the log axis`);
   return topLevel(`${oracle}.${first.table}.${first.column}: error vs ${first.x}`, [...subtitleLines(parts), ...subtitleLines(notes, 95, '; ')], {

@@ -11,6 +11,7 @@
  * ```json
  * { "v": 1, "kind": "error-vs-x", "table": "pk", "x": "k", "column": "P",
  *   "normalize": "sqrt(TT*EE)",            // optional, the expression used
+ *   "n_points": 2451, "decimated": false,    // optional
  *   "points": [ { "x": 1e-4, "rel": 3.2e-5, "abs": 0.41 }, ... ] }
  * ```
  * - `x`: the abscissa of a compared reference row (after x_range), ascending.
@@ -18,6 +19,9 @@
  *   `normalize`), a magnitude ≥ 0; `null` where the norm is zero. The column's
  *   `max_rel` metric is the maximum of `rel`.
  * - `abs`: |candidate − reference| ≥ 0; its maximum is `max_abs`.
+ * - `n_points`, `decimated` (optional): how many points were compared and
+ *   whether the oracle thinned them to the ones written (keep per-bin
+ *   extremes of `rel` if you do, so the maximum survives).
  * All numbers finite. At most MAX_SERIES_POINTS points; the report thins
  * longer series itself, the oracle need not.
  */
@@ -42,6 +46,9 @@ export const SeriesArtifact = z.object({
   x: z.string().min(1),
   column: z.string().min(1),
   normalize: z.string().optional(),
+  /** Points compared before the oracle thinned the series, when it did. */
+  n_points: z.number().int().min(0).optional(),
+  decimated: z.boolean().optional(),
   points: z.array(SeriesPoint).max(MAX_SERIES_POINTS),
 });
 

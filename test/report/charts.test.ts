@@ -32,6 +32,14 @@ describe('vega-lite specs', () => {
     for (const p of plans) expect(compileSpec(p.spec).warnings, p.file).toEqual([]);
   });
 
+  it('timelines can show elapsed hours on x', () => {
+    const model = buildModel(short.spec, short.records, 'running');
+    const plans = planCharts(model, [], 'hours');
+    const t = plans.find((p) => p.kind === 'timeline')!;
+    expect(JSON.stringify(t.spec)).toContain('"title":"elapsed hours"');
+    expect(compileSpec(t.spec).warnings).toEqual([]);
+  });
+
   it('a 5,000-iteration run stays small: markers thinned, every chart under ~2,000 marks', async () => {
     const { plans } = charts(long.spec, long.records);
     for (const p of plans) {
