@@ -213,7 +213,7 @@ class DockerSandbox implements SandboxHandle {
       return result({ timedOut: true, oomKilled, cause: `no answer from the exec ${hostDeadlineMs} ms after it started; abandoned by the host` });
     }
     if (exitCode === null || exitCode >= 128 || streamError !== undefined) {
-      const st = await this.status();
+      const st = await this.settledStatus(oomKilled ? 0 : 1000);
       if (!st.running) return result({ sandboxDied: true, oomKilled, cause: st.cause ?? describeError(streamError) });
     }
     if (exitCode === 126 && /^OCI runtime exec failed/.test(stdout.text() + stderr.text())) {
@@ -272,6 +272,19 @@ class DockerSandbox implements SandboxHandle {
       return parseOomKills(out.text());
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * The status, re-read for up to `graceMs` while it says running: a killed
+   * container's execs end a moment before the engine marks it exited.
+   */
+  private async settledStatus(graceMs: number): Promise<{ running: boolean; cause?: string }> {
+    const until = performance.now() + graceMs;
+    for (;;) {
+      const st = await this.status();
+      if (!st.running || performance.now() >= until) return st;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

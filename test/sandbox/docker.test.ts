@@ -126,6 +126,24 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     expect(Date.now() - t0).toBeLessThan(8000);
   });
 
+  it('gives up on a hung exec at the host-side deadline (frozen container)', async () => {
+    const sb = await start();
+    const t0 = Date.now();
+    const pending = sb.exec('sleep 60', { timeoutMs: 1000 });
+    await new Promise((r) => setTimeout(r, 300));
+    // A paused container freezes `timeout` too: only the host can end the wait.
+    await docker.getContainer(sb.id).pause();
+    try {
+      const r = await pending;
+      expect(r.timedOut).toBe(true);
+      expect(r.exitCode).toBeNull();
+      expect(r.cause).toMatch(/abandoned by the host/);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    } finally {
+      await docker.getContainer(sb.id).unpause();
+    }
+  });
+
   it('contains a fork bomb with the pids limit; the sandbox stays usable or is reported dead', async () => {
     const sb = await start({ spec: spec({ pids: 64 }) });
     const bomb = await sb.exec('bomb() { bomb | bomb & }; bomb; sleep 2', { timeoutMs: 10_000 });
