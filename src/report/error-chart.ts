@@ -7,7 +7,7 @@
 import { decimate } from './decimate.js';
 import { fmtNum } from './format.js';
 import type { SeriesArtifact } from './series.js';
-import { COLORS, HEIGHT, WIDTH, logTicks, r6, subtitleLines, topLevel, type VlSpec } from './theme.js';
+import { COLORS, HEIGHT, LOG_LABEL_EXPR, WIDTH, logTicks, r6, subtitleLines, topLevel, type VlSpec } from './theme.js';
 
 /** Which iteration a series belongs to in the chart. */
 export type SeriesRole = 'baseline' | 'best' | 'latest';
@@ -66,7 +66,7 @@ export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { val
   const y = {
     field: 'rel', type: 'quantitative', title: `relative error of ${first.column}`,
     scale: logY ? { type: 'log' } : { zero: true },
-    axis: logY ? { format: '.0e', values: logTicks([...shown.map((r) => r.rel), threshold?.value ?? NaN]) } : { format: '~g' },
+    axis: logY ? { labelExpr: LOG_LABEL_EXPR, values: logTicks([...shown.map((r) => r.rel), threshold?.value ?? NaN]) } : { format: '~g' },
   };
   const x = {
     field: 'x', type: 'quantitative', title: first.x,

@@ -122,3 +122,6 @@ export function subtitleLines(parts: readonly string[], max = 95, sep = ' · '):
   if (cur) lines.push(cur);
   return lines;
 }
+
+/** Log-axis labels: `1e-3` below one, plain numbers from one up (`1`, `10`, not `1e+0`). */
+export const LOG_LABEL_EXPR = "datum.value >= 1 && datum.value < 1e5 ? format(datum.value, ',~g') : format(datum.value, '.0e')";

@@ -8,7 +8,7 @@ import type { VerdictKind } from '../ledger/record.js';
 import { decimate } from './decimate.js';
 import { fmtInt, fmtNum } from './format.js';
 import type { MetricSummary, ReportModel } from './model.js';
-import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logTicks, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
+import { COLORS, HEIGHT, LOG_LABEL_EXPR, VERDICT_STYLE, WIDTH, logTicks, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
 
 /** Which quantity the x axis shows. */
 export type TimeAxis = 'iteration' | 'hours';
@@ -51,7 +51,7 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   const y = {
     field: 'value', type: 'quantitative', title: m.name.split('.').slice(1).join('.') || m.name,
     scale: m.log ? { type: 'log', padding: 10 } : { zero: false, padding: 10 },
-    axis: m.log ? { format: '.0e', values: logTicks([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN]) } : { format: '~g' },
+    axis: m.log ? { labelExpr: LOG_LABEL_EXPR, values: logTicks([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN]) } : { format: '~g' },
   };
   const steps = m.bestSteps.map((s) => ({ iteration: s.iteration, hours: r6(s.hours), value: s.value }));
   if (steps.length) steps.push({ ...steps[steps.length - 1], iteration: model.latestIteration, hours: r6(model.totals.elapsedHours) });
