@@ -54,6 +54,7 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
     return await measureSnapshot({
       spec: ctx.spec, paths: ctx.paths, provider: ctx.provider, runId: ctx.runId, iteration: n, tag,
       snapshotDir: snap, bestSnapshotDir: bestSnap, signal: ctx.signal,
+      baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
     });
   } finally {
     fs.rmSync(snap, { recursive: true, force: true });

@@ -24,6 +24,8 @@ export interface MeasureOptions {
   tag: string;
   snapshotDir: string;
   bestSnapshotDir?: string;
+  /** The baseline's metrics, for metrics relative to the start (benchmark `baseline_speedup`). */
+  baselineMetrics?: Record<string, number>;
   signal?: AbortSignal;
 }
 
@@ -47,6 +49,7 @@ export async function measureSnapshot(o: MeasureOptions): Promise<MeasureResult>
   }
   const metrics: Record<string, number> = {};
   for (const m of measurements) Object.assign(metrics, m.metrics);
+  Object.assign(metrics, derivedMetrics(o.spec, metrics, o.baselineMetrics));
   return { measurements, metrics, warnings, durationMs: Date.now() - started };
 }
 
@@ -98,4 +101,16 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
     details: JSON.parse(JSON.stringify(m.details ?? {})),
     artifacts: m.artifacts.map((a) => ({ ...a, path: path.join(o.tag, id, a.path) })),
   };
+}
+
+/** Metrics the harness derives from the oracles' own: a benchmark's speed-up against the baseline. */
+export function derivedMetrics(spec: Spec, metrics: Record<string, number>, baseline: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const o of spec.oracles) {
+    if (o.kind !== 'benchmark') continue;
+    const now = metrics[`${o.id}.median_s`];
+    const before = baseline ? baseline[`${o.id}.median_s`] : now;
+    if (now !== undefined && before !== undefined && now > 0) out[`${o.id}.baseline_speedup`] = before / now;
+  }
+  return out;
 }
