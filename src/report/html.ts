@@ -4,10 +4,11 @@
  * library sources are passed in by the caller.
  */
 import type { ChartPlan } from './charts.js';
-import { fmtDuration, fmtHours, fmtInt, fmtTokens, fmtUsd, htmlEscape } from './format.js';
+import { fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, htmlEscape } from './format.js';
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
-import { STATE_LABEL, VERDICT_LABEL, integrityWarnings, thresholdRows, timeline, verdictLine } from './summary.js';
+import { benchmarkNoise, testFlips } from './oracle-sections.js';
+import { STATE_LABEL, VERDICT_LABEL, incidents, integrityWarnings, thresholdRows, timeline, verdictLine, whatHappened } from './summary.js';
 
 /** The minified browser builds of vega, vega-lite and vega-embed, in load order. */
 export interface EmbedScripts {
@@ -50,6 +51,36 @@ td.num{text-align:right;white-space:nowrap}.verdict{font-size:1.1em;font-weight:
 .chart{margin:1em 0 2em}pre{background:#f6f6f6;padding:.8em;overflow:auto;white-space:pre-wrap}code{background:#f3f3f3;padding:0 .2em}
 `;
 
+/** Crashes and tampering, benchmark noise, flipped tests: what REPORT.md says below the timeline. */
+function details(m: ReportModel): string[] {
+  const e = htmlEscape;
+  const out: string[] = [];
+  const inc = incidents(m, 30);
+  if (inc.total) {
+    out.push('<h2>Crashes and tampering</h2><ul>');
+    for (const it of inc.shown) out.push(`<li><strong>#${it.iteration} ${e(VERDICT_LABEL[it.verdict])}</strong>: ${inlineMd(whatHappened(it))}</li>`);
+    out.push(`</ul>${inc.total > inc.shown.length ? `<p>The latest ${inc.shown.length} of ${fmtInt(inc.total)}.</p>` : ''}`);
+  }
+  const noise = benchmarkNoise(m);
+  if (noise.length) out.push('<h2>Benchmark noise and significance</h2>');
+  for (const b of noise) {
+    out.push(`<p><strong>${e(b.oracle)}</strong>: improved only when p &lt; ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}. ${fmtInt(b.verdicts.improved)} improved, ${fmtInt(b.verdicts.regressed)} regressed, ${fmtInt(b.verdicts.same)} not significant.</p>`);
+    out.push('<table><tr><th>measurement</th><th>median (s)</th><th>IQR (s)</th><th>noise</th><th>runs</th></tr>');
+    for (const { label, s } of b.rows) out.push(`<tr><td>${e(label)} (#${s.iteration})</td><td class="num">${fmtNum(s.median)}</td><td class="num">${fmtNum(s.q3 - s.q1)}</td><td class="num">${fmtPct((s.q3 - s.q1) / s.median)}</td><td class="num">${s.n}</td></tr>`);
+    out.push('</table>');
+  }
+  const flips = testFlips(m).filter((f) => f.nowFailing.length || f.nowPassing.length);
+  if (flips.length) out.push('<h2>Tests that changed</h2>');
+  for (const f of flips) {
+    const list = (ids: string[]) => ids.slice(0, 30).map((id) => `<code>${e(id)}</code>`).join(', ') + (ids.length > 30 ? ` and ${ids.length - 30} more` : '');
+    out.push(`<p><strong>${e(f.oracle)}</strong>, ${f.from.label} (#${f.from.iteration}) → ${f.to.label} (#${f.to.iteration}):</p><ul>`);
+    if (f.nowPassing.length) out.push(`<li>now passing (${f.nowPassing.length}): ${list(f.nowPassing)}</li>`);
+    if (f.nowFailing.length) out.push(`<li>now failing (${f.nowFailing.length}): ${list(f.nowFailing)}</li>`);
+    out.push('</ul>');
+  }
+  return out;
+}
+
 /** The whole of report.html. */
 export function renderHtml(input: HtmlInput): string {
   const m = input.model;
@@ -83,6 +114,7 @@ export function renderHtml(input: HtmlInput): string {
   body.push('<table><tr><th>#</th><th>verdict</th><th>what happened</th><th>primary (vs best before)</th><th>cost</th><th>duration</th></tr>');
   for (const r of tl) body.push(`<tr><td class="num">${r.iteration}</td><td>${e(VERDICT_LABEL[r.verdict])}</td><td>${inlineMd(r.what)}</td><td class="num">${e(r.key)}</td><td class="num">${r.usd ? e(fmtUsd(r.usd)) : '—'}</td><td class="num">${e(fmtDuration(r.durationMs))}</td></tr>`);
   body.push('</table>');
+  body.push(...details(m));
   body.push('<h2>Failed approaches (from NOTES.md)</h2>', failed ? `<pre>${e(failed)}</pre>` : '<p><em>None recorded.</em></p>');
   body.push('<h2>Next steps</h2>', input.nextPrompt?.trim() ? `<pre>${e(input.nextPrompt.trim())}</pre>` : '<p><em>Nothing yet.</em></p>');
   body.push('<h2>Integrity</h2>', warnings.length ? `<ul>${warnings.map((w) => `<li>⚠️ ${e(w)}</li>`).join('')}</ul>` : '<p>No integrity warnings.</p>');

@@ -104,6 +104,20 @@ describe('summary and REPORT.md of long runs', () => {
     expect(md).toMatch(/^\*\*Stalled \(\d+ iterations without a kept improvement\)/m);
   });
 
+  it('confirm measurements count with their iteration, not as extra iterations', () => {
+    const met = syntheticRun({ seed: 5, iterations: 400, canMeet: true });
+    const last = met.records[met.records.length - 1];
+    const confirm = { ...last, phase: 'confirm' as const, metrics: { ...last.metrics }, session: undefined };
+    const m = buildModel(met.spec, [...met.records, confirm], 'met');
+    expect(m.iterations).toHaveLength(met.records.length);
+    expect(m.iterations.at(-1)!.records).toHaveLength(2);
+    expect(m.metrics[0].points.filter((p) => p.iteration === last.iteration)).toHaveLength(2);
+    const md = renderMarkdown({ model: m, charts: [] });
+    expect(md.match(new RegExp(`^\\| ${last.iteration} \\|`, 'gm'))).toHaveLength(1);
+    const rows = parse(renderCsv(m), { columns: true }) as Record<string, string>[];
+    expect(rows.filter((r) => r.iteration === String(last.iteration) && r.phase === 'confirm').length).toBe(Object.keys(last.metrics).length);
+  });
+
   it('the one-line verdict says met, or how far the furthest threshold is', () => {
     const met = syntheticRun({ seed: 5, iterations: 400, canMeet: true });
     const last = met.records[met.records.length - 1];
