@@ -1,6 +1,7 @@
 /** The container baton creates for a sandbox: every isolation setting in one pure function. */
 import type Docker from 'dockerode';
 import { parseSize } from '../spec/units.js';
+import { SANDBOX_HOME } from './defaults.js';
 import type { Owner } from './owner.js';
 import type { SandboxUser } from './ownership.js';
 import { LABEL } from './sweep.js';
@@ -8,7 +9,6 @@ import type { SandboxStartOptions } from './types.js';
 
 /** Size of the tmpfs holding $HOME (the root filesystem is read-only). */
 export const HOME_TMPFS_BYTES = 256 * 1024 ** 2;
-export const SANDBOX_HOME = '/home/baton';
 
 /** The create options of a sandbox container (pure). */
 export function containerCreateOptions(

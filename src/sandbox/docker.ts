@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { SystemError, describeError } from '../errors.js';
+import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_S } from './defaults.js';
 import { containerCreateOptions, execArgv } from './docker-options.js';
 import { dockerClient, statusCodeOf, withTimeout } from './engine.js';
 import { IN_CONTAINER_OOM_READ, hostOomCounterFile, parseOomKills, readOomKills } from './oom.js';
@@ -15,10 +16,6 @@ import { giveBack, lend, sandboxUser, type Lent, type SandboxUser } from './owne
 import { LABEL, selectOrphans } from './sweep.js';
 import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
 
-export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
-/** Seconds between `timeout`'s TERM and its KILL inside the container. */
-const KILL_GRACE_S = 2;
 /** How long after the in-container kill the host gives up on the exec stream. */
 const HOST_DEADLINE_SLACK_MS = 5_000;
 /** Bound on any single engine call that is not a command (create, inspect, remove). */

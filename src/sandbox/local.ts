@@ -15,14 +15,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parseSize } from '../spec/units.js';
 import { createLocalCgroup, type LocalCgroup } from './cgroup.js';
-import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES } from './docker.js';
-import { SANDBOX_HOME } from './docker-options.js';
+import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_S, SANDBOX_HOME } from './defaults.js';
 import { HIDDEN, bwrapArgs, hostPathFor } from './local-args.js';
 import { readOomKills } from './oom.js';
 import { CappedOutput } from './output.js';
 import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
 
-const KILL_GRACE_S = 2;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export const NO_ISOLATION_WARNING =

@@ -112,6 +112,8 @@ async function ensure(
     const method = await build(progress);
     const built = await imageRecipe(docker, name);
     if (!built || built.recipe !== hash) throw new Error(`${name} was not tagged with recipe ${hash} after the build`);
+    // The replaced image is untagged now; drop it unless a container still uses it.
+    if (existing && existing.id !== built.id) await docker.getImage(existing.id).remove().catch(() => undefined);
     return { name, id: built.id, recipe: hash, status: 'built', method, durationMs: Date.now() - t0 };
   } catch (e) {
     if (e instanceof SystemError) throw e;

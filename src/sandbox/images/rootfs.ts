@@ -52,7 +52,7 @@ export async function importRootfs(docker: Docker, hash: string, progress: Progr
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         tail.push(line);
         if (tail.length > 20) tail.shift();
-        if (line.startsWith('I: Retrieving') || line.startsWith('I: ') && !line.startsWith('I: Validating')) progress(line);
+        if (line.startsWith('I: ') && !line.startsWith('I: Validating')) progress(line);
       }
     });
     const done = await boot;
