@@ -33,7 +33,9 @@ function image(c: ChartPlan): string {
 
 function best(m: ReportModel): string {
   const it = m.iterations.find((x) => x.iteration === m.bestIteration);
-  return it ? `#${it.iteration} \`${it.commit.slice(0, 12)}\`` : '—';
+  if (!it) return '—';
+  const ago = m.latestIteration - it.iteration;
+  return `#${it.iteration} \`${it.commit.slice(0, 12)}\`${ago > 0 ? `, ${fmtInt(ago)} iteration${ago > 1 ? 's' : ''} ago` : ''}`;
 }
 
 function header(m: ReportModel): string[] {
