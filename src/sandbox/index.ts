@@ -18,6 +18,7 @@ export { BASE_IMAGE, BROWSER_IMAGE } from './images/recipe.js';
 export { DockerSandboxProvider, stopAllDockerSandboxes, type DockerProviderOptions } from './docker.js';
 export { LocalSandboxProvider, localSandboxProvider, NO_ISOLATION_WARNING, bwrapWorks } from './local.js';
 export { probeEngine } from './engine.js';
+export { sandboxEnv, type SandboxEnv } from './env.js';
 export type * from './types.js';
 
 /** The provider of one kind: docker (through DOCKER_HOST or the local socket) or local (bwrap, else plain). */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { containerCreateOptions, execArgv } from '../../src/sandbox/docker-options.js';
 import { carriedAptOptions, parseDeb822Sources, parseOneLineSources, pickDebianMirrors, renderSources } from '../../src/sandbox/images/apt-sources.js';
 import { parsePackageList } from '../../src/sandbox/images/recipe.js';
+import { sandboxEnv } from '../../src/sandbox/env.js';
 import { bwrapArgs, hostPathFor } from '../../src/sandbox/local-args.js';
 import { parseOomKills } from '../../src/sandbox/oom.js';
 import { CappedOutput, Demuxer } from '../../src/sandbox/output.js';
@@ -230,5 +231,15 @@ describe('bwrapArgs', () => {
     expect(hostPathFor('/workspace/src', m)).toBe('/h/ws/src');
     expect(hostPathFor('/workspace', m)).toBe('/h/ws');
     expect(hostPathFor('/elsewhere', m)).toBeUndefined();
+  });
+});
+
+describe('sandboxEnv', () => {
+  it('passes only allowed names and baton variables, and lists the missing ones', () => {
+    const host = { PATH: '/usr/bin', ANTHROPIC_API_KEY: 'secret', HF_TOKEN: 't' };
+    expect(sandboxEnv(['HF_TOKEN', 'NOPE'], host, { BATON_ITERATION: '3' })).toEqual({
+      env: { HF_TOKEN: 't', BATON_ITERATION: '3' },
+      missing: ['NOPE'],
+    });
   });
 });
