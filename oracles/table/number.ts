@@ -173,7 +173,7 @@ export function scanNumberInto(
     } else if (m === 0) {
       v = 0;
     } else if (e >= -DD_EXP && e <= DD_EXP) {
-      v = n2 === 0 ? mulPow10(m, 0, e) : mulPow10Split(m, m2, n2, e);
+      if (n2 === 0 ? mulPow10(m, e) : mulPow10Split(m, m2, n2, e)) v = DD_OUT[0];
     }
   }
   if (v !== v) {
@@ -244,25 +244,32 @@ function pow10dd(e: number): void {
   POW10_READY[k] = 1;
 }
 
-/** Rounds hi + lo (|lo| <= ulp(hi)) to a double when the rounding is certain, else NaN. */
-function roundSure(p: number, t: number): number {
+/** Where the double-double helpers leave their result: returning a double from a call that is not inlined would box it. */
+const DD_OUT = new Float64Array(1);
+
+/** Rounds p + t (|t| <= ulp(p)) to a double into DD_OUT[0] when the rounding is certain; false otherwise. */
+function roundSure(p: number, t: number): boolean {
   const s = p + t;
   const r = t - (s - p); // s + r = p + t exactly
   F64[0] = s;
   const hiWord = U32[HI];
   const exp = (hiWord >>> 20) & 0x7ff;
-  if (exp < 100 || exp > 2000) return NaN; // near subnormals or overflow: leave it to Number()
-  if ((hiWord & 0xfffff) === 0 && U32[LO] === 0) return NaN; // a power of two: ulps differ on each side
+  if (exp < 100 || exp > 2000) return false; // near subnormals or overflow: leave it to Number()
+  if ((hiWord & 0xfffff) === 0 && U32[LO] === 0) return false; // a power of two: ulps differ on each side
   U32[HI] = (exp - 53) << 20; // half an ulp of s
   U32[LO] = 0;
   const halfUlp = F64[0];
   const margin = (s < 0 ? -s : s) * 8.077935669463161e-28; // 2^-90, far above the ~2^-100 error
   const d = (r < 0 ? -r : r) - halfUlp;
-  return d > margin || d < -margin ? s : NaN;
+  if (d > margin || d < -margin) {
+    DD_OUT[0] = s;
+    return true;
+  }
+  return false;
 }
 
-/** m * 10^e for an integer m < 2^53. */
-function mulPow10(m: number, _unused: number, e: number): number {
+/** m * 10^e for an integer m < 2^53, into DD_OUT[0]; false when unsure. */
+function mulPow10(m: number, e: number): boolean {
   pow10dd(e);
   const ph = POW10_HI[e + DD_EXP];
   const pl = POW10_LO[e + DD_EXP];
@@ -271,8 +278,8 @@ function mulPow10(m: number, _unused: number, e: number): number {
   return roundSure(p, t);
 }
 
-/** (m * 10^n2 + m2) * 10^e for 16 to 19 significant digits. */
-function mulPow10Split(m: number, m2: number, n2: number, e: number): number {
+/** (m * 10^n2 + m2) * 10^e for 16 to 19 significant digits, into DD_OUT[0]; false when unsure. */
+function mulPow10Split(m: number, m2: number, n2: number, e: number): boolean {
   const h = m * POW10[n2];
   const l = productError(m, POW10[n2], h); // m * 10^n2 = h + l exactly
   const s = h + m2;

@@ -65,20 +65,22 @@ async function measureTable(
   if (!(await staysInside(ctx.outDir, candPath))) {
     return { problem: { status: 'failed', reason: `${candName} is a link leading out of $BATON_OUT; the candidate must write the table itself` } };
   }
-  let reference;
-  try {
-    reference = await readTable(path.resolve(ctx.experimentDir, t.reference), t.format, { displayName: t.reference });
-  } catch (e) {
-    return { problem: { status: 'error', reason: `reference table of ${where}: ${describeError(e)}` } };
+  // Read both at once: large tables are parsed in worker threads, in parallel.
+  const [refRead, candRead] = await Promise.allSettled([
+    readTable(path.resolve(ctx.experimentDir, t.reference), t.format, { displayName: t.reference }),
+    readTable(candPath, t.format, { displayName: candName }),
+  ]);
+  if (refRead.status === 'rejected') {
+    return { problem: { status: 'error', reason: `reference table of ${where}: ${describeError(refRead.reason)}` } };
   }
-  let candidate;
-  try {
-    candidate = await readTable(candPath, t.format, { displayName: candName });
-  } catch (e) {
+  if (candRead.status === 'rejected') {
+    const e = candRead.reason;
     const missing = e instanceof InputError && e.code === 'BATON_FILE_NOT_FOUND';
     const reason = missing ? `the command wrote no ${candName} (table ${t.name})` : `candidate table ${t.name}: ${describeError(e)}`;
     return { problem: { status: statusOf(e, 'candidate'), reason } };
   }
+  const reference = refRead.value;
+  const candidate = candRead.value;
   try {
     return { comparison: compareTables(t, candidate, reference, { specPath: `oracles[${spec.id}].${where}` }) };
   } catch (e) {

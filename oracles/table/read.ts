@@ -1,8 +1,13 @@
 /**
  * readTable: one entry point over the readers. Errors are InputErrors that
- * name the file, the line (or row) and the column.
+ * name the file, the line (or row) and the column. Large text files are
+ * parsed in a worker thread, so the candidate and the reference of a
+ * comparison, read concurrently, are parsed in parallel.
  */
-import { open } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { InputError } from '../../src/errors.js';
 import { readQuotedCsv } from './read-csv.js';
 import { readNpy } from './read-npy.js';
@@ -14,12 +19,53 @@ export interface ReadTableOptions {
   displayName?: string;
   /** Larger files are refused (default 8 GiB). */
   maxBytes?: number;
+  /** Parse in a worker thread: `auto` (default) does so for text files of WORKER_MIN_BYTES or more. */
+  worker?: 'auto' | boolean;
 }
 
 const DEFAULT_MAX_BYTES = 8 * 1024 ** 3;
+/** Below this size a worker's start-up costs more than it saves. */
+export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
+/** The compiled worker; absent when running from TypeScript sources (tests), where reading stays on this thread. */
+const WORKER_URL = new URL('./read-worker.js', import.meta.url);
+
+/** What the worker posts back. */
+export type WorkerReply =
+  | { ok: true; table: Table }
+  | { ok: false; problems?: InputError['problems']; code?: InputError['code']; message: string };
+
+function readInWorker(path: string, format: TableFormat | 'auto', options: ReadTableOptions): Promise<Table> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const worker = new Worker(WORKER_URL, { workerData: { path, format, options: { ...options, worker: false } } });
+    worker.once('message', (reply: WorkerReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.table);
+      else if (reply.problems) reject(new InputError(reply.problems, { code: reply.code }));
+      else reject(new Error(reply.message));
+      void worker.terminate();
+    });
+    worker.once('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`the table reader thread exited with code ${code}`));
+    });
+  });
+}
 
 /** Reads a CSV, TSV, whitespace .dat or .npy table into columns. Throws InputError for missing or malformed files. */
 export async function readTable(path: string, format: TableFormat | 'auto' = 'auto', options: ReadTableOptions = {}): Promise<Table> {
+  const wanted = options.worker ?? 'auto';
+  if (wanted !== false && formatOf(path, format) !== 'npy') {
+    const big = wanted === true || (await stat(path).then((s) => s.isFile() && s.size >= WORKER_MIN_BYTES, () => false));
+    if (big && existsSync(fileURLToPath(WORKER_URL))) return readInWorker(path, format, options);
+  }
+  return readTableHere(path, format, options);
+}
+
+async function readTableHere(path: string, format: TableFormat | 'auto', options: ReadTableOptions): Promise<Table> {
   const file = options.displayName ?? path;
   const kind = formatOf(path, format);
   let fh;

@@ -158,13 +158,13 @@ describe('readers', () => {
 
   it('switches to csv-parse when a quote shows up late in a large CSV', async () => {
     const lines = ['x,y'];
-    for (let r = 1; r <= 100_000; r++) lines.push(`${r},${r / 4}`);
-    lines.push('"100001","2.5"');
+    for (let r = 1; r <= 30_000; r++) lines.push(`${r},${r / 4}`);
+    lines.push('"30001","2.5"');
     const t = await readTable(write('late-quote.csv', `${lines.join('\n')}\n`));
-    expect(t.rows).toBe(100_001);
-    expect(t.columns[0][100_000]).toBe(100_001);
-    expect(t.columns[1][99_999]).toBe(25_000);
-    expect(t.columns[1][100_000]).toBe(2.5);
+    expect(t.rows).toBe(30_001);
+    expect(t.columns[0][30_000]).toBe(30_001);
+    expect(t.columns[1][29_999]).toBe(7_500);
+    expect(t.columns[1][30_000]).toBe(2.5);
   });
 
   it('accepts a line longer than the read chunk', async () => {
