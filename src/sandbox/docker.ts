@@ -157,6 +157,8 @@ class DockerSandbox implements SandboxHandle {
           AttachStdin: options.stdin !== undefined,
           Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
           WorkingDir: options.cwd ?? this.workdir,
+          // Another user than the container's (ExecOptions.user); capabilities stay dropped.
+          ...(options.user !== undefined ? { User: options.user } : {}),
         }),
         ENGINE_CALL_MS,
         'creating the exec',

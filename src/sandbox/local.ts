@@ -117,6 +117,14 @@ class LocalSandbox implements SandboxHandle {
     const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const stdout = new CappedOutput(cap);
     const stderr = new CappedOutput(cap);
+    if (opts.user !== undefined) {
+      // Every local command runs as the harness's user; pretending otherwise would
+      // hand a caller that relies on the separation (the browser oracle) none.
+      return {
+        command, exitCode: null, stdout: '', stderr: '', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false, durationMs: 0,
+        cause: `the local sandbox cannot run a command as user ${JSON.stringify(opts.user)}: it runs every command as the harness's own user (use a Docker sandbox)`,
+      };
+    }
     const cwd = opts.cwd ?? this.options.workdir ?? '/workspace';
     const bwrap = this.isolation === 'bwrap';
     const home = bwrap ? SANDBOX_HOME : path.join(this.dir, 'home');

@@ -36,6 +36,14 @@ export interface ExecOptions {
   stdin?: string;
   /** Cap of each of stdout and stderr; the head and the tail are kept. Default 1 MiB. */
   maxOutputBytes?: number;
+  /**
+   * Runs the command as this user inside the sandbox (`uid[:gid]`, e.g.
+   * `0:0`) instead of the sandbox's own user. Still without capabilities:
+   * the browser oracle uses it to keep its test files from the candidate's
+   * server. Docker only; the local sandbox runs everything as the harness's
+   * user and answers an exec with `user` with exitCode null and a cause.
+   */
+  user?: string;
 }
 
 /** What one command did. `exitCode` is null when it never finished (timeout, sandbox died). */
