@@ -13,7 +13,7 @@ import { planCharts, seriesRequests, type ChartPlan, type SeriesRequest } from '
 import { renderCsv } from './csv.js';
 import { renderHtml, type EmbedScripts } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { buildModel, type RunState } from './model.js';
+import { buildModel, type ReportModel, type RunState } from './model.js';
 import { PngPool } from './png-pool.js';
 import { availableFonts, compileSpec, DEFAULT_FONT_FILES, PNG_SCALE, renderSvg } from './render.js';
 import { parseSeries, type SeriesArtifact } from './series.js';
@@ -97,11 +97,23 @@ export async function loadEmbedScripts(): Promise<EmbedScripts> {
   return embedScripts;
 }
 
-/** Writes each chart's SVG, spec and (with fonts) PNG; returns the files written. */
-async function renderCharts(charts: ChartPlan[], plotsDir: string, fonts: string[], warnings: string[], progress: (label: string) => void): Promise<string[]> {
+/**
+ * Writes each chart's SVG and spec now and its PNG (with fonts) from a worker
+ * thread; `pngs` settles when every PNG is written (and pushed to `written`)
+ * and the worker is gone, so the caller can write REPORT.md meanwhile.
+ */
+async function renderCharts(charts: ChartPlan[], plotsDir: string, fonts: string[], warnings: string[], progress: (label: string) => void): Promise<{ written: string[]; pngs: Promise<void> }> {
   const written: string[] = [];
-  const pngs: Promise<void>[] = [];
+  const pending: Promise<void>[] = [];
   const pool = fonts.length ? new PngPool(fonts, PNG_SCALE) : undefined;
+  const finish = async () => {
+    try {
+      await Promise.all(pending);
+    } finally {
+      await Promise.allSettled(pending);
+      await pool?.close();
+    }
+  };
   try {
     for (const c of charts) {
       const { vega, warnings: w } = compileSpec(c.spec);
@@ -112,16 +124,37 @@ async function renderCharts(charts: ChartPlan[], plotsDir: string, fonts: string
       await writeAtomic(`${base}.vl.json`, `${JSON.stringify(c.spec, null, 1)}\n`);
       written.push(`${base}.svg`, `${base}.vl.json`);
       // PNGs rasterize in a worker thread while the next chart is laid out
+      // a PNG that cannot be drawn is a warning: the SVG and the spec are there
       if (pool) {
-        pngs.push(pool.render(svg).then((png) => writeAtomic(`${base}.png`, png)));
-        written.push(`${base}.png`);
+        pending.push(pool.render(svg).then((buf) => writeAtomic(`${base}.png`, buf)).then(
+          () => { written.push(`${base}.png`); },
+          (e: unknown) => { warnings.push(`chart ${c.file}: PNG not written: ${e instanceof Error ? e.message : String(e)}`); },
+        ));
       }
       progress(c.file);
     }
-    await Promise.all(pngs);
-  } finally {
-    await Promise.allSettled(pngs);
-    await pool?.close();
+  } catch (e) {
+    await finish().catch(() => undefined);
+    throw e;
+  }
+  return { written, pngs: finish() };
+}
+
+/** Writes REPORT.md, metrics.csv and (with `html`) report.html; returns their paths. */
+async function writeDocuments(o: GenerateReportOptions, model: ReportModel, charts: ChartPlan[], problems: string[], progress: (label: string) => void): Promise<string[]> {
+  const written: string[] = [];
+  const md = renderMarkdown({ model, charts, notes: o.notes, nextPrompt: o.nextPrompt, problems, now: o.now, recentRows: o.recentRows });
+  await writeAtomic(path.join(o.outDir, 'REPORT.md'), md);
+  written.push(path.join(o.outDir, 'REPORT.md'));
+  progress('REPORT.md');
+  await writeAtomic(path.join(o.outDir, 'metrics.csv'), renderCsv(model));
+  written.push(path.join(o.outDir, 'metrics.csv'));
+  progress('metrics.csv');
+  if (o.html) {
+    const html = renderHtml({ model, charts, scripts: await loadEmbedScripts(), notes: o.notes, nextPrompt: o.nextPrompt, problems, recentRows: o.recentRows });
+    await writeAtomic(path.join(o.outDir, 'report.html'), html);
+    written.push(path.join(o.outDir, 'report.html'));
+    progress('report.html');
   }
   return written;
 }
@@ -141,21 +174,13 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
   if (fonts.length === 0) warnings.push(`no font file found (${(o.fontFiles ?? DEFAULT_FONT_FILES).join(', ')}): PNGs were not written, since resvg would draw them without text`);
   const plotsDir = path.join(o.outDir, 'plots');
   await mkdir(plotsDir, { recursive: true });
-  const written = await renderCharts(charts, plotsDir, fonts, warnings, progress);
-
-  const md = renderMarkdown({ model, charts, notes: o.notes, nextPrompt: o.nextPrompt, problems, now: o.now, recentRows: o.recentRows });
-  await writeAtomic(path.join(o.outDir, 'REPORT.md'), md);
-  written.push(path.join(o.outDir, 'REPORT.md'));
-  progress('REPORT.md');
-  await writeAtomic(path.join(o.outDir, 'metrics.csv'), renderCsv(model));
-  written.push(path.join(o.outDir, 'metrics.csv'));
-  progress('metrics.csv');
-  if (o.html) {
-    const html = renderHtml({ model, charts, scripts: await loadEmbedScripts(), notes: o.notes, nextPrompt: o.nextPrompt, problems, recentRows: o.recentRows });
-    await writeAtomic(path.join(o.outDir, 'report.html'), html);
-    written.push(path.join(o.outDir, 'report.html'));
-    progress('report.html');
+  const { written, pngs } = await renderCharts(charts, plotsDir, fonts, warnings, progress);
+  try {
+    written.push(...(await writeDocuments(o, model, charts, problems, progress)));
+  } finally {
+    await pngs.catch(() => undefined);
   }
+  await pngs;
   // plots of charts that no longer exist (a threshold removed) would mislead
   const keep = new Set(written.map((f) => path.basename(f)));
   for (const f of await readdir(plotsDir)) {
