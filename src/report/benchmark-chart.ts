@@ -47,9 +47,16 @@ export function benchStats(r: LedgerRecord, oracle: string): BenchStats | undefi
   };
 }
 
-/** Per-iteration statistics of a benchmark oracle, in ledger order. */
+const cache = new WeakMap<ReportModel, Map<string, BenchStats[]>>();
+
+/** Per-iteration statistics of a benchmark oracle, in ledger order (computed once per model). */
 export function benchSeries(model: ReportModel, oracle: string): BenchStats[] {
+  let byOracle = cache.get(model);
+  if (!byOracle) cache.set(model, (byOracle = new Map()));
+  const hit = byOracle.get(oracle);
+  if (hit) return hit;
   const out: BenchStats[] = [];
+  byOracle.set(oracle, out);
   for (const it of model.iterations) for (const r of it.records) {
     const s = benchStats(r, oracle);
     if (s) out.push(s);

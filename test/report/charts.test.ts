@@ -16,6 +16,7 @@ describe('vega-lite specs', () => {
   const long = syntheticRun({ seed: 11, iterations: 5000 });
   const met = syntheticRun({ seed: 5, iterations: 80, canMeet: true });
   const higher = Spec.parse({ ...SYNTHETIC_SPEC_INPUT, thresholds: { 'unit.pass_rate': '>= 1', 'speed.median_s': '< 0.5' } });
+  const typo = Spec.parse({ ...SYNTHETIC_SPEC_INPUT, thresholds: { 'accuracy.cl.TE.max_rel': '< 1e-3' } });
   const allCrashed = short.records.map((r, i) => (i === 0 ? r : { ...r, measurements: [], metrics: {}, verdict: { kind: 'crashed' as const, reason: 'oom' } }));
   const cases: [string, Spec, Parameters<typeof buildModel>[1]][] = [
     ['short run with a crash and a tamper', short.spec, short.records],
@@ -24,6 +25,7 @@ describe('vega-lite specs', () => {
     ['"higher is better" thresholds', higher, short.records],
     ['every iteration crashed', short.spec, allCrashed],
     ['baseline only', short.spec, short.records.slice(0, 1)],
+    ['a threshold on a metric never measured', typo, short.records],
   ];
 
   it.each(cases)('compile without warnings: %s', (_, spec, records) => {
