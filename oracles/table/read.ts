@@ -9,7 +9,6 @@ import { open, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../src/errors.js';
-import { readQuotedCsv } from './read-csv.js';
 import { readNpy } from './read-npy.js';
 import { NeedsQuotedParser, readTextTable } from './read-text.js';
 import { formatOf, type Table, type TableFormat } from './table.js';
@@ -93,6 +92,8 @@ async function readTableHere(path: string, format: TableFormat | 'auto', options
     }
     await fh.close();
     fh = undefined;
+    // csv-parse is loaded only for the rare quoted file, keeping the reader threads light.
+    const { readQuotedCsv } = await import('./read-csv.js');
     return await readQuotedCsv(path, file, kind);
   } finally {
     await fh?.close();
