@@ -75,6 +75,11 @@ export function stopDecision(spec: Spec, history: LedgerRecord[], elapsedMs: num
     if (spent >= b.tokens) return { stop: 'budget', reason: `the token budget is spent (${spent} of ${b.tokens})` };
     if (spent + avg > b.tokens) return { stop: 'budget', reason: `the next session would likely cross the token budget (${spent} spent, about ${Math.round(avg)} a session, budget ${b.tokens})` };
   }
+  // A session that stopped short of crossing the run's budget means the next one could not take a turn (unless the budget was raised since).
+  const lastSession = [...history].reverse().find((r) => r.session)?.session;
+  if (lastSession?.stopReason === 'run-budget' && lastSession.runBudget?.usd === b.usd && lastSession.runBudget?.tokens === b.tokens) {
+    return { stop: 'budget', reason: `the run's budget is spent: the last session stopped before a turn that would cross it ($${used.usd.toFixed(2)}${b.usd !== undefined ? ` of $${b.usd}` : ''}, ${tokensOf(used)} tokens${b.tokens !== undefined ? ` of ${b.tokens}` : ''})` };
+  }
   const stale = iterationsSinceImprovement(spec, history);
   if (stale >= 2 * spec.judge.stall_after) {
     return { stop: 'stalled', reason: `no improvement of ${primaryMetric(spec)} in ${stale} iterations (best ${fmt(bestValue(spec, history, primaryMetric(spec)))})` };

@@ -43,6 +43,8 @@ export const SessionRecord = z.object({
   durationMs: z.number(),
   /** Why the session ended abnormally: oom, sandbox-died, timeout, error. */
   cause: z.string().optional(),
+  /** With stopReason `run-budget`: the run budget in force when the session stopped short of crossing it. */
+  runBudget: z.object({ usd: z.number().optional(), tokens: z.number().optional() }).optional(),
 });
 
 export const LedgerRecordV1 = z.object({

@@ -17,6 +17,7 @@ import { Transcript } from '../workers/transcript.js';
 import { CRASH_REASONS, type SessionResult } from '../workers/types.js';
 import { assemblePrompt } from '../workspace/prompt.js';
 import type { RunContext } from './context.js';
+import { measureTool } from './measure-tool.js';
 
 /** Reads a workspace file, or '' when it is missing. */
 export function readWorkspaceFile(ctx: RunContext, rel: string): string {
@@ -124,6 +125,7 @@ export async function runSession(ctx: RunContext, iteration: number): Promise<Se
       },
       transcript,
       signal: ctx.signal,
+      measure: measureTool(ctx, iteration),
     });
     if (ctx.signal.aborted && result.stopReason === 'done') result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted' };
   } catch (e) {
@@ -139,6 +141,7 @@ export async function runSession(ctx: RunContext, iteration: number): Promise<Se
     usage: result.usage,
     durationMs: Date.now() - started,
   };
+  if (result.runBudget) record.runBudget = result.runBudget;
   if (CRASH_REASONS.has(result.stopReason)) record.cause = result.cause ? `${result.stopReason}: ${result.cause}` : result.stopReason;
   return record;
 }

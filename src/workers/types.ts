@@ -7,8 +7,12 @@ import type { Spec } from '../spec/schema.js';
 import type { Usage } from '../ledger/record.js';
 import type { Transcript } from './transcript.js';
 
-/** Why a session ended. The abnormal ones make the iteration `crashed`. */
-export type StopReason = 'done' | 'nothing-to-do' | 'budget' | 'timeout' | 'oom' | 'sandbox-died' | 'interrupted' | 'error';
+/**
+ * Why a session ended. The abnormal ones make the iteration `crashed`.
+ * `budget`: a session cap (turns, tokens); `run-budget`: the run's USD or
+ * token budget would be crossed by the next model turn, so the run stops too.
+ */
+export type StopReason = 'done' | 'nothing-to-do' | 'budget' | 'run-budget' | 'timeout' | 'oom' | 'sandbox-died' | 'interrupted' | 'error';
 
 /** Stop reasons that mean the session crashed rather than finished. */
 export const CRASH_REASONS: ReadonlySet<StopReason> = new Set(['oom', 'sandbox-died', 'interrupted', 'error']);
@@ -37,6 +41,8 @@ export interface SessionResult {
   usage: Usage;
   /** The detail behind an abnormal stop, e.g. the command that was OOM-killed. */
   cause?: string;
+  /** With `run-budget`: the run budget in force (spec.budget usd/tokens), so a resume after raising it goes on. */
+  runBudget?: { usd?: number; tokens?: number };
 }
 
 export interface Worker {

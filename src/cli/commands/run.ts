@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runExperiment, type RunOutcome } from '../../run/run.js';
 import type { RunEvent } from '../../run/context.js';
 import { stopAllSandboxes } from '../../sandbox/index.js';
+import { withWorker, WORKER_KINDS } from '../../workers/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import type { CliIO } from '../io.js';
@@ -30,7 +31,9 @@ export function registerRun(program: Command, { io, setCode }: CommandContext): 
     .command('run')
     .description('run (or resume) the experiment until its thresholds hold, a budget ends, or progress stalls')
     .argument('[dir]', 'the experiment folder', '.')
-    .action(async (dir: string) => {
+    .option('--worker <kind>', `use this worker instead of the spec's (${WORKER_KINDS.join(' | ')})`)
+    .option('--model <id>', "the anthropic worker's model instead of the spec's")
+    .action(async (dir: string, opts: { worker?: string; model?: string }) => {
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals): void => {
         io.err(`baton: ${signal}: stopping the session; state stays consistent and \`baton run ${dir}\` resumes`);
@@ -40,7 +43,8 @@ export function registerRun(program: Command, { io, setCode }: CommandContext): 
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const outcome = await runExperiment(dir, { signal: controller.signal, onEvent: (e) => printEvent(io, e) });
+        const adjustSpec = opts.worker || opts.model ? (spec: Parameters<typeof withWorker>[0]) => withWorker(spec, opts.worker ?? spec.worker.kind, opts.model) : undefined;
+        const outcome = await runExperiment(dir, { signal: controller.signal, onEvent: (e) => printEvent(io, e), adjustSpec });
         io.out(`${outcome.state}: ${outcome.reason} (after ${outcome.iterations} iteration${outcome.iterations === 1 ? '' : 's'})`);
         io.out(`report: ${outcome.report}`);
         setCode(OUTCOME_EXIT[outcome.state]);

@@ -1,0 +1,66 @@
+/**
+ * The worker's `measure` tool: a snapshot of the live working tree measured
+ * by every oracle in fresh oracle sandboxes, exactly as the judge will
+ * measure the commit, answered as the metric table with thresholds, best
+ * kept and baseline. It changes no run state: no ledger line, no artifacts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeError } from '../errors.js';
+import type { LedgerRecord } from '../ledger/record.js';
+import { measurementTable } from '../workspace/prompt.js';
+import type { RunContext } from './context.js';
+import { measureSnapshot, type MeasureResult } from './measure.js';
+
+/** Measurements one session may ask for; each runs every oracle. */
+export const MEASURE_CALLS_PER_SESSION = 20;
+
+/** The table the tool answers for one measurement. Pure. */
+export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: MeasureResult): string {
+  const now: LedgerRecord = {
+    v: 1, run: 'measure-tool', iteration: Number.MAX_SAFE_INTEGER, phase: 'candidate', commit: 'working tree', at: new Date(0).toISOString(),
+    elapsedHours: 0, measurements: m.measurements, metrics: m.metrics, verdict: { kind: 'revert', reason: 'not judged' }, warnings: [], durationMs: m.durationMs,
+  };
+  const status = m.measurements.map((x) => `- ${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`);
+  const other = Object.entries(m.metrics)
+    .filter(([k]) => !(k in ctx.spec.thresholds))
+    .slice(0, 40)
+    .map(([k, v]) => `- ${k} = ${v}`);
+  return [
+    'Measured your current working tree (uncommitted changes included). "latest" is this measurement; "best kept" and "baseline" are from the ledger.',
+    '',
+    measurementTable(ctx.spec, [...ctx.ledger, now]),
+    '',
+    'Oracles:',
+    ...status,
+    ...(other.length ? ['', 'Other metrics:', ...other] : []),
+    ...(m.warnings.length ? ['', 'Warnings:', ...m.warnings.map((w) => `- ${w}`)] : []),
+  ].join('\n');
+}
+
+/** The `measure` function of the session of `iteration`. */
+export function measureTool(ctx: RunContext, iteration: number): () => Promise<string> {
+  let calls = 0;
+  return async () => {
+    if (++calls > MEASURE_CALLS_PER_SESSION) {
+      return `measure was already called ${MEASURE_CALLS_PER_SESSION} times in this session; the harness measures your work when the session ends.`;
+    }
+    const tag = `${String(iteration).padStart(4, '0')}-tool${calls}`;
+    const own = path.join(ctx.paths.scratch, tag);
+    const paths = { ...ctx.paths, scratch: path.join(own, 'scratch'), artifacts: path.join(own, 'artifacts') };
+    try {
+      const snap = path.join(own, 'snapshot');
+      fs.mkdirSync(snap, { recursive: true });
+      await ctx.repo.exportWorkingTree(snap);
+      const m = await measureSnapshot({
+        spec: ctx.spec, paths, provider: ctx.provider, runId: ctx.runId, iteration, tag, snapshotDir: snap, signal: ctx.signal,
+        baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
+      });
+      return measureToolText(ctx, m);
+    } catch (e) {
+      return `the measurement could not run: ${describeError(e)}`;
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  };
+}
