@@ -5,7 +5,7 @@
  */
 import type { LedgerRecord, VerdictKind } from '../ledger/record.js';
 import { decimate } from './decimate.js';
-import { fmtInt, fmtNum } from './format.js';
+import { count, fmtInt, fmtNum } from './format.js';
 import { KEPT_VERDICTS, type ReportModel } from './model.js';
 import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
 
@@ -120,7 +120,7 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
   const parts = [
     best ? `best median ${fmtNum(best.median)} s (iteration ${best.iteration})` : 'no kept measurement yet',
     stats[0] ? `baseline ${fmtNum(stats[0].median)} s` : '',
-    `${fmtInt(stats.length)} measurements`,
+    count(stats.length, 'measurement'),
   ];
   const notes = [
     `whiskers: min–max; bar: interquartile range; tick: median; band: best's ${band?.ci ? 'confidence interval' : 'interquartile range'}`,

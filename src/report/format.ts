@@ -110,3 +110,8 @@ export function fmtPct(fraction: number): string {
   if (!Number.isFinite(fraction)) return '—';
   return `${Number((fraction * 100).toPrecision(2))}%`;
 }
+
+/** `1 iteration`, `5,000 iterations`. */
+export function count(n: number, noun: string): string {
+  return `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
+}

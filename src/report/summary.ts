@@ -5,7 +5,7 @@
  * render these. Pure.
  */
 import type { VerdictKind } from '../ledger/record.js';
-import { fmtFactor, fmtInt, fmtNum, sparkline } from './format.js';
+import { count, fmtFactor, fmtNum, sparkline } from './format.js';
 import { KEPT_VERDICTS, type IterationSummary, type MetricSummary, type ReportModel } from './model.js';
 
 export const VERDICT_LABEL: Record<VerdictKind, string> = {
@@ -38,7 +38,7 @@ export function verdictLine(model: ReportModel): string {
   const n = model.latestIteration;
   if (model.state === 'met') return `Goal met at iteration ${n}: all ${withT.length} thresholds hold.`;
   const prefix: Record<ReportModel['state'], string> = {
-    met: '', running: 'Running', stalled: `Stalled (${sinceKept(model)} iterations without a kept improvement)`,
+    met: '', running: 'Running', stalled: `Stalled (${count(sinceKept(model), 'iteration')} without a kept improvement)`,
     budget: 'Stopped by the budget', interrupted: 'Interrupted', error: 'Stopped by an error',
   };
   if (model.iterations.length === 0) return `${prefix[model.state]}: no measurement yet.`;
@@ -54,7 +54,7 @@ export function verdictLine(model: ReportModel): string {
   }
   const cur = worst.current ? `${fmtNum(worst.current.value)} vs ${worst.threshold?.text}` : 'not measured yet';
   const d = worst.current ? distance(worst, worst.current.value) : '';
-  return `${prefix[model.state]}: ${withT.length - failing.length} of ${withT.length} thresholds hold after ${fmtInt(n)} iterations; furthest is ${worst.name} at ${cur}${d ? ` (${d})` : ''}.`;
+  return `${prefix[model.state]}: ${withT.length - failing.length} of ${withT.length} thresholds hold after ${count(n, 'iteration')}; furthest is ${worst.name} at ${cur}${d ? ` (${d})` : ''}.`;
 }
 
 /** One row of the thresholds table. */

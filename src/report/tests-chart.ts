@@ -3,7 +3,7 @@
  * stacked bars for short runs, step lines for long ones.
  */
 import { decimate } from './decimate.js';
-import { fmtInt } from './format.js';
+import { count, fmtInt } from './format.js';
 import type { ReportModel } from './model.js';
 import { COLORS, HEIGHT, WIDTH, subtitleLines, topLevel, type VlSpec } from './theme.js';
 
@@ -70,7 +70,7 @@ export function testsSpec(model: ReportModel, oracle: string, counts: TestCounts
     };
   const parts = [
     `latest: ${fmtInt(last.passed)} passed, ${fmtInt(last.failed)} failed${last.skipped ? `, ${fmtInt(last.skipped)} skipped` : ''} (iteration ${last.iteration})`,
-    `${fmtInt(counts.length)} measurements`,
+    count(counts.length, 'measurement'),
   ];
   const notes = bars ? [] : [`iterations thinned to per-bin extremes (${fmtInt(shown.length)} of ${fmtInt(counts.length)} shown)`];
   return topLevel(`${oracle}: tests passed and failed`, [...subtitleLines(parts), ...subtitleLines(notes)], {

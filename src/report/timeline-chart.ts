@@ -6,7 +6,7 @@
  */
 import type { VerdictKind } from '../ledger/record.js';
 import { decimate } from './decimate.js';
-import { fmtInt, fmtNum } from './format.js';
+import { count, fmtInt, fmtNum } from './format.js';
 import type { MetricSummary, ReportModel } from './model.js';
 import { COLORS, HEIGHT, LOG_LABEL_EXPR, VERDICT_STYLE, WIDTH, logTicks, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
 
@@ -107,7 +107,7 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   if (m.current) parts.push(`now ${fmtNum(m.current.value)}${m.threshold ? (m.pass ? ' (passes)' : ' (fails)') : ''}`);
   if (m.best && m.best.iteration !== m.current?.iteration) parts.push(`best ${fmtNum(m.best.value)} at iteration ${m.best.iteration}`);
   if (m.baseline !== undefined) parts.push(`baseline ${fmtNum(m.baseline)}`);
-  parts.push(`${fmtInt(model.iterations.length - 1)} iterations`);
+  parts.push(count(model.latestIteration, 'iteration'));
   const notes: string[] = ['green step line: running best of kept iterations'];
   if (missing.length) notes.push('marks on the bottom edge: no value measured');
   if (thinned) notes.push(`markers thinned to per-bin extremes (${fmtInt(shown.length)} of ${fmtInt(m.points.length)} shown)`);
