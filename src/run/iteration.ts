@@ -14,6 +14,7 @@ import type { RunContext } from './context.js';
 import { appendJournal } from './journal.js';
 import { measureSnapshot, type MeasureResult } from './measure.js';
 import { changedHashes, oracleFileHashes, protectedTouched } from './integrity.js';
+import { consultModelJudge, modelJudgeDue } from './model-judge-step.js';
 import { oneLine } from './settle.js';
 
 /** Commits the session's work as the candidate of iteration `n` (or adopts the commit a crash left). */
@@ -94,9 +95,12 @@ export async function measureAndJudge(
   }
   const final = lastOf(measured, confirms);
   const confirmations = countConfirmations(ctx, [measured, ...confirms]);
+  // The model judge is asked only when it alone stands between this candidate and `met`; its cost joins the session's.
+  const consulted = modelJudgeDue(ctx, final, confirmations, diff, session) ? await consultModelJudge(ctx, n, candidate, final, session) : undefined;
+  if (consulted) session = consulted.session;
   const verdict = judge({
     spec: ctx.spec, history, measurements: final.measurements, metrics: final.metrics, confirmations, diff,
-    sessionCrash: session.cause,
+    sessionCrash: session.cause, modelJudge: consulted?.answer,
   });
   warnings.push(...measured.warnings);
   const at = ctx.now().toISOString();

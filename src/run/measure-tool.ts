@@ -15,13 +15,18 @@ import { measureSnapshot, type MeasureResult } from './measure.js';
 /** Measurements one session may ask for; each runs every oracle. */
 export const MEASURE_CALLS_PER_SESSION = 20;
 
-/** The table the tool answers for one measurement. Pure. */
-export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: MeasureResult): string {
+/** The metric table of a measurement not yet in the ledger ("latest" is it), with each oracle's status. Pure. */
+export function tableOf(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: Pick<MeasureResult, 'measurements' | 'metrics'>): string {
   const now: LedgerRecord = {
     v: 1, run: 'measure-tool', iteration: Number.MAX_SAFE_INTEGER, phase: 'candidate', commit: 'working tree', at: new Date(0).toISOString(),
-    elapsedHours: 0, measurements: m.measurements, metrics: m.metrics, verdict: { kind: 'revert', reason: 'not judged' }, warnings: [], durationMs: m.durationMs,
+    elapsedHours: 0, measurements: m.measurements, metrics: m.metrics, verdict: { kind: 'revert', reason: 'not judged' }, warnings: [], durationMs: 0,
   };
   const status = m.measurements.map((x) => `- ${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`);
+  return [measurementTable(ctx.spec, [...ctx.ledger, now]), '', 'Oracles:', ...status].join('\n');
+}
+
+/** The table the tool answers for one measurement. Pure. */
+export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: MeasureResult): string {
   const other = Object.entries(m.metrics)
     .filter(([k]) => !(k in ctx.spec.thresholds))
     .slice(0, 40)
@@ -29,10 +34,7 @@ export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: Mea
   return [
     'Measured your current working tree (uncommitted changes included). "latest" is this measurement; "best kept" and "baseline" are from the ledger.',
     '',
-    measurementTable(ctx.spec, [...ctx.ledger, now]),
-    '',
-    'Oracles:',
-    ...status,
+    tableOf(ctx, m),
     ...(other.length ? ['', 'Other metrics:', ...other] : []),
     ...(m.warnings.length ? ['', 'Warnings:', ...m.warnings.map((w) => `- ${w}`)] : []),
   ].join('\n');

@@ -24,6 +24,7 @@ import type { RunContext, RunEvent } from './context.js';
 import { appendJournal, readJournal, type JournalEntry } from './journal.js';
 import { appendLedger, commitCandidate, measureAndJudge, measureCommit, tagOf } from './iteration.js';
 import { oracleFileHashes } from './integrity.js';
+import { isModelWorker, runInitializer } from './initializer.js';
 import { runSession } from './session.js';
 import { settle, writeStateFiles, type RunState } from './settle.js';
 
@@ -121,10 +122,12 @@ async function baseline(ctx: RunContext, journal: JournalEntry[]): Promise<void>
     ctx.emit({ type: 'step', iteration: 0, step: 'measure', text: 'measuring the baseline (the untouched workspace)' });
     const t0 = Date.now();
     const m = await measureCommit(ctx, untouched, 0, tagOf(0));
+    // With a model worker, one session expands the goal into PLAN.md; its cost is the baseline's session.
+    const session = isModelWorker(ctx.worker) ? await runInitializer(ctx, m) : undefined;
     appendLedger(ctx, {
       v: 1, run: ctx.runId, iteration: 0, phase: 'baseline', commit: untouched, at: ctx.now().toISOString(), elapsedHours: 0,
       measurements: m.measurements, metrics: m.metrics, verdict: { kind: 'baseline', reason: 'the untouched workspace' },
-      warnings: m.warnings, durationMs: Date.now() - t0,
+      warnings: m.warnings, durationMs: Date.now() - t0, ...(session ? { session } : {}),
     });
     ctx.emit({ type: 'verdict', iteration: 0, verdict: 'baseline', reason: m.measurements.map((x) => `${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`).join('; ') });
   }

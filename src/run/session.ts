@@ -88,7 +88,7 @@ async function startWorkerSandbox(ctx: RunContext, options: Parameters<RunContex
 }
 
 /** Runs the session of `iteration`; never throws for a failing worker (a sandbox that cannot start stops the run). */
-export async function runSession(ctx: RunContext, iteration: number): Promise<SessionRecord> {
+export async function runSession(ctx: RunContext, iteration: number, options: { prompt?: string; measure?: boolean } = {}): Promise<SessionRecord> {
   const started = Date.now();
   const transcript = new Transcript(ctx.paths.transcripts, iteration);
   const mounts: Mount[] = [
@@ -101,7 +101,7 @@ export async function runSession(ctx: RunContext, iteration: number): Promise<Se
   let sandbox: SandboxHandle | undefined;
   let result: SessionResult;
   try {
-    const prompt = await promptFor(ctx, iteration);
+    const prompt = options.prompt ?? (await promptFor(ctx, iteration));
     sandbox = await startWorkerSandbox(ctx, {
       spec: ctx.spec.sandbox,
       role: 'worker',
@@ -125,7 +125,7 @@ export async function runSession(ctx: RunContext, iteration: number): Promise<Se
       },
       transcript,
       signal: ctx.signal,
-      measure: measureTool(ctx, iteration),
+      measure: options.measure === false ? undefined : measureTool(ctx, iteration),
     });
     if (ctx.signal.aborted && result.stopReason === 'done') result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted' };
   } catch (e) {
