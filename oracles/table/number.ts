@@ -67,12 +67,11 @@ export function scanNumberInto(
   let C = 0;
   let sig = 0;
   let e = 0;
-  let digits = 0;
   let exact = true;
+  const intStart = i;
   while (i < end) {
     c = buf[i] - 48;
     if (c < 0 || c > 9) break;
-    digits++;
     if (sig < 9) {
       A = A * 10 + c;
       if (A !== 0) sig++;
@@ -88,29 +87,31 @@ export function scanNumberInto(
     }
     i++;
   }
+  let digits = i - intStart;
   if (i < end && buf[i] === 46) {
     i++;
+    const fracStart = i;
     while (i < end) {
       c = buf[i] - 48;
       if (c < 0 || c > 9) break;
-      digits++;
       if (sig < 9) {
         A = A * 10 + c;
         if (A !== 0) sig++;
-        e--;
       } else if (sig < 18) {
         B = B * 10 + c;
         sig++;
-        e--;
       } else if (sig < 19) {
         C = c;
         sig++;
-        e--;
-      } else if (c !== 0) {
-        exact = false;
+      } else {
+        // past the 19th significant digit: not part of the integer, so no e--
+        if (c !== 0) exact = false;
+        e++;
       }
       i++;
     }
+    e -= i - fracStart;
+    digits += i - fracStart;
   }
   if (digits === 0) return false;
   if (i < end && (buf[i] | 32) === 101) {

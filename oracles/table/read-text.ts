@@ -134,6 +134,7 @@ export class TextTableParser {
     const delim = this.delimiter;
     const row = this.rows;
     const tabIsBlank = delim !== 9;
+    const slow = this.slow;
     if (this.line !== this.expectRowLine) this.lineBreaks.push({ row, line: this.line });
     this.expectRowLine = this.line + 1;
     let col = 0;
@@ -144,7 +145,7 @@ export class TextTableParser {
       if (i >= end || c === 10 || c === 35) break;
       if (c === delim) this.fail(buf, i, end, col, 'empty');
       if (col >= ncols) this.failCount(buf, i, end);
-      if (!scanNumberInto(buf, i, end, delim, this.slow, cols[col], row)) this.fail(buf, i, end, col, undefined);
+      if (!scanNumberInto(buf, i, end, delim, slow, cols[col], row)) this.fail(buf, i, end, col, undefined);
       col++;
       i = scanEnd;
       if (delim !== 0) {
