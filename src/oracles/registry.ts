@@ -1,5 +1,6 @@
 /** The built-in oracle kinds by name. */
 import { benchmarkOracle } from '../../oracles/benchmark/index.js';
+import { browserOracle } from '../../oracles/browser/index.js';
 import { commandOracle } from '../../oracles/command/index.js';
 import { tableOracle } from '../../oracles/table/index.js';
 import { testsOracle } from '../../oracles/tests/index.js';
@@ -10,6 +11,7 @@ const ORACLES: Partial<Record<OracleSpec['kind'], Oracle>> = {
   table: tableOracle,
   benchmark: benchmarkOracle,
   tests: testsOracle,
+  browser: browserOracle,
   command: commandOracle,
 };
 
