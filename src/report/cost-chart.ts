@@ -71,7 +71,7 @@ export function costSpec(model: ReportModel): VlSpec | undefined {
       encoding: {
         x: { ...x, title: null },
         y: { field: 'tokens', type: 'quantitative', stack: 'zero', title: 'tokens, cumulative', axis: { format: '~s' } },
-        color: { field: 'kind', type: 'nominal', title: null, scale: { domain: TOKEN_KINDS.map((k) => k.label), range: TOKEN_KINDS.map((k) => k.color) }, legend: { orient: 'top', direction: 'horizontal' } },
+        color: { field: 'kind', type: 'nominal', title: null, scale: { domain: TOKEN_KINDS.map((k) => k.label), range: TOKEN_KINDS.map((k) => k.color) }, legend: { orient: 'top-left', direction: 'horizontal', fillColor: 'white', padding: 4 } },
         order: { field: 'order' },
       },
     },
@@ -93,5 +93,5 @@ export function costSpec(model: ReportModel): VlSpec | undefined {
     `total ${fmtUsd(t.usd)}, ${fmtTokens(t.tokens.total)} tokens`,
     perKeptAvg !== undefined ? `${fmtUsd(perKeptAvg)} per kept improvement (${model.kept} kept)` : 'no kept improvement yet',
   ];
-  return topLevel('Cost', subtitleLines(parts), { vconcat: panels, spacing: 12, resolve: { scale: { x: 'shared' } } });
+  return topLevel('Cost', subtitleLines(parts), { vconcat: panels, spacing: 12, resolve: { scale: { x: 'shared' }, legend: { color: 'independent' } } });
 }
