@@ -59,5 +59,5 @@ describe('readTable in a worker thread', () => {
         },
       ],
     });
-  });
+  }, 240_000); // tsc on a loaded 2-core machine
 });
