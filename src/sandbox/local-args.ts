@@ -39,7 +39,9 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
   }
   args.push('--bind', layout.tmpDir, '/tmp');
   args.push('--bind', layout.homeDir, layout.home);
-  for (const m of layout.mounts) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath);
+  // Parents before children, so a read-only `/workspace/.git` lands on top of a writable `/workspace`.
+  const ordered = [...layout.mounts].sort((a, b) => a.containerPath.split('/').length - b.containerPath.split('/').length);
+  for (const m of ordered) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath);
   args.push('--remount-ro', '/');
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
   if (!layout.network) args.push('--unshare-net');

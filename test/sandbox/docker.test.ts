@@ -3,7 +3,7 @@
  * engine; fails instead when BATON_REQUIRE_DOCKER=1.
  */
 import { lookup } from 'node:dns/promises';
-import { chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -205,6 +205,22 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     const sb = await start({ mounts: [{ hostPath: ws, containerPath: '/workspace', readOnly: true }] });
     const r = await sb.exec('touch /workspace/nope');
     expect(r.exitCode).not.toBe(0);
+  });
+
+  it('layers a read-only .git over a writable workspace (hooks and config stay out of reach)', async () => {
+    await mkdir(path.join(ws, '.git'), { recursive: true });
+    await writeFile(path.join(ws, '.git', 'config'), '[core]\n');
+    const sb = await start({
+      mounts: [
+        { hostPath: path.join(ws, '.git'), containerPath: '/workspace/.git', readOnly: true },
+        { hostPath: ws, containerPath: '/workspace', readOnly: false },
+      ],
+    });
+    const r = await sb.exec('echo x > /workspace/ok.txt && echo "[core] fsmonitor = evil" >> /workspace/.git/config');
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('Read-only file system');
+    expect(await readFile(path.join(ws, 'ok.txt'), 'utf8')).toBe('x\n');
+    expect(await readFile(path.join(ws, '.git', 'config'), 'utf8')).toBe('[core]\n');
   });
 
   it('keeps secrets of the harness environment out of the container', async () => {

@@ -13,7 +13,12 @@ export async function dockerReady(): Promise<{ ok: boolean; reason?: string }> {
   const engine = await probeEngine();
   if (!engine.reachable) return verdict(`no Docker engine is reachable (${engine.error})`);
   try {
-    await buildImages({ images: ['baton-base'] });
+    await buildImages({
+      images: ['baton-base'],
+      onProgress: (e) => {
+        if (/missing|outdated|waiting/.test(e.message)) console.warn(`[baton images] ${e.image}: ${e.message}`);
+      },
+    });
   } catch (e) {
     return verdict(`baton-base is missing and could not be built: ${(e as Error).message}`);
   }

@@ -1,19 +1,26 @@
 /**
- * A machine-wide lock around image builds, so two processes (two test files,
+ * A machine-wide lock (per engine) around image builds, so two processes (two test files,
  * two `baton sandbox build`) never build the same image at once: the second
  * waits, then finds the image up to date. A lock whose holder is dead is taken over.
  */
+import { createHash } from 'node:crypto';
 import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SystemError } from '../../errors.js';
 import { isProcessAlive } from '../owner.js';
 
-const LOCK = path.join(os.tmpdir(), 'baton-image-build.lock');
 const MAX_WAIT_MS = 40 * 60_000;
+
+/** One lock per engine: builds on different engines do not wait for each other. */
+function lockPath(): string {
+  const engine = process.env.DOCKER_HOST ?? 'default';
+  return path.join(os.tmpdir(), `baton-image-build-${createHash('sha256').update(engine).digest('hex').slice(0, 8)}.lock`);
+}
 
 /** Runs `fn` holding the build lock; `onWait` is told once when another process holds it. */
 export async function withBuildLock<T>(fn: () => Promise<T>, onWait: (holder: string) => void): Promise<T> {
+  const LOCK = lockPath();
   const deadline = Date.now() + MAX_WAIT_MS;
   let told = false;
   for (;;) {
