@@ -110,7 +110,7 @@ export interface TimelineRow {
   durationMs: number;
 }
 
-function change(m: MetricSummary, before: number | undefined, v: number): string {
+function change(before: number | undefined, v: number): string {
   if (before === undefined || before === 0) return fmtNum(v);
   const r = v / before;
   if (r === 1) return `${fmtNum(v)} (=)`;
@@ -162,7 +162,7 @@ export function timeline(model: ReportModel, recent = 40, ranges = 10): { rows: 
     const v = primaryAt.get(it.iteration);
     rows.push({
       iteration: it.iteration, verdict: it.verdict, what: whatHappened(it),
-      key: pm && v !== undefined ? change(pm, bestBefore[i], v) : '—', usd: it.usd, durationMs: it.durationMs,
+      key: pm && v !== undefined ? change(bestBefore[i], v) : '—', usd: it.usd, durationMs: it.durationMs,
     });
   }
   const folded: FoldedRange[] = [];
