@@ -69,5 +69,7 @@ for (let i = 1; i < results.length; i++) {
   failed ||= !ok;
   out.push(`growth ${a.records} -> ${b.records}: x${ratio.toFixed(2)} (linear bound x${bound.toFixed(0)}) ${ok ? 'OK' : 'MISSED'}`);
 }
+const load = loadavg()[0];
+if (load > cpus().length) out.push(`note: load average ${load.toFixed(1)} on ${cpus().length} cores: other processes inflate wall times; cpu is this process's own time`);
 process.stdout.write(`${out.join('\n')}\n`);
 process.exitCode = failed ? 1 : 0;
