@@ -135,7 +135,7 @@ export const ReplayWorkerSpec = z
 export const AnthropicWorkerSpec = z
   .object({
     kind: z.literal('anthropic'),
-    model: z.string().min(1).default('claude-sonnet-4-5'),
+    model: z.string().min(1).default('claude-sonnet-5-5').describe('Model id; the default is the current Sonnet (claude-sonnet-4-5 reaches end-of-life on 2026-11-30).'),
     max_tokens: z.number().int().min(256).default(8192).describe('max_tokens of each model turn.'),
     pricing: z.record(z.string(), pricing).default({}).describe('Overrides of the built-in price table, by model.'),
   })

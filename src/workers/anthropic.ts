@@ -45,10 +45,11 @@ export function systemPrompt(spec: Spec): string {
 
 /** Splits the assembled prompt into the stable contract (PROMPT.md, cached across turns and sessions) and the rest. */
 export function splitPrompt(prompt: string): { stable?: string; rest: string } {
+  // PROMPT.md has headings of its own: the contract ends where the next section of the assembled prompt begins.
   const start = prompt.indexOf('## The contract (PROMPT.md)');
-  if (start < 0) return { rest: prompt };
-  const next = prompt.indexOf('\n## ', start + 5);
-  const end = next < 0 ? prompt.length : next + 1;
+  const next = prompt.indexOf('\n## Latest measurement', start);
+  if (start < 0 || next < 0) return { rest: prompt };
+  const end = next + 1;
   return { stable: prompt.slice(start, end).trimEnd(), rest: (prompt.slice(0, start) + prompt.slice(end)).trim() };
 }
 
