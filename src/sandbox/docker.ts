@@ -215,12 +215,17 @@ class DockerSandbox implements SandboxHandle {
       const st = await this.settledStatus(oomKilled ? 0 : 1000);
       if (!st.running) return result({ sandboxDied: true, oomKilled, cause: st.cause ?? describeError(streamError) });
     }
-    if (exitCode === 126 && /^OCI runtime exec failed/.test(stdout.text() + stderr.text())) {
+    const engineError = exitCode === 126 && /^OCI runtime exec failed/.test(stdout.text()) ? stdout.text().trim() : undefined;
+    if (engineError && /chdir to cwd|executable file not found/.test(engineError)) {
+      // A bad cwd is the command's problem, not the sandbox's.
+      return result({ exitCode, stdout: '', stderr: engineError, cause: 'the engine could not start the command' });
+    }
+    if (engineError) {
       // The engine could not start the process: the container is alive but useless,
       // typically because runaway processes hold every pid its limit allows.
       return result({
         sandboxDied: true,
-        cause: `the sandbox cannot start processes any more (its pids limit is probably exhausted by runaway processes): ${(stdout.text() + stderr.text()).trim()}`,
+        cause: `the sandbox cannot start processes any more (its pids limit is probably exhausted by runaway processes): ${engineError}`,
       });
     }
     const timedOut = !oomKilled && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50;

@@ -67,6 +67,9 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     expect(r).toMatchObject({ exitCode: 3, stdout: 'out\n', stderr: 'err\n', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false });
     const s = await sb.exec('cat; echo " $FOO $BATON_ITERATION $(pwd)"', { stdin: 'piped', env: { FOO: 'foo' }, cwd: '/tmp' });
     expect(s.stdout).toBe('piped foo 1 /tmp\n');
+    const bad = await sb.exec('true', { cwd: '/does/not/exist' });
+    expect(bad).toMatchObject({ exitCode: 126, sandboxDied: false, stdout: '' });
+    expect(bad.stderr).toMatch(/does\/not\/exist/);
   });
 
   it('caps output, keeping head and tail, and says what it dropped', async () => {
@@ -150,8 +153,8 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     // The limit refused forks, and bash said so; the bomb's processes outlive the exec (as any background job does).
     expect(bomb.sandboxDied || /fork|Resource temporarily unavailable/.test(bomb.stderr)).toBe(true);
     const after = await sb.exec('echo alive', { timeoutMs: 20_000 });
-    if (after.sandboxDied) expect(after.cause).toBeTruthy();
-    else expect(after.stdout).toBe('alive\n');
+    if (after.sandboxDied) expect(after.cause, JSON.stringify(after)).toMatch(/pids limit|container is/);
+    else expect(after.stdout, JSON.stringify(after)).toBe('alive\n');
     // The host is unaffected: the pids limit held inside the container.
     const info = await docker.getContainer(sb.id).inspect();
     expect(info.HostConfig.PidsLimit).toBe(64);
