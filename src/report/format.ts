@@ -115,3 +115,28 @@ export function fmtPct(fraction: number): string {
 export function count(n: number, noun: string): string {
   return `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+function flatRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x !== 'object');
+}
+
+/**
+ * JSON for a chart spec a reader may restyle: indented structure, but each
+ * data row (a flat object in an array) on one line, which halves the size of
+ * data-heavy specs and keeps their git diffs one line per row.
+ */
+export function specJson(value: unknown, indent = ''): string {
+  const inner = `${indent} `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    if (value.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(value);
+    const rows = value.every(flatRecord);
+    return `[\n${value.map((x) => inner + (rows ? JSON.stringify(x) : specJson(x, inner))).join(',\n')}\n${indent}]`;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${specJson(v, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -11,6 +11,7 @@ import type { LedgerRecord } from '../ledger/record.js';
 import type { Spec } from '../spec/schema.js';
 import { planCharts, seriesRequests, type ChartPlan, type SeriesRequest } from './charts.js';
 import { renderCsv } from './csv.js';
+import { specJson } from './format.js';
 import { renderHtml, type EmbedScripts } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildModel, type ReportModel, type RunState } from './model.js';
@@ -121,7 +122,7 @@ async function renderCharts(charts: ChartPlan[], plotsDir: string, fonts: string
       const svg = await renderSvg(vega);
       const base = path.join(plotsDir, c.file);
       await writeAtomic(`${base}.svg`, svg);
-      await writeAtomic(`${base}.vl.json`, `${JSON.stringify(c.spec, null, 1)}\n`);
+      await writeAtomic(`${base}.vl.json`, `${specJson(c.spec)}\n`);
       written.push(`${base}.svg`, `${base}.vl.json`);
       // PNGs rasterize in a worker thread while the next chart is laid out
       // a PNG that cannot be drawn is a warning: the SVG and the spec are there

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { csvField, renderCsv } from '../../src/report/csv.js';
 import { decimate, stride } from '../../src/report/decimate.js';
-import { boundText, fmtDuration, fmtNum, mdCell, sparkline } from '../../src/report/format.js';
+import { boundText, fmtDuration, fmtNum, mdCell, sparkline, specJson } from '../../src/report/format.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildModel } from '../../src/report/model.js';
 import { failedApproaches } from '../../src/report/notes.js';
@@ -24,6 +24,13 @@ describe('format', () => {
   it('sparklines put low values low', () => {
     expect(sparkline([1, 2, 3])).toBe('▁▅█');
     expect(sparkline([1e-1, 1e-2, 1e-3], true)).toBe('█▅▁');
+  });
+  it('specJson: data rows one per line, and parses back to the same spec', () => {
+    const spec = { mark: { type: 'point' }, data: { values: [{ x: 1, y: 'a' }, { x: 2, y: null }] }, axis: { values: [1, 10] }, skip: undefined };
+    const text = specJson(spec);
+    expect(JSON.parse(text)).toEqual({ mark: { type: 'point' }, data: { values: [{ x: 1, y: 'a' }, { x: 2, y: null }] }, axis: { values: [1, 10] } });
+    expect(text).toContain('\n   {"x":1,"y":"a"},\n');
+    expect(text).toContain('"values": [1,10]');
   });
   it('boundText says how much it cut', () => {
     expect(boundText('a\nb\nc\nd', 2, 100)).toBe('a\nb\n… (2 more lines)');
