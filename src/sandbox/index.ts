@@ -3,7 +3,7 @@
  * build|sweep|doctor`. Nothing here prints; results are data.
  */
 import type Docker from 'dockerode';
-import { UserError } from '../errors.js';
+import { SystemError, UserError, describeError } from '../errors.js';
 import type { SandboxSpec } from '../spec/schema.js';
 import { DockerSandboxProvider, stopAllDockerSandboxes, sweepDocker } from './docker.js';
 import { dockerClient, probeEngine } from './engine.js';
@@ -35,11 +35,11 @@ export interface ChosenProvider {
 }
 
 /** The provider for a spec: docker when asked and reachable, else local, with the warnings to print once. */
-export async function chooseSandboxProvider(spec: Pick<SandboxSpec, 'kind'>): Promise<ChosenProvider> {
+export async function chooseSandboxProvider(spec: Pick<SandboxSpec, 'kind'>, docker: Docker = dockerClient()): Promise<ChosenProvider> {
   const warnings: string[] = [];
   if (spec.kind === 'docker') {
-    const engine = await probeEngine();
-    if (engine.reachable) return { provider: new DockerSandboxProvider(), warnings };
+    const engine = await probeEngine(docker);
+    if (engine.reachable) return { provider: new DockerSandboxProvider(docker), warnings };
     warnings.push(`No Docker engine is reachable (${engine.error ?? 'no answer'}); using the local sandbox instead. Run \`baton sandbox doctor\` for what to do.`);
   }
   const local = await localSandboxProvider();
@@ -47,9 +47,17 @@ export async function chooseSandboxProvider(spec: Pick<SandboxSpec, 'kind'>): Pr
   return { provider: local, warnings };
 }
 
-/** `baton sandbox sweep`: removes baton containers whose owner process is gone from this host. */
+/** `baton sandbox sweep`: removes baton containers whose owner process is gone from this host; SystemError when the engine fails. */
 export async function sweep(filter: { experiment?: string } = {}, docker: Docker = dockerClient()): Promise<SweepResult> {
-  return sweepDocker(docker, currentOwner().host, filter);
+  try {
+    return await sweepDocker(docker, currentOwner().host, filter);
+  } catch (e) {
+    throw new SystemError(`Could not sweep baton's containers: ${describeError(e)}`, {
+      code: 'BATON_SANDBOX',
+      cause: e,
+      context: { hint: 'Run `baton sandbox doctor` to check the Docker engine.' },
+    });
+  }
 }
 
 /** Stops every sandbox this process started; for exit and SIGINT/SIGTERM handlers. */

@@ -1,7 +1,7 @@
 /** `doctor()`: plain findings with what to do, for a reachable and an unreachable engine. */
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { doctor } from '../../src/sandbox/index.js';
+import { chooseSandboxProvider, doctor, sweep } from '../../src/sandbox/index.js';
 import { dockerReady } from './guard.js';
 
 const ready = await dockerReady();
@@ -15,6 +15,19 @@ describe('doctor', () => {
     expect(engine.message).toMatch(/No Docker engine is reachable/);
     expect(engine.fix).toMatch(/dockerd|systemctl|DOCKER_HOST/);
     expect(report.findings.some((f) => f.check === 'bubblewrap')).toBe(true);
+  });
+
+  it('falls back to the local sandbox, with a warning, when no engine answers', async () => {
+    const chosen = await chooseSandboxProvider({ kind: 'docker' }, new Docker({ socketPath: '/nonexistent/docker.sock' }));
+    expect(chosen.provider.kind).toBe('local');
+    expect(chosen.warnings[0]).toMatch(/No Docker engine is reachable.*local sandbox/);
+  });
+
+  it('fails a sweep without an engine with a SystemError that says what to do', async () => {
+    await expect(sweep({}, new Docker({ socketPath: '/nonexistent/docker.sock' }))).rejects.toMatchObject({
+      code: 'BATON_SANDBOX',
+      context: { hint: expect.stringMatching(/doctor/) },
+    });
   });
 
   it.skipIf(!ready.ok)('reports a reachable engine and an up-to-date base image', async () => {
