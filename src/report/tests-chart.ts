@@ -37,7 +37,9 @@ export const TESTS_MAX_BARS = 150;
 export function testsSpec(model: ReportModel, oracle: string, counts: TestCounts[]): VlSpec | undefined {
   if (counts.length === 0) return undefined;
   const bars = counts.length <= TESTS_MAX_BARS;
-  const shown = bars ? counts : decimate(counts, { x: (c) => c.iteration, y: (c) => c.failed, bins: TESTS_MAX_BARS });
+  const first = counts[0];
+  const lastCount = counts[counts.length - 1];
+  const shown = bars ? counts : decimate(counts, { x: (c) => c.iteration, y: (c) => c.failed, bins: TESTS_MAX_BARS, keep: (c) => c === first || c === lastCount });
   const rows = shown.flatMap((c) => [
     { iteration: c.iteration, status: 'passed', count: c.passed },
     { iteration: c.iteration, status: 'failed', count: c.failed },
