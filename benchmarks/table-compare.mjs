@@ -173,6 +173,7 @@ for (const format of formats) {
   console.log(`  side    wall s   CPU s    MB/s   peak RSS MB (baseline before reading)`);
   console.log(`  baton   ${f(tb, 3).padStart(6)}  ${f(cb, 3).padStart(6)}  ${f(row.baton.MBps, 1).padStart(6)}   ${f(row.baton.peakRssMB, 0).padStart(5)} (${f(row.baton.baselineRssMB, 0)}; column arrays ${f(row.baton.columnMB, 0)})`);
   console.log(`  numpy   ${f(tn, 3).padStart(6)}  ${f(cn, 3).padStart(6)}  ${f(row.numpy.MBps, 1).padStart(6)}   ${f(row.numpy.peakRssMB, 0).padStart(5)} (${f(row.numpy.baselineRssMB, 0)})`);
+  console.log(`  baton memory: peak - baseline = ${f(row.baton.peakRssMB - row.baton.baselineRssMB, 0)} MB for ${f(row.baton.columnMB, 0)} MB of column arrays (the rest: reader threads and one read chunk each)`);
   console.log(`  ratio numpy/baton = ${f(ratio, 2)} wall (target >= ${f(TARGET, 1)}): ${row.met ? 'met' : 'MISSED'}; ${f(cn / cb, 2)} in CPU time; load average ${loadavg()[0].toFixed(1)}`);
 }
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ v: 1, benchmark: 'table-compare', at: new Date().toISOString(), results }, null, 2)}\n`);

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../src/errors.js';
@@ -18,7 +19,12 @@ export interface ReadTableOptions {
   displayName?: string;
   /** Larger files are refused (default 8 GiB). */
   maxBytes?: number;
-  /** Parse in a worker thread: `auto` (default) does so for text files of WORKER_MIN_BYTES or more. */
+  /**
+   * Parse in a worker thread: `auto` (default) does so for text files of
+   * WORKER_MIN_BYTES or more when a CPU is idle (1-minute load average at
+   * least one below the CPU count). On a saturated machine a second thread
+   * only adds its start-up and a cold JIT, so reading stays on this thread.
+   */
   worker?: 'auto' | boolean;
 }
 
@@ -58,7 +64,9 @@ function readInWorker(path: string, format: TableFormat | 'auto', options: ReadT
 export async function readTable(path: string, format: TableFormat | 'auto' = 'auto', options: ReadTableOptions = {}): Promise<Table> {
   const wanted = options.worker ?? 'auto';
   if (wanted !== false && formatOf(path, format) !== 'npy') {
-    const big = wanted === true || (await stat(path).then((s) => s.isFile() && s.size >= WORKER_MIN_BYTES, () => false));
+    const big =
+      wanted === true ||
+      (loadavg()[0] + 1 <= availableParallelism() && (await stat(path).then((s) => s.isFile() && s.size >= WORKER_MIN_BYTES, () => false)));
     if (big && existsSync(fileURLToPath(WORKER_URL))) return readInWorker(path, format, options);
   }
   return readTableHere(path, format, options);

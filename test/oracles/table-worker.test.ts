@@ -30,9 +30,9 @@ describe('readTable in a worker thread', () => {
     const script = `
       import { readTable, WORKER_MIN_BYTES } from ${JSON.stringify(path.join(out, 'oracles/table/read.js'))};
       import { statSync } from 'node:fs';
-      const t = await readTable(${JSON.stringify(good)}, 'auto');
+      const t = await readTable(${JSON.stringify(good)}, 'auto', { worker: true });
       let sum = 0; for (const c of t.columns) for (const v of c) sum += v;
-      let err; try { await readTable(${JSON.stringify(bad)}, 'auto', { displayName: 'bad.dat' }); } catch (e) { err = { name: e.constructor.name, code: e.code, problems: e.problems }; }
+      let err; try { await readTable(${JSON.stringify(bad)}, 'auto', { displayName: 'bad.dat', worker: true }); } catch (e) { err = { name: e.constructor.name, code: e.code, problems: e.problems }; }
       console.log(JSON.stringify({ big: statSync(${JSON.stringify(good)}).size >= WORKER_MIN_BYTES, rows: t.rows, names: t.header.names, sum, last: t.columns[1][t.rows - 1], err }));
     `;
     const scriptFile = path.join(dir, 'read.mjs');
