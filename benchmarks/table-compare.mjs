@@ -6,8 +6,9 @@
  * on the same files, side by side in one run. Each side runs in its own
  * process (so its peak RSS is its own), alternately, REPEAT times; the
  * medians are compared. Target: numpy time / baton time >= 1.0 in wall
- * time. baton reads the two tables concurrently, each parsed in a worker
- * thread, as the oracle does; CPU time (all threads) is printed beside.
+ * time. baton reads the two tables concurrently as the oracle does (each in
+ * a worker thread when a CPU is idle); CPU time (all threads) is printed
+ * beside, with the load average, since this machine is shared.
  *
  *   node benchmarks/table-compare.mjs [--rows 1000000] [--repeat 3] [--format class,savetxt] [--json out.json]
  *
@@ -39,7 +40,7 @@ if (process.argv[2] === '--side-baton') {
   const rssBefore = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  // As the oracle does: both tables read concurrently (large ones each in a worker thread).
+  // As the oracle does: both tables read concurrently (large ones in worker threads when a CPU is idle).
   const [c, r] = await Promise.all([readTable(cand, 'dat'), readTable(ref, 'dat')]);
   const result = compareTables(spec, c, r);
   const seconds = (performance.now() - t0) / 1000;
