@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execa } from 'execa';
 import { describeError } from '../errors.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { measurementTable } from '../workspace/prompt.js';
@@ -40,6 +41,21 @@ export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: Mea
   ].join('\n');
 }
 
+/**
+ * Copies the working tree (tracked and untracked, not ignored) to `dest`.
+ * During a session the workspace is lent to the sandbox user, so git must be
+ * told that this folder, owned by someone else for now, is ours.
+ */
+async function exportLentWorkingTree(workspace: string, dest: string): Promise<void> {
+  const { stdout } = await execa('git', ['-c', `safe.directory=${workspace}`, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: workspace });
+  for (const rel of new Set(stdout.split('\0').filter(Boolean))) {
+    const from = path.join(workspace, rel);
+    if (!fs.existsSync(from)) continue; // deleted in the working tree
+    fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
+    fs.cpSync(from, path.join(dest, rel), { verbatimSymlinks: true });
+  }
+}
+
 /** The `measure` function of the session of `iteration`. */
 export function measureTool(ctx: RunContext, iteration: number): () => Promise<string> {
   let calls = 0;
@@ -53,7 +69,7 @@ export function measureTool(ctx: RunContext, iteration: number): () => Promise<s
     try {
       const snap = path.join(own, 'snapshot');
       fs.mkdirSync(snap, { recursive: true });
-      await ctx.repo.exportWorkingTree(snap);
+      await exportLentWorkingTree(ctx.paths.workspace, snap);
       const m = await measureSnapshot({
         spec: ctx.spec, paths, provider: ctx.provider, runId: ctx.runId, iteration, tag, snapshotDir: snap, signal: ctx.signal,
         baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
