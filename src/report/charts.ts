@@ -93,9 +93,14 @@ export function planCharts(model: ReportModel, series: { request: SeriesRequest;
           .filter((s) => s.request.oracle === o.id && s.request.name === name)
           .map((s) => ({ role: s.request.role, iteration: s.request.iteration, series: s.series }));
         const first = lines[0]?.series;
-        const t = first ? model.spec.thresholds[`${o.id}.${first.table}.${first.column}.max_rel`] : undefined;
-        const threshold = t ? model.metrics.find((mm) => mm.name === `${o.id}.${first!.table}.${first!.column}.max_rel`)?.threshold : undefined;
-        add('error', o.id, `error-${slug(o.id)}-${slug(name)}`, `${o.id}.${name}: error vs x`, errorSpec(o.id, lines, threshold));
+        // plot the error the thresholds speak about: relative unless only max_abs has one
+        const metric = (stat: string) => (first ? model.metrics.find((mm) => mm.name === `${o.id}.${first.table}.${first.column}.${stat}`) : undefined);
+        const rel = metric('max_rel');
+        const abs = metric('max_abs');
+        const onlyAbs = first !== undefined && first.points.every((p) => p.rel === null);
+        const quantity = (abs && !rel) || onlyAbs ? 'abs' : 'rel';
+        const threshold = (quantity === 'abs' ? abs : rel)?.threshold;
+        add('error', o.id, `error-${slug(o.id)}-${slug(name)}`, `${o.id}.${name}: error vs x`, errorSpec(o.id, lines, threshold, quantity));
       }
     } else if (o.kind === 'benchmark') {
       add('benchmark', o.id, `benchmark-${slug(o.id)}`, `${o.id}: run time`, benchmarkSpec(model, o.id, benchSeries(model, o.id)));

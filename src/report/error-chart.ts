@@ -1,6 +1,7 @@
 /**
  * Error vs x for one compared column of a table oracle: the relative error
- * (|candidate − reference| / |reference|) along the reference grid at the
+ * (|candidate − reference| / |reference|), or the absolute one when that is
+ * what the threshold is on, along the reference grid at the
  * baseline, the best and the latest iteration, on log axes when the data
  * span decades.
  */
@@ -31,7 +32,13 @@ function spans(lo: number, hi: number): boolean {
  * The vega-lite spec of error vs x for one column. `lines` holds at most one
  * series per role; when best and latest are the same iteration pass only one.
  */
-export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { value: number; text: string }): VlSpec | undefined {
+export function errorSpec(
+  oracle: string,
+  lines: RoleSeries[],
+  threshold?: { value: number; text: string },
+  quantity: 'rel' | 'abs' = 'rel',
+): VlSpec | undefined {
+  const q = (p: { rel: number | null; abs: number }) => (quantity === 'rel' ? p.rel : p.abs);
   const sorted = ROLE_ORDER.flatMap((r) => lines.filter((l) => l.role === r));
   const first = sorted[0]?.series;
   if (!first) return undefined;
@@ -44,7 +51,7 @@ export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { val
   let zeros = 0;
   let thinned = false;
   for (const l of sorted) {
-    const pts = l.series.points.filter((p) => p.rel !== null) as { x: number; rel: number }[];
+    const pts = l.series.points.flatMap((p) => { const v = q(p); return v === null ? [] : [{ x: p.x, rel: v }]; });
     for (const p of pts) {
       if (p.x < xlo) xlo = p.x;
       if (p.x > xhi) xhi = p.x;
@@ -64,7 +71,7 @@ export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { val
     return false;
   }) : rows;
   const y = {
-    field: 'rel', type: 'quantitative', title: `relative error of ${first.column}`,
+    field: 'rel', type: 'quantitative', title: `${quantity === 'rel' ? 'relative' : 'absolute'} error of ${first.column}`,
     scale: logY ? { type: 'log' } : { zero: true },
     axis: logY ? { labelExpr: LOG_LABEL_EXPR, values: logTicks([...shown.map((r) => r.rel), threshold?.value ?? NaN]) } : { format: '~g' },
   };
@@ -85,7 +92,7 @@ export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { val
   }];
   if (threshold && (!logY || threshold.value > 0)) {
     layers.push({
-      data: { values: [{ rel: threshold.value, label: `max_rel threshold ${threshold.text}` }] },
+      data: { values: [{ rel: threshold.value }] },
       layer: [
         { mark: { type: 'rule', color: COLORS.threshold, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'rel', type: 'quantitative' } } },
       ],
@@ -94,12 +101,15 @@ export function errorSpec(oracle: string, lines: RoleSeries[], threshold?: { val
   const parts = sorted.map((l) => {
     let max = -Infinity;
     let at = NaN;
-    for (const p of l.series.points) if (p.rel !== null && p.rel > max) { max = p.rel; at = p.x; }
+    for (const p of l.series.points) {
+      const v = q(p);
+      if (v !== null && v > max) { max = v; at = p.x; }
+    }
     return `${l.role} max ${fmtNum(max)} at ${first.x} = ${fmtNum(at)}`;
   });
   const notes: string[] = [];
-  if (threshold) notes.push(`red dashed line: the max_rel threshold ${threshold.text}`);
-  if (first.normalize) notes.push(`relative to ${first.normalize}`);
+  if (threshold) notes.push(`red dashed line: the max_${quantity} threshold ${threshold.text}`);
+  if (first.normalize && quantity === 'rel') notes.push(`relative to ${first.normalize}`);
   if (first.decimated && first.n_points) notes.push(`the oracle kept per-bin extremes of ${first.n_points} compared points`);
   if (thinned) notes.push(`lines thinned to per-bin extremes (${ERROR_MAX_POINTS} points)`);
   if (zeros) notes.push(`${zeros} exact matches (error 0) not shown on the log axis`);

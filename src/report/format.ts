@@ -57,6 +57,7 @@ export function fmtHours(hours: number): string {
 /** A ratio as a readable factor: `12×`, `1.5×`, or a percentage below 1.5×. */
 export function fmtFactor(ratio: number): string {
   if (!Number.isFinite(ratio) || ratio <= 0) return '—';
+  if (ratio >= 1e4) return `${ratio.toExponential(1).replace('e+', 'e')}×`;
   if (ratio >= 1.5) return `${Number(ratio.toPrecision(ratio >= 10 ? 3 : 2))}×`;
   return `${Number(((ratio - 1) * 100).toPrecision(2))}%`;
 }

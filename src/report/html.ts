@@ -8,7 +8,7 @@ import { fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, htmlE
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { benchmarkNoise, testFlips } from './oracle-sections.js';
-import { STATE_LABEL, VERDICT_LABEL, incidents, integrityWarnings, thresholdRows, timeline, verdictLine, whatHappened } from './summary.js';
+import { STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, thresholdRows, timeline, verdictLine } from './summary.js';
 
 /** The minified browser builds of vega, vega-lite and vega-embed, in load order. */
 export interface EmbedScripts {
@@ -58,7 +58,7 @@ function details(m: ReportModel): string[] {
   const inc = incidents(m, 30);
   if (inc.total) {
     out.push('<h2>Crashes and tampering</h2><ul>');
-    for (const it of inc.shown) out.push(`<li><strong>#${it.iteration} ${e(VERDICT_LABEL[it.verdict])}</strong>: ${inlineMd(whatHappened(it))}</li>`);
+    for (const it of inc.shown) out.push(`<li><strong>#${it.iteration} ${e(VERDICT_LABEL[it.verdict])}</strong>: ${e(incidentReason(it))}${it.summary.trim() ? ` — session: ${e(it.summary.trim())}` : ''}</li>`);
     out.push(`</ul>${inc.total > inc.shown.length ? `<p>The latest ${inc.shown.length} of ${fmtInt(inc.total)}.</p>` : ''}`);
   }
   const noise = benchmarkNoise(m);

@@ -28,6 +28,7 @@ export function failedApproaches(notes: string | undefined): string | undefined 
     }
     if (level) out.push(h ? `**${h[2].trim()}**` : line);
   }
-  const text = out.join('\n').trim();
+  // HTML comments are template guidance for the worker, not notes
+  const text = out.join('\n').replace(/<!--[\s\S]*?-->\n?/g, '').trim();
   return text ? text : undefined;
 }

@@ -36,7 +36,7 @@ export function verdictLine(model: ReportModel): string {
   const withT = model.metrics.filter((m) => m.threshold);
   const failing = withT.filter((m) => !m.pass);
   const n = model.latestIteration;
-  if (model.state === 'met') return `Goal met at iteration ${n}: all ${withT.length} thresholds hold.`;
+  if (model.state === 'met') return `Goal met at iteration ${n}: ${withT.length === 1 ? 'the threshold holds' : `all ${withT.length} thresholds hold`}.`;
   const prefix: Record<ReportModel['state'], string> = {
     met: '', running: 'Running', stalled: `Stalled (${count(sinceKept(model), 'iteration')} without a kept improvement)`,
     budget: 'Stopped by the budget', interrupted: 'Interrupted', error: 'Stopped by an error',
@@ -123,12 +123,20 @@ function change(before: number | undefined, v: number): string {
 export function whatHappened(it: IterationSummary): string {
   if (it.iteration === 0) return 'baseline: the untouched workspace measured';
   const summary = it.summary.trim();
+  const session = summary ? ` — session: ${summary}` : '';
   switch (it.verdict) {
     case 'keep': case 'met': return summary || it.reason;
-    case 'crashed': return `**crashed**${it.cause ? ` (${it.cause})` : ''}: ${it.reason}${summary ? ` — session: ${summary}` : ''}`;
-    case 'tamper': return `**tamper**: ${it.reason}${summary ? ` — session: ${summary}` : ''}`;
+    case 'crashed': return `**crashed**: ${incidentReason(it)}${session}`;
+    case 'tamper': return `**tamper**: ${incidentReason(it)}${session}`;
     default: return `${summary}${summary ? ' — ' : ''}${it.reason}`;
   }
+}
+
+/** Why a crashed or tamper iteration ended so: the verdict's reason, with the cause when the reason does not already say it. */
+export function incidentReason(it: IterationSummary): string {
+  const cause = it.cause?.trim();
+  if (!cause || it.reason.includes(cause)) return it.reason;
+  return `${it.reason} (cause: ${cause})`;
 }
 
 /** A range of older iterations folded into one row. */

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planCharts, seriesRequests } from '../../src/report/charts.js';
 import { buildModel } from '../../src/report/model.js';
 import { compileSpec, DEFAULT_FONT_FILES, PNG_SCALE, renderPng, renderSvg } from '../../src/report/render.js';
+import { parseSeries } from '../../src/report/series.js';
 import { Spec } from '../../src/spec/schema.js';
 import { SYNTHETIC_SPEC_INPUT, syntheticRun } from '../fixtures/ledgers/synthetic.js';
 import { darkPixels, decodePng, loadFixture } from './helpers.js';
@@ -70,6 +73,35 @@ describe('vega-lite specs', () => {
     expect(req.map((r) => `${r.role}:${r.iteration}:${r.name}`)).toEqual([
       'baseline:0:cl.TT', 'baseline:0:cl.EE', `best:${model.bestIteration}:cl.TT`, `best:${model.bestIteration}:cl.EE`, 'latest:8:cl.TT', 'latest:8:cl.EE',
     ]);
+  });
+});
+
+describe('error vs x', () => {
+  const fx = loadFixture('short');
+  const withSeries = (spec: Spec) => {
+    const model = buildModel(spec, fx.records, 'running');
+    const series = seriesRequests(model).map((request) => {
+      const r = parseSeries(readFileSync(path.join(fx.artifactRoot, request.path), 'utf8'));
+      if (!r.ok) throw new Error(r.error);
+      return { request, series: r.series };
+    });
+    return planCharts(model, series).filter((p) => p.kind === 'error');
+  };
+
+  it('plots the relative error with the max_rel threshold', () => {
+    const [tt] = withSeries(fx.spec);
+    const text = JSON.stringify(tt.spec);
+    expect(text).toContain('relative error of TT');
+    expect(text).toContain('the max_rel threshold < 1e-3');
+    expect(compileSpec(tt.spec).warnings).toEqual([]);
+  });
+
+  it('plots the absolute error when the threshold is on max_abs', () => {
+    const spec = Spec.parse({ ...SYNTHETIC_SPEC_INPUT, thresholds: { 'accuracy.cl.TT.max_abs': '< 0.5' } });
+    const [tt] = withSeries(spec);
+    const text = JSON.stringify(tt.spec);
+    expect(text).toContain('absolute error of TT');
+    expect(text).toContain('the max_abs threshold < 0.5');
   });
 });
 

@@ -71,6 +71,7 @@ describe('NOTES.md', () => {
     const notes = '# Notes\n## Plan\nx\n## Dead ends\n- a\n```\n# not a heading\n```\n### detail\n- b\n## Ideas\n- c\n';
     expect(failedApproaches(notes)).toBe('**Dead ends**\n- a\n```\n# not a heading\n```\n**detail**\n- b');
     expect(failedApproaches('# Notes\nnothing failed')).toBeUndefined();
+    expect(failedApproaches('## Failed approaches\n<!-- one bullet per approach -->\n- x\n')).toBe('**Failed approaches**\n- x');
   });
 });
 

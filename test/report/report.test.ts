@@ -56,7 +56,7 @@ describe('generateReport on the short fixture (a crash at 3, a tamper at 5)', ()
     expect(md).toContain('## Crashes and tampering');
     expect(md).toMatch(/#3 💥 crashed\*\* — .*(OOM|exited unexpectedly)/);
     expect(md).toMatch(/#5 ⚠️ tamper\*\* — .*protected path tests\/test_cl\.py/);
-    expect(md).toMatch(/\| 3 \| 💥 crashed \| \*\*crashed\*\* \((oom|sandbox-died)\)/);
+    expect(md).toMatch(/\| 3 \| 💥 crashed \| \*\*crashed\*\*: .*\(cause: (oom|sandbox-died)\)/);
     expect(md).toContain('⚠️ tamper: protected path tests/test_cl.py changed — iteration 5');
   });
 
