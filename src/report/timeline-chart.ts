@@ -28,6 +28,20 @@ function xEncoding(axis: TimeAxis, last: number): VlSpec {
   };
 }
 
+/** A constant metric (pass_rate 1, n_dropped 0) would collapse the y axis to a point: give it room. */
+function flatDomain(m: MetricSummary): { domain?: [number, number] } {
+  if (m.points.length === 0) return {};
+  let lo = m.threshold?.value ?? Infinity;
+  let hi = m.threshold?.value ?? -Infinity;
+  for (const p of m.points) {
+    if (p.value < lo) lo = p.value;
+    if (p.value > hi) hi = p.value;
+  }
+  if (hi - lo > 1e-12 * Math.max(1, Math.abs(hi))) return {};
+  const pad = lo !== 0 ? Math.abs(lo) * 0.5 : 1;
+  return { domain: [lo - pad, hi + pad] };
+}
+
 /** The vega-lite spec of one metric's timeline; undefined before the first iteration or measurement. */
 export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxis = 'iteration'): VlSpec | undefined {
   if (m.points.length === 0 && model.iterations.length <= 1) return undefined;
@@ -50,7 +64,7 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   const xf = axis === 'hours' ? 'hours' : 'iteration';
   const y = {
     field: 'value', type: 'quantitative', title: m.name.split('.').slice(1).join('.') || m.name,
-    scale: m.log ? { type: 'log', padding: 10 } : { zero: false, padding: 10 },
+    scale: m.log ? { type: 'log', padding: 10 } : { zero: false, padding: 10, ...flatDomain(m) },
     axis: m.log ? { labelExpr: LOG_LABEL_EXPR, values: logTicks([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN]) } : { format: '~g' },
   };
   const steps = m.bestSteps.map((s) => ({ iteration: s.iteration, hours: r6(s.hours), value: s.value }));
@@ -105,7 +119,7 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   const parts: string[] = [];
   if (m.threshold) parts.push(`goal ${m.threshold.text}`);
   if (m.current) parts.push(`now ${fmtNum(m.current.value)}${m.threshold ? (m.pass ? ' (passes)' : ' (fails)') : ''}`);
-  if (m.best && m.best.iteration !== m.current?.iteration) parts.push(`best ${fmtNum(m.best.value)} at iteration ${m.best.iteration}`);
+  if (m.best && m.best.value !== m.current?.value) parts.push(`best ${fmtNum(m.best.value)} at iteration ${m.best.iteration}`);
   if (m.baseline !== undefined) parts.push(`baseline ${fmtNum(m.baseline)}`);
   parts.push(count(model.latestIteration, 'iteration'));
   const notes: string[] = ['green step line: running best of kept iterations'];
