@@ -17,9 +17,17 @@ import type { FakeAnthropic, FakeUsage, RecordedRequest } from '../helpers/fake-
 export const SECRET_KEY = 'sk-ant-baton-test-0123456789-SECRET';
 export const RK4 = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'experiments', 'agent', 'files', 'solve_rk4.py'), 'utf8');
 
+const made: string[] = [];
+
+/** Removes the temporary experiments this file made (call from afterAll). */
+export function removeExperiments(): void {
+  for (const d of made.splice(0)) fs.rmSync(path.dirname(d), { recursive: true, force: true });
+}
+
 /** A copy of the `agent` fixture with baton.yaml changed by `edit`. */
 export async function agentExperiment(edit: (spec: Record<string, any>) => void = () => undefined): Promise<string> {
   const dir = await fixtureExperiment('agent');
+  made.push(dir);
   const file = path.join(dir, 'baton.yaml');
   const spec = parse(fs.readFileSync(file, 'utf8')) as Record<string, any>;
   edit(spec);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../src/ledger/record.js';
 import { dockerReady } from '../sandbox/guard.js';
 import { DEFAULT_USAGE, FakeAnthropic, rateLimited, reply, requestText, text, toolResults, toolUse, type FakeStep, type RecordedRequest } from '../helpers/fake-anthropic.js';
-import { agentExperiment, batonRun, expectedUsd, isInitializer, ledgerOf, RK4, SECRET_KEY, sessionOf, transcriptOf, turnOf } from './agent-helpers.js';
+import { agentExperiment, batonRun, expectedUsd, isInitializer, ledgerOf, removeExperiments, RK4, SECRET_KEY, sessionOf, transcriptOf, turnOf } from './agent-helpers.js';
 
 const ready = await dockerReady();
 const MODEL = 'claude-sonnet-5-5';
@@ -59,7 +59,10 @@ describe.runIf(ready.ok)('anthropic worker: baton run with a scripted model, rea
     result = await batonRun(dir, fake);
     ledger = ledgerOf(dir);
   }, 420_000);
-  afterAll(async () => fake?.stop());
+  afterAll(async () => {
+    await fake?.stop();
+    removeExperiments();
+  });
 
   it('ends met after one iteration, the 429 costing none', () => {
     expect(result.exitCode, `${result.stderr}`).toBe(0);
