@@ -118,6 +118,7 @@ class DockerSandbox implements SandboxHandle {
   readonly id: string;
   private oomSeen = 0;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly container: Docker.Container,
@@ -146,10 +147,18 @@ class DockerSandbox implements SandboxHandle {
       durationMs: Math.round(performance.now() - started),
       ...fields,
     });
+    // One host-side deadline bounds every engine call of this exec, so a hung
+    // engine or a frozen container cannot hang the harness.
+    const hostDeadlineMs = timeoutMs + KILL_GRACE_S * 1000 + HOST_DEADLINE_SLACK_MS;
+    const deadlineAt = started + hostDeadlineMs;
+    const bound = <T>(p: Promise<T>, what: string) =>
+      withTimeout(p, Math.max(1, Math.min(ENGINE_CALL_MS, deadlineAt - performance.now())), what);
+    const abandoned = () =>
+      result({ timedOut: true, cause: `no answer from the exec ${hostDeadlineMs} ms after it started; abandoned by the host` });
 
     let exec: Docker.Exec;
     try {
-      exec = await withTimeout(
+      exec = await bound(
         this.container.exec({
           Cmd: execArgv(command, timeoutMs, KILL_GRACE_S),
           AttachStdout: true,
@@ -160,31 +169,28 @@ class DockerSandbox implements SandboxHandle {
           // Another user than the container's (ExecOptions.user); capabilities stay dropped.
           ...(options.user !== undefined ? { User: options.user } : {}),
         }),
-        ENGINE_CALL_MS,
         'creating the exec',
       );
     } catch (e) {
+      if (performance.now() >= deadlineAt) return abandoned();
       const st = await this.status();
       if (!st.running) return result({ sandboxDied: true, cause: st.cause });
       return result({ sandboxDied: true, cause: `the engine refused the command: ${describeError(e)}` });
     }
 
-    const hostDeadlineMs = timeoutMs + KILL_GRACE_S * 1000 + HOST_DEADLINE_SLACK_MS;
     let hitHostDeadline = false;
     let streamError: unknown;
     try {
-      const stream = (await withTimeout(
-        exec.start({ hijack: true, stdin: options.stdin !== undefined }),
-        ENGINE_CALL_MS,
-        'starting the exec',
-      )) as NodeJS.ReadWriteStream & { destroy(): void };
+      const stream = (await bound(exec.start({ hijack: true, stdin: options.stdin !== undefined }), 'starting the exec')) as NodeJS.ReadWriteStream & {
+        destroy(): void;
+      };
       const demux = new Demuxer((b) => stdout.push(b), (b) => stderr.push(b));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           hitHostDeadline = true;
           stream.destroy();
           resolve();
-        }, hostDeadlineMs - (performance.now() - started));
+        }, Math.max(1, deadlineAt - performance.now()));
         const finish = () => {
           clearTimeout(timer);
           resolve();
@@ -204,13 +210,11 @@ class DockerSandbox implements SandboxHandle {
     } catch (e) {
       streamError = e;
     }
+    if (hitHostDeadline || performance.now() >= deadlineAt) return { ...abandoned(), oomKilled: await this.oomKilledSinceLastExec() };
 
-    const exitCode = hitHostDeadline ? null : await this.exitCodeOf(exec);
+    const exitCode = await this.exitCodeOf(exec, deadlineAt);
     const durationMs = Math.round(performance.now() - started);
     const oomKilled = await this.oomKilledSinceLastExec();
-    if (hitHostDeadline) {
-      return result({ timedOut: true, oomKilled, cause: `no answer from the exec ${hostDeadlineMs} ms after it started; abandoned by the host` });
-    }
     if (exitCode === null || exitCode >= 128 || streamError !== undefined) {
       const st = await this.settledStatus(oomKilled ? 0 : 1000);
       if (!st.running) return result({ sandboxDied: true, oomKilled, cause: st.cause ?? describeError(streamError) });
@@ -235,10 +239,10 @@ class DockerSandbox implements SandboxHandle {
   }
 
   /** The exec's exit code once the engine has recorded it (bounded wait). */
-  private async exitCodeOf(exec: Docker.Exec): Promise<number | null> {
-    for (let i = 0; i < 50; i++) {
+  private async exitCodeOf(exec: Docker.Exec, deadlineAt: number): Promise<number | null> {
+    for (let i = 0; i < 50 && performance.now() < deadlineAt; i++) {
       try {
-        const info = await withTimeout(exec.inspect(), ENGINE_CALL_MS, 'inspecting the exec');
+        const info = await withTimeout(exec.inspect(), Math.max(1, Math.min(ENGINE_CALL_MS, deadlineAt - performance.now())), 'inspecting the exec');
         if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
       } catch {
         return null;
@@ -259,24 +263,20 @@ class DockerSandbox implements SandboxHandle {
   }
 
   private async readCounterInside(): Promise<number | undefined> {
-    try {
+    const read = async () => {
       const exec = await this.container.exec({ Cmd: ['sh', '-c', IN_CONTAINER_OOM_READ], AttachStdout: true, AttachStderr: false });
       const stream = await exec.start({ hijack: true, stdin: false });
       const out = new CappedOutput(64 * 1024);
       const demux = new Demuxer((b) => out.push(b), () => undefined);
-      await withTimeout(
-        new Promise<void>((resolve) => {
-          stream.on('data', (c: Buffer) => demux.push(c));
-          stream.on('end', resolve);
-          stream.on('error', () => resolve());
-        }),
-        10_000,
-        'reading the OOM counter',
-      );
+      await new Promise<void>((resolve) => {
+        stream.on('data', (c: Buffer) => demux.push(c));
+        stream.on('end', resolve);
+        stream.on('error', () => resolve());
+      });
       return parseOomKills(out.text());
-    } catch {
-      return undefined;
-    }
+    };
+    // Bounded as a whole: a frozen or dying container must not hold the caller.
+    return withTimeout(read(), 10_000, 'reading the OOM counter').catch(() => undefined);
   }
 
   /**
@@ -306,7 +306,16 @@ class DockerSandbox implements SandboxHandle {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Concurrent callers (a signal handler and the session's own cleanup) all wait for the same removal and give-back. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop().catch((e: unknown) => {
+      this.stopping = undefined;
+      throw e;
+    });
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     live.delete(this);

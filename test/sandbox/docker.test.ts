@@ -7,7 +7,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DockerSandboxProvider, type SandboxHandle, type SandboxStartOptions } from '../../src/sandbox/index.js';
 import { dockerReady, spec } from './guard.js';
 
@@ -31,13 +31,12 @@ async function start(over: Partial<SandboxStartOptions> = {}): Promise<SandboxHa
 }
 
 describe.skipIf(!ready.ok)('docker sandbox', () => {
-  beforeAll(async () => {
+  // A fresh root-owned workspace per test, so one failure cannot leak ownership into the next.
+  beforeEach(async () => {
     ws = await mkdtemp(path.join(os.tmpdir(), 'baton-ws-'));
   });
   afterEach(async () => {
     await Promise.all(started.splice(0).map((s) => s.stop()));
-  });
-  afterAll(async () => {
     await rm(ws, { recursive: true, force: true });
   });
 
@@ -130,20 +129,25 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
   });
 
   it('gives up on a hung exec at the host-side deadline (frozen container)', async () => {
-    const sb = await start();
+    const sb = await start({ mounts: [] });
     const t0 = Date.now();
-    const pending = sb.exec('sleep 60', { timeoutMs: 1000 });
-    await new Promise((r) => setTimeout(r, 300));
-    // A paused container freezes `timeout` too: only the host can end the wait.
-    await docker.getContainer(sb.id).pause();
+    const pending = sb.exec('sleep 60', { timeoutMs: 3000 });
+    const container = docker.getContainer(sb.id);
+    // Freeze it while the command runs: `timeout` inside is frozen too, only the host can end the wait.
+    for (let i = 0; i < 100; i++) {
+      const top = await container.top({ ps_args: '-eo pid,args' }).catch(() => ({ Processes: [] as string[][] }));
+      if (top.Processes?.some((p) => p.join(' ').includes('sleep 60'))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await container.pause();
     try {
       const r = await pending;
       expect(r.timedOut).toBe(true);
       expect(r.exitCode).toBeNull();
       expect(r.cause).toMatch(/abandoned by the host/);
-      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(Date.now() - t0).toBeLessThan(20_000);
     } finally {
-      await docker.getContainer(sb.id).unpause();
+      await container.unpause();
     }
   });
 
