@@ -80,11 +80,16 @@ export const browserOracle: Oracle = {
     } catch (e) {
       return unsuccessful(ctx, startedAt, 'error', `could not start the browser oracle's sandbox: ${describeError(e)}`);
     }
+    // An interrupted run removes the sandbox at once; the running step then ends as a dead sandbox.
+    const onAbort = () => void sandbox.stop().catch(() => undefined);
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await measureIn(ctx, spec, sandbox, deadline, startedAt, suite.files);
+      const m = await measureIn(ctx, spec, sandbox, deadline, startedAt, suite.files);
+      return ctx.signal?.aborted ? unsuccessful(ctx, startedAt, 'error', `browser oracle ${spec.id}: interrupted`, m.details) : m;
     } catch (e) {
       return unsuccessful(ctx, startedAt, 'error', `oracle ${spec.id} crashed: ${describeError(e)}`);
     } finally {
+      ctx.signal?.removeEventListener('abort', onAbort);
       await sandbox.stop().catch(() => undefined);
     }
   },

@@ -168,6 +168,16 @@ out="$BATON_OUT/attempt-$1.txt"
     expect(m.reason).toContain('exited with code 7 before listening on port 8000; its output ends with:\nModuleNotFoundError: flask');
   }, SLOW);
 
+  it('an interrupted run ends the measurement at once, as an error', async () => {
+    const ctx = experiment({ tests: { 'counter.spec.js': COUNTER_SUITE }, oracle: { serve: 'sleep 300', ready_timeout: '120s' } });
+    const abort = new AbortController();
+    ctx.signal = abort.signal;
+    setTimeout(() => abort.abort(), 5_000);
+    const m = await browserOracle.measure(ctx);
+    expect(m).toMatchObject({ status: 'error', reason: 'browser oracle e2e: interrupted' });
+    expect(m.durationMs).toBeLessThan(60_000);
+  }, SLOW);
+
   it('a tests folder without tests is a failed measurement, never a pass', async () => {
     const ctx = experiment({ tests: { 'README.md': 'nothing here yet' } });
     const m = await browserOracle.measure(ctx);
