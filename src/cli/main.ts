@@ -11,6 +11,7 @@ import { registerRun } from './commands/run.js';
 import { registerMeasure } from './commands/measure.js';
 import { registerLog, registerReport, registerStatus } from './commands/state.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerDemo } from './commands/demo.js';
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -35,6 +36,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   registerLog(program, ctx);
   registerReport(program, ctx);
   registerSandbox(program, ctx);
+  registerDemo(program, ctx);
   try {
     await program.parseAsync(argv);
     return code;

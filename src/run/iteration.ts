@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendJsonl } from '../state/jsonl.js';
+import { failpoint } from '../failpoint.js';
 import { judge, type DiffFacts } from '../judge/judge.js';
 import { allHold } from '../judge/metrics.js';
 import type { LedgerRecord, SessionRecord } from '../ledger/record.js';
@@ -40,6 +41,7 @@ export async function snapshot(ctx: RunContext, commit: string, name: string): P
 export function appendLedger(ctx: RunContext, record: LedgerRecord): void {
   appendJsonl(ctx.paths.ledger, record);
   ctx.ledger.push(record);
+  failpoint('ledger:append');
 }
 
 function elapsedHours(ctx: RunContext): number {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { appendJsonl, readJsonl, type JsonlRead } from '../state/jsonl.js';
 import { SessionRecord } from '../ledger/record.js';
+import { failpoint } from '../failpoint.js';
 
 const base = { v: z.literal(1), at: z.string() };
 
@@ -36,6 +37,7 @@ export type JournalInput = DistributiveOmit<JournalEntry, 'v' | 'at'>;
 export function appendJournal(file: string, entry: JournalInput, now: Date = new Date()): JournalEntry {
   const full = { v: 1, at: now.toISOString(), ...entry } as JournalEntry;
   appendJsonl(file, full);
+  failpoint(`journal:${full.type}`);
   return full;
 }
 

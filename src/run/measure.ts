@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import { experimentId, type ExperimentPaths } from '../experiment.js';
 import type { MeasurementRecord } from '../ledger/record.js';
 import { oracleFor } from '../oracles/registry.js';
@@ -44,6 +45,7 @@ export async function measureSnapshot(o: MeasureOptions): Promise<MeasureResult>
   const warnings: string[] = [];
   for (const oracleSpec of o.spec.oracles) {
     const m = await measureOne(o, oracleSpec.id);
+    failpoint('measure:oracle');
     measurements.push(m);
     if (m.status !== 'ok' && /non-finite|NaN|Infinity/i.test(m.reason ?? '')) warnings.push(`${m.oracle}: ${m.reason}`);
   }

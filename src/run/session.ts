@@ -127,7 +127,8 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
       signal: ctx.signal,
       measure: options.measure === false ? undefined : measureTool(ctx, iteration),
     });
-    if (ctx.signal.aborted && result.stopReason === 'done') result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted' };
+    // However the worker saw it (a killed container, a cut exec), an interrupt is an interrupt.
+    if (ctx.signal.aborted) result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted (SIGINT/SIGTERM)' };
   } catch (e) {
     transcript.write('error', { message: describeError(e) });
     if (e instanceof SystemError) throw e;

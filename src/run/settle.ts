@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import type { VerdictKind } from '../ledger/record.js';
 import { generateReport } from '../report/index.js';
 import { thresholdsOf } from '../judge/metrics.js';
@@ -55,9 +56,14 @@ export async function settle(
     await ctx.repo.updateRef(`refs/baton/attempts/${n}`, candidate);
     fs.mkdirSync(ctx.paths.attempts, { recursive: true });
     fs.writeFileSync(path.join(ctx.paths.attempts, `${String(n).padStart(4, '0')}.patch`), await ctx.repo.diff(base, candidate));
+    failpoint('settle:ref');
   }
-  if (!KEPT.has(verdict)) await ctx.repo.resetHard(base);
+  if (!KEPT.has(verdict)) {
+    await ctx.repo.resetHard(base);
+    failpoint('settle:reset');
+  }
   await writeStateFiles(ctx, verdict === 'met' ? 'met' : 'running');
+  failpoint('settle:report');
   const record = [...ctx.ledger].reverse().find((r) => r.iteration === n);
   const shown = Object.fromEntries([...thresholdsOf(ctx.spec).keys()].filter((m) => record?.metrics[m] !== undefined).map((m) => [m, record!.metrics[m]]));
   return ctx.repo.commitAll(`baton: iteration ${n} ${verdict}: ${oneLine(summary)}`, { iteration: n, verdict, metrics: shown });

@@ -88,7 +88,7 @@ export async function sweepDocker(docker: Docker, host: string, filter: { experi
   const removed: string[] = [];
   for (const s of decision.remove) {
     try {
-      await docker.getContainer(s.id).remove({ force: true });
+      await forceRemove(docker.getContainer(s.id));
     } catch (e) {
       if (statusCodeOf(e) !== 404) continue;
     }
@@ -97,6 +97,13 @@ export async function sweepDocker(docker: Docker, host: string, filter: { experi
     if (lent) await giveBack(lent.lent, lent).catch(() => undefined);
   }
   return { removed, kept: decision.keep.map((k) => k.sandbox.id) };
+}
+
+/** Removes a container whatever its state; a paused one is thawed first, or the kill would wait for the thaw. */
+async function forceRemove(container: Docker.Container): Promise<void> {
+  const info = await withTimeout(container.inspect(), ENGINE_CALL_MS, 'inspecting the container');
+  if (info.State.Paused) await withTimeout(container.unpause(), ENGINE_CALL_MS, 'unpausing the container').catch(() => undefined);
+  await withTimeout(container.remove({ force: true }), ENGINE_CALL_MS, 'removing the container');
 }
 
 function parseLent(text: string | undefined): { uid: number; gid: number; lent: Lent[] } | undefined {
@@ -320,7 +327,7 @@ class DockerSandbox implements SandboxHandle {
     this.stopped = true;
     live.delete(this);
     try {
-      await withTimeout(this.container.remove({ force: true }), ENGINE_CALL_MS, 'removing the container');
+      await forceRemove(this.container);
     } catch (e) {
       if (statusCodeOf(e) !== 404) {
         this.stopped = false;

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { InputError, type Problem } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import { ZERO_USAGE } from '../ledger/record.js';
 import { formatPath } from '../spec/validate.js';
 import { parseDuration } from '../spec/units.js';
@@ -69,6 +70,7 @@ export class ReplayWorker implements Worker {
       ctx.transcript.write('step', { index: i, step: describeStep(step) });
       const result = await this.apply(step, ctx);
       ctx.transcript.write('exec', { index: i, ...result });
+      failpoint('replay:step');
       if (result.sandboxDied) return this.stop(ctx, session.summary, 'sandbox-died', result.cause ?? 'the sandbox died');
       if (result.oomKilled) return this.stop(ctx, session.summary, 'oom', `out of memory in step ${i + 1}: ${result.command}`);
       if (ctx.signal.aborted) return this.stop(ctx, session.summary, 'interrupted', 'the harness was interrupted');

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { SystemError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 
 export interface CommitTrailers {
   iteration: number;
@@ -34,7 +35,8 @@ export class Repo {
       maxConcurrentProcesses: 1,
       // Hooks never run: a worker-planted hook must not execute on the host.
       unsafe: { allowUnsafeHooksPath: true },
-      config: ['user.name=baton', 'user.email=baton@localhost', 'commit.gpgsign=false', 'core.hooksPath=/dev/null'],
+      // safe.directory: while a sandbox borrows the workspace, its files belong to the sandbox user.
+      config: ['user.name=baton', 'user.email=baton@localhost', 'commit.gpgsign=false', 'core.hooksPath=/dev/null', 'safe.directory=*'],
     });
   }
 
@@ -80,6 +82,7 @@ export class Repo {
   /** Stages everything and commits (even when nothing changed); returns the new commit. */
   async commitAll(subject: string, trailers?: CommitTrailers): Promise<string> {
     await this.run(['add', '-A']);
+    failpoint('git:add');
     await this.run(['commit', '-q', '--allow-empty', '--no-verify', '-m', commitMessage(subject, trailers)]);
     return this.head();
   }
