@@ -5,6 +5,7 @@
  * any point resumes where it stood (DESIGN.md §2, §6).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { InterruptedError, UserError } from '../errors.js';
 import { experimentId, experimentPaths } from '../experiment.js';
 import { LedgerRecord } from '../ledger/record.js';
@@ -16,6 +17,7 @@ import { readJsonl } from '../state/jsonl.js';
 import { acquireLock } from '../state/lock.js';
 import { lastIteration, stopDecision } from '../judge/stop.js';
 import { createWorker } from '../workers/index.js';
+import { transcriptUsage } from '../workers/transcript.js';
 import type { Worker } from '../workers/types.js';
 import { Repo } from '../workspace/git.js';
 import { initialNotes, initialPlan } from '../workspace/state-files.js';
@@ -148,7 +150,9 @@ async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> 
   ctx.emit({ type: 'step', iteration: n, step: 'recover', text: `iteration ${n} was interrupted ${open.candidate ? 'after its session' : open.session ? 'after its session' : 'during its session'}; finishing it` });
   let session = open.session;
   if (!session) {
-    session = { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 }, durationMs: 0, cause: 'interrupted: the harness stopped during the session' };
+    // What the model spent before the harness stopped is in the transcript; the budget must count it.
+    const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${tagOf(n)}.jsonl`));
+    session = { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage, durationMs: 0, cause: 'interrupted: the harness stopped during the session' };
     appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
   }
   await finishIteration(ctx, n, base, session, open.candidate);

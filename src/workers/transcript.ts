@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { Usage, ZERO_USAGE } from '../ledger/record.js';
 import { appendJsonl, readJsonl } from '../state/jsonl.js';
 
 export const TranscriptEvent = z
@@ -31,4 +32,24 @@ export class Transcript {
 /** Reads a transcript for `baton log --session N`. */
 export function readTranscript(file: string): TranscriptEvent[] {
   return readJsonl(file, TranscriptEvent).records;
+}
+
+/**
+ * What the model turns of a transcript cost, summed from their `model`
+ * events: the usage of a session the harness did not see end (killed, or
+ * stopped by an API outage), so the budget still counts it.
+ */
+export function transcriptUsage(file: string): Usage {
+  const total = { ...ZERO_USAGE };
+  if (!fs.existsSync(file)) return total;
+  for (const e of readJsonl(file, TranscriptEvent, { repair: true }).records) {
+    const u = Usage.safeParse(e.type === 'model' ? e.usage : undefined);
+    if (!u.success) continue;
+    total.inputTokens += u.data.inputTokens;
+    total.outputTokens += u.data.outputTokens;
+    total.cacheReadTokens += u.data.cacheReadTokens;
+    total.cacheWriteTokens += u.data.cacheWriteTokens;
+    total.usd += u.data.usd;
+  }
+  return total;
 }

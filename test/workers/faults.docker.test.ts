@@ -5,6 +5,8 @@
  * stop sessions and the run; the model judge's malformed answer keeps the
  * run from ending as met.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { totalUsage } from '../../src/judge/stop.js';
 import { dockerReady } from '../sandbox/guard.js';
@@ -28,11 +30,14 @@ function solver(req: RecordedRequest): FakeStep {
 
 describe.runIf(ready.ok)('anthropic worker faults, with real Docker', () => {
   it('a 529 storm stops the run cleanly (exit 1, journal and ledger intact) and the next run resumes', async () => {
-    fake = await new FakeAnthropic((req) => (isInitializer(req) ? reply([text('Plan kept.')]) : overloaded(5))).start();
+    // The session takes one turn (which costs), then the API goes down.
+    fake = await new FakeAnthropic((req) =>
+      isInitializer(req) ? reply([text('Plan kept.')]) : turnOf(req) === 0 ? reply([toolUse('bash', { command: 'echo partial > partial.txt' })]) : overloaded(5),
+    ).start();
     const dir = await agentExperiment();
     const stormy = await batonRun(dir, fake);
     expect(stormy.exitCode, stormy.stderr).toBe(1);
-    expect(stormy.stderr).toMatch(/session 1, turn 1: the model API kept failing \(10 attempts\); it last answered: 529: overloaded_error: Overloaded \(request-id req_fake_\d+\)/);
+    expect(stormy.stderr).toMatch(/session 1, turn 2: the model API kept failing \(10 attempts\); it last answered: 529: overloaded_error: Overloaded \(request-id req_fake_\d+\)/);
     expect(stormy.stderr).toContain('`baton run` again resumes');
     expect(ledgerOf(dir).map((r) => r.verdict.kind)).toEqual(['baseline']);
     const journal = journalOf(dir);
@@ -47,6 +52,9 @@ describe.runIf(ready.ok)('anthropic worker faults, with real Docker', () => {
     const ledger = ledgerOf(dir);
     expect(ledger.map((r) => [r.iteration, r.verdict.kind])).toEqual([[0, 'baseline'], [1, 'crashed'], [2, 'met']]);
     expect(ledger[1].session?.cause).toMatch(/interrupted/);
+    // the turn paid before the outage is counted, and the half-done work is kept as a patch
+    expect(ledger[1].session!.usage.usd).toBeCloseTo(TURN_USD, 12);
+    expect(fs.readFileSync(path.join(dir, '.baton', 'attempts', '0001.patch'), 'utf8')).toContain('partial.txt');
   }, 600_000);
 
   it('the turn cap stops each session; the iteration budget then stops the run; costs are usage times price', async () => {
