@@ -4,16 +4,22 @@ import { UserError } from '../errors.js';
 import { AnthropicWorkerSpec, ReplayWorkerSpec, type Spec } from '../spec/schema.js';
 import { AnthropicWorker } from './anthropic.js';
 import { CommandWorker } from './command.js';
+import { createClient } from './model-api.js';
+import { requirePrice } from './pricing.js';
 import { ReplayWorker } from './replay.js';
 import type { Worker } from './types.js';
 
-/** The worker the spec asks for. */
+/** The worker the spec asks for. What a model worker or the model judge needs (a key, a price) is checked now, not hours later. */
 export function createWorker(spec: Spec, experimentDir: string): Worker {
+  if (spec.judge.model) {
+    requirePrice(spec.judge.model.model, spec.worker.kind === 'anthropic' ? spec.worker.pricing : {}, 'worker.pricing (the model judge reads its price there)');
+    createClient();
+  }
   switch (spec.worker.kind) {
     case 'replay':
       return new ReplayWorker(path.resolve(experimentDir, spec.worker.script));
     case 'anthropic':
-      return new AnthropicWorker(spec.worker);
+      return new AnthropicWorker(spec.worker, { client: createClient() });
     case 'command':
       return new CommandWorker(spec.worker);
   }

@@ -114,3 +114,20 @@ describe('--worker', () => {
     expect(() => withWorker(spec, 'gpt')).toThrow(/unknown worker "gpt"/);
   });
 });
+
+describe('createWorker', () => {
+  it('refuses an anthropic worker without a key in the harness environment before any session', async () => {
+    const { createWorker } = await import('../../src/workers/index.js');
+    const saved = { key: process.env.ANTHROPIC_API_KEY, token: process.env.ANTHROPIC_AUTH_TOKEN };
+    delete process.env.ANTHROPIC_API_KEY;
+    delete process.env.ANTHROPIC_AUTH_TOKEN;
+    try {
+      expect(() => createWorker(withWorker(spec, 'anthropic'), '/tmp')).toThrow(/needs ANTHROPIC_API_KEY .* never enters a sandbox/);
+      const judged = { ...spec, judge: { ...spec.judge, model: { model: 'some-unknown-judge', condition: 'c', timeout: '2m' } } };
+      expect(() => createWorker(judged, '/tmp')).toThrow(/no price for the model "some-unknown-judge"/);
+    } finally {
+      if (saved.key !== undefined) process.env.ANTHROPIC_API_KEY = saved.key;
+      if (saved.token !== undefined) process.env.ANTHROPIC_AUTH_TOKEN = saved.token;
+    }
+  });
+});
