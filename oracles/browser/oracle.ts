@@ -125,8 +125,14 @@ async function measureIn(
     return stop(install.timedOut ? 'timeout' : 'error', `could not install the tests in the sandbox: ${why}`);
   }
 
+  // `timeout 0` would mean no limit at all inside the sandbox: a spent deadline stops here instead.
+  const spent = (before: string) =>
+    deadline.remainingMs() < 1000 ? stop('timeout', `the oracle's ${spec.timeout} timeout ran out before ${before}`) : undefined;
+
   // 2. setup, as the candidate.
   if (spec.setup !== undefined) {
+    const over = spent('the setup command');
+    if (over) return over;
     const timeoutMs = deadline.remainingMs();
     const r = await sandbox.exec(spec.setup, { timeoutMs });
     details.setup = { exitCode: r.exitCode, durationMs: r.durationMs, stdoutTail: tail(r.stdout, 2000), stderrTail: tail(r.stderr, 2000) };
@@ -140,6 +146,8 @@ async function measureIn(
   if (launched.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
     return stop('error', `could not start the server \`${spec.serve}\`: ${launched.cause ?? tail(launched.stderr || launched.stdout, 600)}`);
   }
+  const overBeforeServe = spent('the server listened');
+  if (overBeforeServe) return overBeforeServe;
   const readyMs = parseDuration(spec.ready_timeout);
   const waitMs = Math.min(readyMs, deadline.remainingMs());
   const probe = await sandbox.exec(probeCommand(spec.port, pid), { timeoutMs: waitMs });
@@ -165,6 +173,8 @@ async function measureIn(
   }
 
   // 4. The suite, as root.
+  const overBeforeRun = spent('the tests ran');
+  if (overBeforeRun) return overBeforeRun;
   const timeoutMs = Math.max(1000, deadline.remainingMs() - COLLECT_RESERVE_MS);
   // Playwright stops first and still writes its report: a slow suite is a timeout with partial results.
   const globalTimeoutMs = timeoutMs - Math.min(10_000, timeoutMs * 0.2);
