@@ -102,7 +102,8 @@ async function bash(args: Record<string, unknown>, ctx: ToolContext): Promise<To
   if (r.sandboxDied) notes.push(`[the sandbox died: ${r.cause ?? 'unknown cause'}]`);
   if (r.exitCode !== null && r.exitCode !== 0) notes.push(`[exit code ${r.exitCode}]`);
   if (notes.length) text = `${text}${text ? '\n' : ''}${notes.join('\n')}`;
-  return { text: truncateMiddle(text || '(no output)'), isError: r.exitCode !== 0 };
+  // A command that exits non-zero is an answer (grep found nothing, a test failed), not a broken tool.
+  return { text: truncateMiddle(text || '(no output)'), isError: r.timedOut || r.oomKilled || r.sandboxDied };
 }
 
 function resolvePath(p: unknown): string {

@@ -68,7 +68,7 @@ describe('the anthropic agent loop', () => {
     expect(toolResults(fake.requests[2])).toEqual([expect.objectContaining({ is_error: true, content: 'the tool failed: oracle sandbox would not start' })]);
   });
 
-  it('a failing command is an error result with its exit code; the editor refuses an ambiguous replace', async () => {
+  it('a failing command answers its output and exit code; the editor refuses an ambiguous replace', async () => {
     fake = await new FakeAnthropic(sequence([
       reply([toolUse('bash', { command: 'false' }), toolUse('str_replace_based_edit_tool', { command: 'str_replace', path: 'a.py', old_str: 'x', new_str: 'y' })]),
       reply([text('ok')]),
@@ -76,7 +76,8 @@ describe('the anthropic agent loop', () => {
     const sb = sandbox((cmd) => (cmd.startsWith('cat -- ') ? { stdout: 'x = x\n' } : cmd.startsWith('bash -c') ? { exitCode: 1, stderr: 'boom' } : {}));
     await session(fake, sb);
     const [bash, edit] = toolResults(fake.requests[1]);
-    expect(bash).toMatchObject({ is_error: true, content: 'boom\n[exit code 1]' });
+    expect(bash).toEqual(expect.objectContaining({ content: 'boom\n[exit code 1]' }));
+    expect(bash.is_error).toBeUndefined();
     expect(edit).toMatchObject({ is_error: true, content: 'old_str occurs 2 times in /workspace/a.py; include more context so it is unique' });
   });
 
