@@ -57,12 +57,17 @@ describe.runIf(ready.ok)('anthropic worker faults, with real Docker', () => {
     expect(fs.readFileSync(path.join(dir, '.baton', 'attempts', '0001.patch'), 'utf8')).toContain('partial.txt');
   }, 600_000);
 
-  it('the turn cap stops each session; the iteration budget then stops the run; costs are usage times price', async () => {
+  it('with --worker anthropic, the turn cap stops each session; the iteration budget then stops the run; costs are usage times price', async () => {
     fake = await new FakeAnthropic(() => reply([toolUse('bash', { command: 'echo still working' })])).start();
+    // The spec says replay; `--worker anthropic --model` is how a user switches for one run.
     const dir = await agentExperiment((s) => {
       s.budget.session.turns = 2;
+      s.worker = { kind: 'replay', script: 'replay.yaml' };
     });
-    const run = await batonRun(dir, fake);
+    fs.writeFileSync(path.join(dir, 'replay.yaml'), 'sessions: []\n');
+    const run = await batonRun(dir, fake, ['--worker', 'anthropic', '--model', MODEL]);
+    expect(run.stderr).toContain('anthropic worker');
+    expect(fake.requests.every((r) => r.body.model === MODEL && r.body.max_tokens === 8192)).toBe(true);
     expect(run.exitCode, run.stderr).toBe(3);
     expect(run.stdout).toContain('budget: the iteration budget is spent (2 of 2)');
     const ledger = ledgerOf(dir);
