@@ -21,7 +21,8 @@ const BASH_TIMEOUT_MS = 10 * 60_000;
 const FILE_OP_TIMEOUT_MS = 60_000;
 /** Files the editor refuses to load whole (larger edits go through bash). */
 const EDIT_MAX_BYTES = 4 * 1024 * 1024;
-const STATE = '/tmp/.baton-bash';
+/** Where the bash tool keeps its cwd and exports between calls; per sandbox, in case /tmp is shared (plain local sandbox). */
+const stateOf = (sandbox: SandboxHandle): string => `/tmp/.baton-bash-${sandbox.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}`;
 
 export const MEASURE_TOOL: Anthropic.Tool = {
   name: 'measure',
@@ -79,6 +80,7 @@ function left(ctx: ToolContext, cap: number): number {
 
 /** A bash whose working directory and exported variables persist between calls, as the bash tool promises. */
 async function bash(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
+  const STATE = stateOf(ctx.sandbox);
   if (args.restart === true) {
     await ctx.sandbox.exec(`rm -f ${STATE}.cwd ${STATE}.env`, { timeoutMs: FILE_OP_TIMEOUT_MS });
     return { text: 'bash restarted', isError: false };

@@ -43,9 +43,12 @@ describe.runIf(ready.ok)('anthropic worker: baton run with a scripted model, rea
           rateLimitedOnce = true;
           return rateLimited(1);
         }
-        return reply([toolUse('bash', { command: ENV_DUMP })]);
+        return reply([toolUse('bash', { command: `cd /tmp && export BATON_PROBE=42; ${ENV_DUMP}` })]);
       case 1:
-        return reply([toolUse('str_replace_based_edit_tool', { command: 'create', path: 'solve.py', file_text: RK4 })]);
+        return reply([
+          toolUse('str_replace_based_edit_tool', { command: 'create', path: 'solve.py', file_text: RK4 }),
+          toolUse('bash', { command: 'pwd; echo probe=$BATON_PROBE' }),
+        ]);
       case 2:
         return reply([toolUse('str_replace_based_edit_tool', { command: 'view', path: '/workspace/solve.py', view_range: [1, 3] }), toolUse('measure', {})]);
       default:
@@ -96,6 +99,12 @@ describe.runIf(ready.ok)('anthropic worker: baton run with a scripted model, rea
     expect(latest).toBeLessThan(1e-6);
     expect(row.trim().endsWith('| yes |')).toBe(true);
     expect(ledger[1].metrics['accuracy.solution.y.max_abs']).toBeCloseTo(latest, 12);
+  });
+
+  it("bash keeps its working directory and exports between calls, as Anthropic's bash tool promises", () => {
+    const [created, probe] = fake.requests.filter((r) => !isInitializer(r) && turnOf(r) === 2).flatMap(toolResults);
+    expect(created.content).toMatch(/^created \/workspace\/solve.py/);
+    expect(probe.content).toBe('/tmp\nprobe=42\n');
   });
 
   it('the API key set in the harness is absent from the container env and /proc/1/environ', () => {
