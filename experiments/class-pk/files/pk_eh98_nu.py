@@ -1,0 +1,138 @@
+"""Linear matter power spectrum P(k) at z = 0 for the Planck 2018 cosmology
+of CLASS's planck-ref.ini (flat LCDM, one 0.06 eV neutrino).
+
+    python3 pk.py --out pk.dat      # columns: k [h/Mpc], P [(Mpc/h)^3]
+
+P(k) = 2 pi^2 / k^3 * A_s (k/k_pivot)^(n_s-1) * (2 k^2 / (5 Omega_m H0^2))^2 * T(k)^2 * D(0)^2
+
+Transfer function: Eisenstein & Hu 1998 (ApJ 496, 605), CDM + baryons with
+baryon acoustic oscillations, times the scale-dependent growth suppression of
+a massive neutrino from Eisenstein & Hu 1999 (ApJ 511, 5, eqs. 11-15).
+Normalised by A_s (no sigma8 input); sigma8 is printed as a derived check.
+"""
+import argparse
+import numpy as np
+
+# ---- cosmology: planck-ref.ini ----
+H0 = 67.32117                 # km/s/Mpc
+h = H0 / 100
+omega_b = 0.02238280          # Omega_b h^2
+omega_cdm = 0.1201075         # Omega_cdm h^2
+m_ncdm = 0.06                 # eV, one massive neutrino (N_ncdm = 1)
+N_ur = 2.046                  # massless neutrinos
+T_cmb = 2.7255                # K
+n_s = 0.9660499
+A_s = 2.100549e-09
+k_pivot = 0.05                # 1/Mpc
+
+# ---- derived densities ----
+omega_nu = m_ncdm / 94.07     # n_nu = 3/11 n_gamma = 112 /cm^3 for T_ncdm = (4/11)^(1/3) T_cmb
+omega_gamma = 2.4728e-5 * (T_cmb / 2.7255) ** 4
+omega_r = omega_gamma * (1 + N_ur * 7 / 8 * (4 / 11) ** (4 / 3))   # photons + massless nu
+Omega_b = omega_b / h**2
+Omega_m = (omega_b + omega_cdm + omega_nu) / h**2   # total matter today (CDM + baryons + nu)
+Omega_nu = omega_nu / h**2
+Omega_L = 1 - Omega_m - omega_r / h**2                  # flat
+theta = T_cmb / 2.7
+C_KMS = 299792.458
+
+
+def trapezoid(y, x):
+    return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
+
+
+def growth_today():
+    """Linear growth D(a=1), normalised to D = a deep in matter domination (flat LCDM integral)."""
+    a = np.logspace(-6, 0, 20001)
+    E = np.sqrt(Omega_m / a**3 + Omega_L)
+    return 2.5 * Omega_m * E[-1] * trapezoid(1 / (a * E) ** 3, a)
+
+
+def transfer_eh98(k):
+    """Eisenstein & Hu 1998 transfer function with baryon wiggles; k in h/Mpc."""
+    omhh, obhh = Omega_m * h * h, Omega_b * h * h
+    fb = obhh / omhh
+    z_eq = 2.50e4 * omhh / theta**4
+    k_eq = 0.0746 * omhh / theta**2                                        # 1/Mpc
+    b1 = 0.313 * omhh**-0.419 * (1 + 0.607 * omhh**0.674)
+    b2 = 0.238 * omhh**0.223
+    z_d = 1291 * omhh**0.251 / (1 + 0.659 * omhh**0.828) * (1 + b1 * obhh**b2)
+    R_d = 31.5 * obhh / theta**4 * (1000 / z_d)
+    R_eq = 31.5 * obhh / theta**4 * (1000 / z_eq)
+    s = 2 / (3 * k_eq) * np.sqrt(6 / R_eq) * np.log((np.sqrt(1 + R_d) + np.sqrt(R_d + R_eq)) / (1 + np.sqrt(R_eq)))
+    k_silk = 1.6 * obhh**0.52 * omhh**0.73 * (1 + (10.4 * omhh) ** -0.95)
+    a1 = (46.9 * omhh) ** 0.670 * (1 + (32.1 * omhh) ** -0.532)
+    a2 = (12.0 * omhh) ** 0.424 * (1 + (45.0 * omhh) ** -0.582)
+    alpha_c = a1 ** (-fb) * a2 ** (-fb**3)
+    bb1 = 0.944 / (1 + (458 * omhh) ** -0.708)
+    bb2 = (0.395 * omhh) ** -0.0266
+    beta_c = 1 / (1 + bb1 * ((1 - fb) ** bb2 - 1))
+    y = z_eq / (1 + z_d)
+    G = y * (-6 * np.sqrt(1 + y) + (2 + 3 * y) * np.log((np.sqrt(1 + y) + 1) / (np.sqrt(1 + y) - 1)))
+    alpha_b = 2.07 * k_eq * s * (1 + R_d) ** -0.75 * G
+    beta_node = 8.41 * omhh**0.435
+    beta_b = 0.5 + fb + (3 - 2 * fb) * np.sqrt((17.2 * omhh) ** 2 + 1)
+
+    kM = k * h                                                             # 1/Mpc
+    q = kM / (13.41 * k_eq)
+    ks = kM * s
+
+    def T0(alpha, beta):
+        L = np.log(np.e + 1.8 * beta * q)
+        C = 14.2 / alpha + 386 / (1 + 69.9 * q**1.08)
+        return L / (L + C * q * q)
+
+    f = 1 / (1 + (ks / 5.4) ** 4)
+    T_c = f * T0(1, beta_c) + (1 - f) * T0(alpha_c, beta_c)
+    s_tilde = s / (1 + (beta_node / ks) ** 3) ** (1 / 3)
+    T_b = (T0(1, 1) / (1 + (ks / 5.2) ** 2)
+           + alpha_b / (1 + (beta_b / ks) ** 3) * np.exp(-((kM / k_silk) ** 1.4))) * np.sinc(kM * s_tilde / np.pi)
+    return fb * T_b + (1 - fb) * T_c
+
+
+def neutrino_suppression(k):
+    """D_cbnu(k) / D_1 today (Eisenstein & Hu 1999, eqs. 11-15): free-streaming of the massive neutrino."""
+    omhh = Omega_m * h * h
+    f_nu = Omega_nu / Omega_m
+    f_cb = 1 - f_nu
+    z_eq = 2.50e4 * omhh / theta**4
+    D1 = (1 + z_eq) * growth_today()                     # growth normalised to a/a_eq
+    q = k * h * theta**2 / omhh
+    p_cb = (5 - np.sqrt(1 + 24 * f_cb)) / 4
+    y_fs = 17.2 * f_nu * (1 + 0.488 * f_nu ** (-7 / 6)) * (q / f_nu) ** 2
+    D_cbnu = (f_cb ** (0.7 / p_cb) + (D1 / (1 + y_fs)) ** 0.7) ** (p_cb / 0.7) * D1 ** (1 - p_cb)
+    return D_cbnu / D1
+
+
+def transfer(k):
+    return transfer_eh98(k) * neutrino_suppression(k)
+
+
+def power(k):
+    """Linear P(k) at z = 0 in (Mpc/h)^3 for k in h/Mpc, normalised by A_s."""
+    kM = k * h
+    H0_c = H0 / C_KMS                                                      # 1/Mpc
+    delta2 = A_s * (kM / k_pivot) ** (n_s - 1) * (2 * kM**2 / (5 * Omega_m * H0_c**2)) ** 2
+    return 2 * np.pi**2 / kM**3 * delta2 * (transfer(k) * growth_today()) ** 2 * h**3
+
+
+def sigma8(k, P):
+    x = 8 * k
+    W = 3 * (np.sin(x) - x * np.cos(x)) / x**3
+    return np.sqrt(trapezoid(P * W**2 * k**3 / (2 * np.pi**2), np.log(k)))
+
+
+def write_table(path):
+    """Writes k [h/Mpc] and P [(Mpc/h)^3] on a log grid covering CLASS's k range."""
+    k = np.logspace(-5, 1, 3000)
+    P = power(k)
+    np.savetxt(path, np.column_stack([k, P]), fmt="%.10e", header="1:k (h/Mpc)  2:P (Mpc/h)^3")
+    return k, P
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    k, P = write_table(args.out)
+    print(f"sigma8 = {sigma8(k, P):.4f}  ({len(k)} k values, {k[0]:g} to {k[-1]:g} h/Mpc)")
