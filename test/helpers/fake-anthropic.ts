@@ -22,7 +22,7 @@ export type FakeBlock =
 
 /** What the fake answers to one request. */
 export type FakeStep =
-  | { kind: 'message'; content: FakeBlock[]; stop_reason?: 'end_turn' | 'tool_use' | 'max_tokens'; usage?: FakeUsage }
+  | { kind: 'message'; content: FakeBlock[]; stop_reason?: 'end_turn' | 'tool_use' | 'max_tokens'; usage?: FakeUsage; delayMs?: number }
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> };
 
 /** One request as the fake saw it. */
@@ -143,6 +143,8 @@ export class FakeAnthropic {
       send(step.status, { type: 'error', error: { type: step.type, message: step.message }, request_id: requestId }, step.headers);
       return;
     }
+    if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    if (res.destroyed) return;
     send(200, {
       id: `msg_fake_${recorded.index + 1}`,
       type: 'message',
