@@ -52,6 +52,7 @@ export function judge(input: JudgeInput): IterationVerdict {
   if (input.sessionCrash) {
     return { kind: 'crashed', reason: `the session crashed (${input.sessionCrash}); its diff is saved as a patch and the workspace is back at the last kept commit` };
   }
+  if (diff.changedPaths.length === 0) return { kind: 'revert', reason: 'the session changed nothing' };
   const failed = input.measurements.filter((m) => m.status !== 'ok');
   if (failed.length) {
     const why = failed.map((m) => `${m.oracle}: ${m.status}${m.reason ? ` (${m.reason})` : ''}`).join('; ');

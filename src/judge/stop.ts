@@ -57,6 +57,7 @@ export function iterationsSinceImprovement(spec: Spec, history: LedgerRecord[]):
 export function stopDecision(spec: Spec, history: LedgerRecord[], elapsedMs: number): StopDecision | undefined {
   const last = history[history.length - 1];
   if (last?.verdict.kind === 'met') return { stop: 'met', reason: last.verdict.reason };
+  if (last?.session?.stopReason === 'nothing-to-do') return { stop: 'stalled', reason: `the worker had nothing more to do: ${last.session.summary}` };
   const done = lastIteration(history);
   const b = spec.budget;
   if (done >= b.iterations) return { stop: 'budget', reason: `the iteration budget is spent (${done} of ${b.iterations})` };

@@ -86,7 +86,7 @@ export async function measureAndJudge(
   // A crashed or tampering session is not measured: its verdict does not depend on numbers.
   let measured: MeasureResult = { measurements: [], metrics: {}, warnings: [], durationMs: 0 };
   const confirms: MeasureResult[] = [];
-  if (!session.cause && !touched.length && !hashChanges.length) {
+  if (!session.cause && !touched.length && !hashChanges.length && changed.length) {
     ctx.emit({ type: 'step', iteration: n, step: 'measure', text: `measuring ${candidate.slice(0, 8)}` });
     measured = await measureCommit(ctx, candidate, n, tagOf(n), base);
     // Every threshold holding once is not enough when judge.confirm asks for more: measure the same commit again.

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InterruptedError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { experimentId, experimentPaths } from '../experiment.js';
-import { LedgerRecord } from '../ledger/record.js';
+import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
 import { chooseSandboxProvider, sweep } from '../sandbox/index.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { loadExperiment } from '../spec/check.js';
@@ -159,7 +159,7 @@ async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> 
 }
 
 function openIteration(journal: JournalEntry[]) {
-  let open: { n: number; base: string; session?: import('../ledger/record.js').SessionRecord; candidate?: string } | undefined;
+  let open: { n: number; base: string; session?: SessionRecord; candidate?: string } | undefined;
   for (const e of journal) {
     if (e.type === 'iteration-start') open = { n: e.iteration, base: e.base };
     else if (open && 'iteration' in e && e.iteration === open.n) {
@@ -171,18 +171,23 @@ function openIteration(journal: JournalEntry[]) {
   return open;
 }
 
-/** Candidate commit (if not yet), measure and judge (if not yet in the ledger), settle. */
-async function finishIteration(ctx: RunContext, n: number, base: string, session: import('../ledger/record.js').SessionRecord, candidate?: string): Promise<void> {
+/**
+ * Candidate commit (if not yet), measure and judge (if not yet in the ledger), settle.
+ * Returns false when an interrupt came before a healthy candidate was measured: the
+ * journal then says `candidate`, and the next `baton run` measures it.
+ */
+async function finishIteration(ctx: RunContext, n: number, base: string, session: SessionRecord, candidate?: string): Promise<boolean> {
   const commit = candidate ?? (await commitCandidate(ctx, n, session));
   let record = ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate');
   if (!record) {
-    if (ctx.signal.aborted) throw new InterruptedError();
+    if (ctx.signal.aborted && !session.cause) return false;
     record = await measureAndJudge(ctx, n, base, commit, session);
   }
   ctx.emit({ type: 'verdict', iteration: n, verdict: record.verdict.kind, reason: record.verdict.reason });
   ctx.emit({ type: 'step', iteration: n, step: 'settle', text: `${record.verdict.kind}: committing the report` });
   const head = await settle(ctx, n, record.verdict.kind, session.summary, base, commit);
   appendJournal(ctx.paths.journal, { type: 'settled', iteration: n, verdict: record.verdict.kind, head }, ctx.now());
+  return true;
 }
 
 async function loop(ctx: RunContext): Promise<RunOutcome> {

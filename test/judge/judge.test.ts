@@ -62,6 +62,15 @@ describe('judge', () => {
     expect(v).toEqual({ kind: 'revert', reason: 'the measurement failed: acc: failed (pk.dat row 3 column P: NaN)' });
   });
 
+  it('a session that changed nothing is reverted without a measurement', () => {
+    expect(judge(input({}, { measurements: [], diff: { ...noDiff, changedPaths: [] } }))).toEqual({ kind: 'revert', reason: 'the session changed nothing' });
+  });
+
+  it('a worker with nothing more to do stops the run as stalled', () => {
+    const h = [rec(0, 'baseline', { 'acc.err': 1 }), rec(1, 'revert', {}, { session: { summary: 'the replay script has no session 1', stopReason: 'nothing-to-do', usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 }, durationMs: 1 } })];
+    expect(stopDecision(makeSpec(), h, 0)).toEqual({ stop: 'stalled', reason: 'the worker had nothing more to do: the replay script has no session 1' });
+  });
+
   it('a crashed session is crashed, whatever was measured', () => {
     expect(judge(input({ 'acc.err': 0.1, 'tests.pass_rate': 1 }, { sessionCrash: 'oom' })).kind).toBe('crashed');
   });
