@@ -73,7 +73,8 @@ export function judge(input: JudgeInput): IterationVerdict {
   // Gates: a threshold that held on the kept code must still hold.
   const broken = best ? [...thresholds].filter(([m, t]) => holds(t, best.metrics[m]) && !holds(t, metrics[m])).map(([m]) => m) : [];
   if (broken.length) {
-    return { kind: 'revert', reason: `${list(broken.map((m) => `${m} = ${fmt(metrics[m])} no longer meets ${spec.thresholds[m]}`))}` };
+    const failing = failingTests(input.measurements, broken);
+    return { kind: 'revert', reason: `${list(broken.map((m) => `${m} = ${fmt(metrics[m])} no longer meets ${spec.thresholds[m]}`))}${failing ? `; failing: ${failing}` : ''}` };
   }
 
   switch (spec.judge.keep) {
@@ -127,6 +128,15 @@ function benchmarkVerdict(measurements: MeasurementRecord[], metric: string): 'i
 function describeChange(metric: string, now: number | undefined, before: number | undefined): string {
   if (before === undefined) return `${metric} = ${fmt(now)}`;
   return `${metric} ${fmt(before)} → ${fmt(now)}`;
+}
+
+/** The tests that failed in the oracles behind the given metrics, for the next session to fix. */
+function failingTests(measurements: MeasurementRecord[], metrics: string[]): string | undefined {
+  const oracles = new Set(metrics.map((m) => m.split('.')[0]));
+  const ids = measurements
+    .filter((m) => oracles.has(m.oracle))
+    .flatMap((m) => ((m.details?.tests as { id: string; status: string }[] | undefined) ?? []).filter((t) => t.status === 'failed' || t.status === 'error').map((t) => t.id));
+  return ids.length ? list(ids) : undefined;
 }
 
 /** Numbers as a researcher reads them: 4 significant digits. */

@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { buildImages, probeEngine } from '../sandbox/index.js';
 import type { BuildProgress } from '../sandbox/index.js';
+import type { Spec } from '../spec/schema.js';
 import { Repo } from '../workspace/git.js';
 import type { RunEvent } from './context.js';
 import { runExperiment, type RunOutcome } from './run.js';
@@ -28,6 +29,8 @@ export interface DemoOptions {
   onEvent: (e: RunEvent) => void;
   onBuild?: (p: BuildProgress) => void;
   signal?: AbortSignal;
+  /** Changes the spec after loading (e.g. `--worker anthropic`), applied before the sandbox choice. */
+  adjustSpec?: (spec: Spec) => Spec;
 }
 
 export interface DemoResult extends RunOutcome {
@@ -63,7 +66,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const outcome = await runExperiment(o.dir, {
     onEvent: o.onEvent,
     signal: o.signal,
-    adjustSpec: (spec) => (sandbox === 'local' ? { ...spec, sandbox: { ...spec.sandbox, kind: 'local' } } : spec),
+    adjustSpec: (loaded) => {
+      const spec = o.adjustSpec ? o.adjustSpec(loaded) : loaded;
+      return sandbox === 'local' ? { ...spec, sandbox: { ...spec.sandbox, kind: 'local' } } : spec;
+    },
   });
   return { ...outcome, dir: o.dir, sandbox };
 }

@@ -19,6 +19,8 @@ export const TEST_STATS = ['passed', 'failed', 'errors', 'skipped', 'total', 'pa
 export const BENCHMARK_STATS = [
   'median_s', 'mean_s', 'stdev_s', 'iqr_s', 'ci_low_s', 'ci_high_s', 'n_samples', 'n_outliers', 'speedup', 'baseline_speedup',
 ] as const;
+/** The benchmark metrics the harness derives rather than the oracle reports (src/run/measure.ts). */
+export const DERIVED_BENCHMARK_STATS: readonly string[] = ['baseline_speedup'];
 
 /** A pattern a metric name must match to be producible by an oracle. */
 export type MetricPattern = { oracle: string; parts: (string | '*')[] } | { oracle: string; any: true };

@@ -10,6 +10,9 @@ import { Spec } from './schema.js';
 import { isProducible, knownMetricNames } from './metrics.js';
 import { closest } from './suggest.js';
 
+/** Samples per side the benchmark oracle's significance test needs (oracles/benchmark). */
+const MIN_SAMPLES = 10;
+
 export interface ValidateResult {
   spec?: Spec;
   problems: Problem[];
@@ -78,6 +81,16 @@ export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number
         if (t.x_range && !(t.x_range[0] < t.x_range[1])) {
           problems.push({ file, where: at(['oracles', i, 'tables', j, 'x_range']), message: 'x_range must be [lo, hi] with lo < hi', found: JSON.stringify(t.x_range) });
         }
+      });
+    }
+  });
+  spec.oracles.forEach((o, i) => {
+    const judged = Object.keys(spec.thresholds).some((m) => m.startsWith(`${o.id}.`));
+    if (o.kind === 'benchmark' && o.repeat < MIN_SAMPLES && judged && spec.judge.keep !== 'always') {
+      problems.push({
+        file, where: at(['oracles', i, 'repeat']),
+        message: `${o.repeat} timed runs cannot show a significant change: the Mann-Whitney test needs at least ${MIN_SAMPLES} per side, so keep: ${spec.judge.keep} would never keep anything`,
+        expected: `repeat: ${MIN_SAMPLES} or more`, found: String(o.repeat), hint: 'or judge.keep: always',
       });
     }
   });

@@ -40,6 +40,10 @@ describe('judge', () => {
     const v = judge(input({ 'acc.err': 0.1, 'tests.pass_rate': 0.5 }));
     expect(v.kind).toBe('revert');
     expect(v.reason).toContain('tests.pass_rate = 0.5 no longer meets >= 1');
+    const withTests = judge(input({ 'acc.err': 0.1, 'tests.pass_rate': 0.5 }, {
+      measurements: [ok('acc'), ok('tests', { tests: [{ id: 'test_pk.py::test_stable', status: 'failed' }, { id: 'test_pk.py::test_ok', status: 'passed' }] })],
+    }));
+    expect(withTests.reason).toBe('tests.pass_rate = 0.5 no longer meets >= 1; failing: test_pk.py::test_stable');
   });
 
   it('met only when every threshold holds on `confirm` consecutive measurements', () => {

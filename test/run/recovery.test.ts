@@ -71,7 +71,7 @@ describe.runIf(ready.ok)('crash recovery with real Docker and git', () => {
     const iterations = ledger.map((r) => r.iteration);
     expect(iterations).toEqual(iterations.map((_, i) => i)); // 0..N, no gap, no repeat
     expect(ledger[ledger.length - 1].verdict.kind).toBe('met');
-    expect(ledger[ledger.length - 1].metrics['score.value']).toBe(5);
+    expect(ledger[ledger.length - 1].metrics['score.value']).toBe(2.4);
     // The replay story survived: 2, 3, (2.5 reverted), 4, 5 were measured in that order.
     const measured = ledger.filter((r) => r.verdict.kind !== 'crashed').map((r) => r.metrics['score.value']);
     const story = [1, ...Array.from({ length: 14 }, (_, i) => (i === 2 ? 0.5 : Number((1 + (i + 1) * 0.1).toFixed(1))))];

@@ -75,6 +75,7 @@ const CASES: [string, Mutate, string, string, Partial<Record<'expected' | 'found
   ['unknown sandbox kind', (s) => (s.sandbox.kind = 'dokcer'), 'sandbox.kind', 'not an allowed value', { hint: 'did you mean "docker"?' }],
   ['bad env name', (s) => (s.sandbox.env = ['MY-KEY']), 'sandbox.env[0]', 'expected an environment variable name'],
   ['benchmark with too few repeats', (s) => s.oracles.push({ id: 'speed', kind: 'benchmark', run: 'x', repeat: 2 }), 'oracles[2].repeat', 'expected number to be >=3'],
+  ['benchmark that could never keep anything', (s) => { s.oracles.push({ id: 'speed', kind: 'benchmark', run: 'x', repeat: 5 }); s.thresholds['speed.speedup'] = '>= 2'; }, 'oracles[2].repeat', '5 timed runs cannot show a significant change', { expected: 'repeat: 10 or more', hint: 'or judge.keep: always' }],
   ['browser port out of range', (s) => s.oracles.push({ id: 'e2e', kind: 'browser', serve: 'x', port: 70000, tests: 'oracle/e2e' }), 'oracles[2].port', 'expected number to be <=65535'],
   ['tests format unknown', (s) => (s.oracles[1].format = 'xunit'), 'oracles[1].format', 'not an allowed value', { expected: 'one of junit, tap' }],
 ];

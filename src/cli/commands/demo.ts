@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { bundledExperiments, runDemo } from '../../run/demo.js';
+import { withWorker, WORKER_KINDS } from '../../workers/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { printEvent } from './run.js';
@@ -13,11 +14,14 @@ export function registerDemo(program: Command, { io, setCode }: CommandContext):
     .description(`run a bundled experiment to the end with its replay worker (${bundledExperiments().join(', ') || 'none bundled'})`)
     .argument('[name]', 'which experiment', 'class-pk')
     .option('--dir <dir>', 'where to put the copy (default ./baton-demo/NAME)')
-    .action(async (name: string, opts: { dir?: string }) => {
+    .option('--worker <kind>', `use this worker instead of the experiment's replay script (${WORKER_KINDS.join(' | ')})`)
+    .option('--model <id>', "the anthropic worker's model")
+    .action(async (name: string, opts: { dir?: string; worker?: string; model?: string }) => {
       const dir = path.resolve(opts.dir ?? path.join('baton-demo', name));
       let lastBuild = 0;
       const r = await runDemo({
         name, dir,
+        adjustSpec: opts.worker || opts.model ? (spec) => withWorker(spec, opts.worker ?? spec.worker.kind, opts.model) : undefined,
         onEvent: (e) => printEvent(io, e),
         onBuild: (p) => {
           if (Date.now() - lastBuild > 3000) {
