@@ -1,12 +1,12 @@
 // Benchmark: regenerate the whole report (charts, PNGs, REPORT.md, metrics.csv)
 // from synthetic ledgers of 100, 1,000 and 10,000 measurements.
-//   node benchmarks/report.mjs [--runs N]
+//   node benchmarks/report.mjs [--runs N] [--json out.json]
 // Targets: 10,000 records in under 2 s; growth no worse than linear
 // (time(10n) / time(n) <= 10). Prints figures, targets and ratios; exits 1 when
 // a target is missed. Times are the best of N runs (other processes only ever
 // add time), with the median beside it.
 import { register } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir, cpus } from 'node:os';
 import path from 'node:path';
 
@@ -72,4 +72,10 @@ for (let i = 1; i < results.length; i++) {
 const load = loadavg()[0];
 if (load > cpus().length) out.push(`note: load average ${load.toFixed(1)} on ${cpus().length} cores: other processes inflate wall times; cpu is this process's own time`);
 process.stdout.write(`${out.join('\n')}\n`);
+const jsonArg = process.argv.indexOf('--json');
+if (jsonArg > 0) {
+  const growth = results.slice(1).map((b, i) => ({ from: results[i].records, to: b.records, ratio: b.best / results[i].best, bound: b.records / results[i].records }));
+  const result = { v: 1, benchmark: 'report', at: new Date().toISOString(), machine: { cpus: cpus().length, loadavg: loadavg() }, runs: RUNS, results, targetMs: TARGET_MS, growth, met: !failed };
+  await writeFile(process.argv[jsonArg + 1], `${JSON.stringify(result, null, 2)}\n`);
+}
 process.exitCode = failed ? 1 : 0;
