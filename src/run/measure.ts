@@ -61,7 +61,7 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
   const fail = (status: 'error' | 'failed', reason: string): MeasurementRecord => ({
     oracle: id, status, metrics: {}, reason, details: {}, artifacts: [], durationMs: Date.now() - started,
   });
-  const oracle = oracleFor(oracleSpec.kind);
+  const oracle = await oracleFor(oracleSpec.kind);
   if (!oracle) return fail('error', `no oracle of kind "${oracleSpec.kind}" is available in this build`);
   const outDir = path.join(o.paths.scratch, o.tag, id, 'out');
   const artifactDir = path.join(o.paths.artifacts, o.tag, id);

@@ -155,7 +155,7 @@ async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> 
     session = { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage, durationMs: 0, cause: 'interrupted: the harness stopped during the session' };
     appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
   }
-  await finishIteration(ctx, n, base, session, open.candidate);
+  await finishIteration(ctx, n, base, session, open.candidate, false);
 }
 
 function openIteration(journal: JournalEntry[]) {
@@ -176,7 +176,7 @@ function openIteration(journal: JournalEntry[]) {
  * Returns false when an interrupt came before a healthy candidate was measured: the
  * journal then says `candidate`, and the next `baton run` measures it.
  */
-async function finishIteration(ctx: RunContext, n: number, base: string, session: SessionRecord, candidate?: string): Promise<boolean> {
+async function finishIteration(ctx: RunContext, n: number, base: string, session: SessionRecord, candidate?: string, report = true): Promise<boolean> {
   const commit = candidate ?? (await commitCandidate(ctx, n, session));
   let record = ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate');
   if (!record) {
@@ -185,7 +185,7 @@ async function finishIteration(ctx: RunContext, n: number, base: string, session
   }
   ctx.emit({ type: 'verdict', iteration: n, verdict: record.verdict.kind, reason: record.verdict.reason });
   ctx.emit({ type: 'step', iteration: n, step: 'settle', text: `${record.verdict.kind}: committing the report` });
-  const head = await settle(ctx, n, record.verdict.kind, session.summary, base, commit);
+  const head = await settle(ctx, n, record.verdict.kind, session.summary, base, commit, report);
   appendJournal(ctx.paths.journal, { type: 'settled', iteration: n, verdict: record.verdict.kind, head }, ctx.now());
   return true;
 }

@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { describeError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import type { VerdictKind } from '../ledger/record.js';
-import { generateReport } from '../report/index.js';
 import { thresholdsOf } from '../judge/metrics.js';
+import { stallNotice } from '../judge/stop.js';
 import { parseTrailers } from '../workspace/git.js';
 import { progressFile } from '../workspace/progress.js';
 import { readWorkspaceFile } from './session.js';
@@ -21,15 +21,22 @@ export type RunState = 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' 
 
 const KEPT: ReadonlySet<VerdictKind> = new Set(['keep', 'met']);
 
-/** Writes PROGRESS.md and regenerates reports/ from the ledger; a report failure is a warning, not a stop. */
-export async function writeStateFiles(ctx: RunContext, state: RunState): Promise<void> {
+/**
+ * Writes PROGRESS.md and (unless `report` is false) regenerates reports/ from the
+ * ledger; a report failure is a warning, not a stop.
+ */
+export async function writeStateFiles(ctx: RunContext, state: RunState, report = true): Promise<void> {
   fs.writeFileSync(path.join(ctx.paths.workspace, 'PROGRESS.md'), progressFile(ctx.spec, ctx.ledger));
+  if (!report) return;
+  // Loaded on first use: vega and resvg cost hundreds of milliseconds, which a resume should not pay before its first session.
+  const { generateReport } = await import('../report/index.js');
   const last = ctx.ledger[ctx.ledger.length - 1];
   try {
     const result = await generateReport({
       spec: ctx.spec,
       records: ctx.ledger,
       notes: readWorkspaceFile(ctx, 'NOTES.md'),
+      nextPrompt: state === 'running' ? nextSessionBrief(ctx) : undefined,
       state,
       artifactRoot: ctx.paths.artifacts,
       outDir: path.join(ctx.paths.workspace, 'reports'),
@@ -41,6 +48,16 @@ export async function writeStateFiles(ctx: RunContext, state: RunState): Promise
   }
 }
 
+/** What the next session is told beyond its standing instructions: the last verdict and any stall notice. */
+function nextSessionBrief(ctx: RunContext): string | undefined {
+  const last = ctx.ledger[ctx.ledger.length - 1];
+  if (!last) return undefined;
+  const lines = [`Last verdict (iteration ${last.iteration}, ${last.verdict.kind}): ${last.verdict.reason}`];
+  const stall = stallNotice(ctx.spec, ctx.ledger);
+  if (stall) lines.push(stall);
+  return lines.join('\n\n');
+}
+
 /** Puts iteration `n`'s verdict into git; returns main's new tip. Safe to call again after a crash. */
 export async function settle(
   ctx: RunContext,
@@ -49,6 +66,8 @@ export async function settle(
   summary: string,
   base: string,
   candidate: string | undefined,
+  /** False when finishing an iteration a crash interrupted: the next settle (or the run's end) regenerates the report, so a resume reaches its next session sooner. */
+  report = true,
 ): Promise<string> {
   const trailers = parseTrailers(await ctx.repo.message());
   if (trailers.iteration === n && trailers.verdict !== 'candidate') return ctx.repo.head();
@@ -62,7 +81,7 @@ export async function settle(
     await ctx.repo.resetHard(base);
     failpoint('settle:reset');
   }
-  await writeStateFiles(ctx, verdict === 'met' ? 'met' : 'running');
+  await writeStateFiles(ctx, verdict === 'met' ? 'met' : 'running', report || verdict === 'met');
   failpoint('settle:report');
   const record = [...ctx.ledger].reverse().find((r) => r.iteration === n);
   const shown = Object.fromEntries([...thresholdsOf(ctx.spec).keys()].filter((m) => record?.metrics[m] !== undefined).map((m) => [m, record!.metrics[m]]));

@@ -6,7 +6,6 @@ import { UserError } from '../../errors.js';
 import { experimentPaths } from '../../experiment.js';
 import { fmt } from '../../judge/judge.js';
 import { LedgerRecord } from '../../ledger/record.js';
-import { generateReport } from '../../report/index.js';
 import { readStatus } from '../../run/status.js';
 import { primaryMetric } from '../../judge/metrics.js';
 import { loadExperiment } from '../../spec/check.js';
@@ -88,6 +87,7 @@ export function registerReport(program: Command, { io }: CommandContext): void {
       const s = readStatus(spec, paths);
       const notesFile = path.join(paths.workspace, 'NOTES.md');
       const outDir = path.resolve(opts.out ?? path.join(paths.workspace, 'reports'));
+      const { generateReport } = await import('../../report/index.js');
       const result = await generateReport({
         spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, html: opts.html,
         notes: fs.existsSync(notesFile) ? fs.readFileSync(notesFile, 'utf8') : undefined,
