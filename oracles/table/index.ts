@@ -6,3 +6,4 @@ export { align, interpolateAt, sameX, type AlignmentFacts, type Interpolation } 
 export { ColumnAccumulator, DEFAULT_MAX_SERIES_POINTS, type ColumnStats, type SeriesPoint } from './stats.js';
 export { compileRowExpression, type RowFunction } from './normalize.js';
 export { formatOf, lineOfRow, resolveColumn, type Table, type TableFormat, type TableHeader } from './table.js';
+export { coverageProblem, type CoverageProblem } from './coverage.js';

@@ -17,6 +17,7 @@ import { parseDuration } from '../../src/spec/units.js';
 import { seriesArtifactName, seriesArtifactPath, serializeSeries } from '../../src/report/series.js';
 import { execProblem, tail } from '../command/oracle-sandbox.js';
 import { compareTables, type TableComparison } from './compare.js';
+import { coverageProblem } from './coverage.js';
 import { readTable } from './read.js';
 
 const WORKSPACE = '/workspace';
@@ -162,22 +163,14 @@ async function run(ctx: MeasureContext, spec: TableOracleSpec, startedAt: number
     }
     const c = r.comparison!;
     for (const [k, v] of Object.entries(c.metrics)) metrics[`${spec.id}.${k}`] = v;
-    tables[t.name] = { status: 'ok', alignment: c.alignment, columns: c.columns };
+    // judged on too few reference points, any error threshold is easy to meet
+    const short = coverageProblem(t, c.alignment);
+    if (short) first ??= short;
+    tables[t.name] = { status: short?.status ?? 'ok', ...(short ? { reason: short.reason } : {}), alignment: c.alignment, columns: c.columns };
     try {
       artifacts.push(...(await writeSeries(ctx, c)));
     } catch (e) {
       first ??= { status: 'error', reason: `could not write the series of table ${t.name}: ${describeError(e)}` };
-    }
-    const empty = c.columns.find((col) => col.stats.n_points === 0);
-    if (empty) {
-      const a = c.alignment;
-      first ??= {
-        status: a.in_range === 0 ? 'error' : 'failed',
-        reason:
-          a.in_range === 0
-            ? `table ${t.name}: no reference row lies in x_range`
-            : `table ${t.name}: the candidate's x values cover none of the ${a.in_range} reference points (${a.dropped_below} below, ${a.dropped_above} above its range)`,
-      };
     }
   }
   details.tables = tables;

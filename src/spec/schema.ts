@@ -41,6 +41,12 @@ export const TableSpec = z
       .default('none')
       .describe('none: x values must match row by row; linear/loglog: candidate interpolated onto the reference x grid, never extrapolated.'),
     x_range: z.tuple([z.number(), z.number()]).optional().describe('Compare only reference rows with lo <= x <= hi.'),
+    min_points: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Reference points (in x_range) the candidate must cover; fewer fails the measurement. Default: every reference point in x_range.'),
     normalize: z
       .union([z.string().min(1), z.record(z.string(), z.string().min(1))])
       .optional()

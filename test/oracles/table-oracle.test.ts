@@ -2,7 +2,7 @@
  * The table oracle end to end with a host "sandbox" (test/oracles/host-sandbox.ts):
  * the command runs, the sandbox stops, the harness reads and compares on the host.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +32,8 @@ function setup(over: Record<string, unknown> = {}, table: Record<string, unknown
 
 describe('tableOracle', () => {
   it('runs the command in the sandbox, compares on the host, and writes the series artifact', async () => {
-    const { ctx, starts, log } = setup();
+    // lowprec's k grid stops short of the reference's last k: that one point is allowed to go uncompared
+    const { ctx, starts, log } = setup({}, { min_points: 555 });
     const m = await tableOracle.measure(ctx);
     expect(m.status).toBe('ok');
     expect(m.reason).toBeUndefined();
@@ -132,7 +133,54 @@ describe('tableOracle', () => {
     const { ctx } = setup({ run: 'printf "# 1:k 2:P\\n100 1\\n200 2\\n" > "$BATON_OUT/pk.dat"' });
     const m = await tableOracle.measure(ctx);
     expect(m.status).toBe('failed');
-    expect(m.reason).toBe("table pk: the candidate's x values cover none of the 556 reference points (556 below, 0 above its range)");
+    expect(m.reason).toBe(
+      "table pk: coverage too low: the candidate was compared on 0 of the 556 reference points, 556 required (every one); 556 lie outside the candidate's x span (556 below, 0 above), which is never extrapolated",
+    );
     expect(m.metrics['accuracy.pk.P.n_points']).toBe(0);
+  });
+
+  it('by default fails a candidate whose x grid misses even one reference point (no extrapolation, no free pass)', async () => {
+    const { ctx } = setup();
+    const m = await tableOracle.measure(ctx);
+    expect(m.status).toBe('failed');
+    expect(m.reason).toContain('table pk: coverage too low: the candidate was compared on 555 of the 556 reference points, 556 required (every one)');
+    expect(m.details.tables).toMatchObject({ pk: { status: 'failed', alignment: { used: 555, dropped_above: 1 } } });
+    // the error statistics are still reported, for the researcher
+    expect(m.metrics['accuracy.pk.P.n_dropped']).toBe(1);
+  });
+
+  it('issue 12: a 2-row candidate that brackets 1 of 201 reference points is not met, and the reason names coverage', async () => {
+    // the reference: 201 points of y = x^2 on irregular x in [1, 2]
+    const xs = Array.from({ length: 201 }, (_, i) => 1 + i / 200 + (i > 0 && i < 200 ? Math.sin(i * 7.3) * 1e-3 : 0));
+    const f = fakeContext({
+      id: 'accuracy', kind: 'table',
+      // exact at the two candidate rows, and only reference point 100 lies between them
+      run: `printf "x,y\\n${xs[100] - 1e-6},${(xs[100] - 1e-6) ** 2}\\n${xs[100] + 1e-6},${(xs[100] + 1e-6) ** 2}\\n" > "$BATON_OUT/t.csv"`,
+      tables: [{ name: 'curve', candidate: 't.csv', reference: 'oracle/ref.csv', x: 'x', columns: ['y'], interpolate: 'linear' }],
+    });
+    mkdirSync(path.join(f.ctx.experimentDir, 'oracle'));
+    writeFileSync(path.join(f.ctx.experimentDir, 'oracle/ref.csv'), `x,y\n${xs.map((x) => `${x},${x * x}`).join('\n')}\n`);
+    const m = await tableOracle.measure(f.ctx);
+    // without the coverage check this was `ok` with max_rel ~1e-12, meeting any threshold
+    expect(m.metrics['accuracy.curve.y.n_points']).toBe(1);
+    expect(m.metrics['accuracy.curve.y.max_rel']).toBeLessThan(1e-9);
+    expect(m.status).toBe('failed');
+    expect(m.reason).toMatch(/^table curve: coverage too low: the candidate was compared on 1 of the 201 reference points, 201 required/);
+  });
+
+  it('min_points lets a spec accept a candidate that misses a few points, and no fewer', async () => {
+    const ok = setup({}, { min_points: 550 });
+    expect((await tableOracle.measure(ok.ctx)).status).toBe('ok');
+    const short = setup({ run: 'head -n 300 lowprec_pk.dat > "$BATON_OUT/pk.dat"' }, { min_points: 550 });
+    const m = await tableOracle.measure(short.ctx);
+    expect(m.status).toBe('failed');
+    expect(m.reason).toMatch(/^table pk: coverage too low: the candidate was compared on \d+ of the 556 reference points, 550 required \(min_points\)/);
+  });
+
+  it('is an error, not a failure, when min_points exceeds the reference points in x_range', async () => {
+    const { ctx } = setup({}, { min_points: 600, x_range: [1e-4, 1] });
+    const m = await tableOracle.measure(ctx);
+    expect(m.status).toBe('error');
+    expect(m.reason).toBe('table pk: min_points is 600 but the reference has only 541 points in x_range [0.0001, 1]; lower min_points or widen x_range');
   });
 });
