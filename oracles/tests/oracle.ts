@@ -4,19 +4,44 @@
  * passed/failed/errors/skipped/total/pass_rate plus every test's status.
  * A suite that ran nothing, or whose report is missing or malformed, is a
  * failed measurement: absence of evidence is never a pass.
+ *
+ * The suite and its runner are candidate code. Two things here keep a
+ * candidate from making tests disappear or forging the runner without
+ * touching a protected file: a test that ran in the baseline but is absent
+ * or skipped now counts as failing (and is named), and Python starts with a
+ * safe path, so `python3 -m pytest` imports pytest, not a workspace
+ * pytest.py (or any other module of the workspace's top folder).
  */
 import { rmSync } from 'node:fs';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
 import type { TestsOracleSpec } from '../../src/spec/schema.js';
 import { baseMeasurement, execProblem, inOracleSandbox, tail, unsuccessful } from '../command/oracle-sandbox.js';
 import { parseJUnit } from './junit.js';
-import { countTests, type ParsedReport } from './results.js';
+import { countMissingAsFailing, countTests, missingTests, testsOfDetails, type MissingTest, type ParsedReport } from './results.js';
 import { parseTap } from './tap.js';
 import { insideDir, readReportFile } from './read-report.js';
 
 /** Parses report text in the given format. */
 export function parseReport(text: string, format: TestsOracleSpec['format']): ParsedReport {
   return format === 'tap' ? parseTap(text) : parseJUnit(text);
+}
+
+/**
+ * Environment of the suite: Python leaves the current folder and the
+ * script's folder off sys.path (3.11+), ignores user site-packages, and
+ * writes no .pyc files into the read-only snapshot.
+ */
+export const SAFE_PYTHON_ENV: Readonly<Record<string, string>> = {
+  PYTHONSAFEPATH: '1',
+  PYTHONNOUSERSITE: '1',
+  PYTHONDONTWRITEBYTECODE: '1',
+};
+
+/** Why a measurement with missing tests fails them, in words for the report and the next session. */
+export function missingReason(id: string, missing: readonly MissingTest[]): string {
+  const shown = missing.slice(0, 10).map((m) => `${m.id} (${m.now === 'absent' ? 'absent' : 'skipped'})`);
+  const more = missing.length > shown.length ? ` and ${missing.length - shown.length} more` : '';
+  return `tests oracle ${id}: ${missing.length} test${missing.length === 1 ? '' : 's'} that ran in the baseline did not run and count${missing.length === 1 ? 's' : ''} as failing: ${shown.join(', ')}${more}`;
 }
 
 /** Measures by running the suite once and parsing its report. */
@@ -32,7 +57,7 @@ export const testsOracle: Oracle = {
       // A report left by an earlier run must never be read as this run's.
       rmSync(file, { force: true, recursive: true });
       const timeoutMs = deadline.remainingMs();
-      const r = await sandbox.exec(spec.run, { timeoutMs });
+      const r = await sandbox.exec(spec.run, { timeoutMs, env: { ...SAFE_PYTHON_ENV } });
       const details: Record<string, unknown> = {
         format: spec.format,
         report: spec.report,
@@ -67,8 +92,18 @@ export const testsOracle: Oracle = {
           withTests,
         );
       }
-      const metrics = Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${spec.id}.${k}`, v]));
-      return { ...baseMeasurement(ctx, startedAt), status: 'ok', metrics, details: withTests };
+      // Deselected, skipped or deleted since the baseline: failing, not gone.
+      const baseline = testsOfDetails(ctx.baselineDetails);
+      const missing = baseline ? missingTests(baseline, parsed.tests) : [];
+      const judged = countMissingAsFailing(parsed.tests, missing);
+      const metrics = Object.fromEntries(Object.entries({ ...countTests(judged), missing: missing.length }).map(([k, v]) => [`${spec.id}.${k}`, v]));
+      return {
+        ...baseMeasurement(ctx, startedAt),
+        status: 'ok',
+        metrics,
+        ...(missing.length ? { reason: missingReason(spec.id, missing) } : {}),
+        details: { ...details, tests: judged, missing, comparedWithBaseline: baseline !== undefined },
+      };
     });
   },
 };

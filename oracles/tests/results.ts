@@ -72,3 +72,52 @@ export function flippedTests(before: readonly TestResult[], after: readonly Test
   for (const t of before) if (!now.has(t.id)) flips.push({ id: t.id, from: t.status, to: undefined });
   return flips;
 }
+
+/** A test that ran in the baseline (passed, failed or errored) and did not run now. */
+export interface MissingTest {
+  id: string;
+  /** Its status in the baseline. */
+  baseline: TestStatus;
+  /** Absent from this run's report (removed, renamed, deselected, not collected), or skipped. */
+  now: 'absent' | 'skipped';
+}
+
+/** The tests that ran in `baseline` but are absent from `now` or skipped in it, in the baseline's order. */
+export function missingTests(baseline: readonly TestResult[], now: readonly TestResult[]): MissingTest[] {
+  const status = new Map(now.map((t) => [t.id, t.status]));
+  const out: MissingTest[] = [];
+  for (const t of baseline) {
+    if (t.status === 'skipped') continue;
+    const s = status.get(t.id);
+    if (s === undefined) out.push({ id: t.id, baseline: t.status, now: 'absent' });
+    else if (s === 'skipped') out.push({ id: t.id, baseline: t.status, now: 'skipped' });
+  }
+  return out;
+}
+
+/**
+ * `now` with every missing test counted as not passing: a skipped one turns
+ * failed, an absent one is added as failed (errored, if it errored in the
+ * baseline, so `errors` cannot drop by deleting an erroring test). Not
+ * running a test then never improves passed, failed, errors or pass_rate.
+ */
+export function countMissingAsFailing(now: readonly TestResult[], missing: readonly MissingTest[]): TestResult[] {
+  const byId = new Map(missing.map((m) => [m.id, m]));
+  const status = (m: MissingTest): TestStatus => (m.baseline === 'error' ? 'error' : 'failed');
+  const message = (m: MissingTest) =>
+    `${m.now === 'absent' ? 'did not run (absent from the report)' : 'skipped'}, but it ran in the baseline (${m.baseline})`;
+  const out = now.map((t) => {
+    const m = byId.get(t.id);
+    return m ? { id: t.id, status: status(m), message: message(m) } : t;
+  });
+  for (const m of missing) if (m.now === 'absent') out.push({ id: m.id, status: status(m), message: message(m) });
+  return out;
+}
+
+/** The test list an earlier measurement stored in its details, if it is one. */
+export function testsOfDetails(details: Record<string, unknown> | undefined): TestResult[] | undefined {
+  const tests = details?.tests;
+  if (!Array.isArray(tests)) return undefined;
+  const ok = tests.every((t) => typeof t === 'object' && t !== null && typeof t.id === 'string' && ['passed', 'failed', 'error', 'skipped'].includes(t.status));
+  return ok ? (tests as TestResult[]) : undefined;
+}

@@ -58,6 +58,11 @@ export function judge(input: JudgeInput): IterationVerdict {
     const why = failed.map((m) => `${m.oracle}: ${m.status}${m.reason ? ` (${m.reason})` : ''}`).join('; ');
     return { kind: 'revert', reason: `the measurement failed: ${why}` };
   }
+  // A test that ran in the baseline and did not run now (deselected, skipped, deleted) fails, whatever the thresholds say.
+  const vanished = input.measurements.filter((m) => missingCount(m) > 0);
+  if (vanished.length) {
+    return { kind: 'revert', reason: `${vanished.map((m) => m.reason ?? `tests oracle ${m.oracle}: ${missingCount(m)} tests that ran in the baseline did not run`).join('; ')}. Run every test the baseline ran` };
+  }
   const best = currentBest(input.history);
   const thresholds = thresholdsOf(spec);
   const missing = [...thresholds.keys()].filter((m) => metrics[m] === undefined);
@@ -128,6 +133,12 @@ function benchmarkVerdict(measurements: MeasurementRecord[], metric: string): 'i
 function describeChange(metric: string, now: number | undefined, before: number | undefined): string {
   if (before === undefined) return `${metric} = ${fmt(now)}`;
   return `${metric} ${fmt(before)} → ${fmt(now)}`;
+}
+
+/** How many tests of the baseline a tests measurement says did not run (its `details.missing`). */
+function missingCount(m: MeasurementRecord): number {
+  const missing = m.details?.missing;
+  return Array.isArray(missing) ? missing.length : 0;
 }
 
 /** The tests that failed in the oracles behind the given metrics, for the next session to fix. */

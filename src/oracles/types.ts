@@ -41,6 +41,12 @@ export interface MeasureContext {
   outDir: string;
   /** Host folder where this measurement's artifacts are written. */
   artifactDir: string;
+  /**
+   * This oracle's details in the run's baseline measurement (iteration 0),
+   * when it measured ok: the tests oracle compares the test ids that ran then
+   * with the ones that run now. Undefined while measuring the baseline itself.
+   */
+  baselineDetails?: Record<string, unknown>;
   /** Starts a fresh oracle sandbox; the caller of measure() owns labels and limits. */
   startSandbox(options: Pick<SandboxStartOptions, 'mounts' | 'env' | 'image' | 'workdir'>): Promise<SandboxHandle>;
   signal?: AbortSignal;

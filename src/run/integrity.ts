@@ -6,14 +6,15 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
+import { protectedGlobs } from '../spec/protected.js';
 import type { Spec } from '../spec/schema.js';
 
 /** Workspace paths baton writes itself; a worker that edits them is tampering. */
 export const HARNESS_FILES = ['PROMPT.md', 'PROGRESS.md', 'reports/**'];
 
-/** The changed paths that match `protected` or baton's own files. */
+/** The changed paths that match `protected`, the defaults of the spec's oracles (test-runner files), or baton's own files. */
 export function protectedTouched(spec: Spec, changed: string[]): string[] {
-  const isProtected = picomatch([...HARNESS_FILES, ...spec.protected], { dot: true });
+  const isProtected = picomatch([...HARNESS_FILES, ...protectedGlobs(spec)], { dot: true });
   return changed.filter((p) => isProtected(p));
 }
 

@@ -58,6 +58,7 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
       spec: ctx.spec, paths: ctx.paths, provider: ctx.provider, runId: ctx.runId, iteration: n, tag,
       snapshotDir: snap, bestSnapshotDir: bestSnap, signal: ctx.signal,
       baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
+      baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
     });
   } finally {
     fs.rmSync(snap, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export interface MeasureOptions {
   bestSnapshotDir?: string;
   /** The baseline's metrics, for metrics relative to the start (benchmark `baseline_speedup`). */
   baselineMetrics?: Record<string, number>;
+  /** The baseline's measurements, so an oracle can compare with what it saw there (the tests oracle's test ids). */
+  baselineMeasurements?: MeasurementRecord[];
   signal?: AbortSignal;
 }
 
@@ -76,6 +78,7 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
       experimentDir: o.paths.root,
       snapshotDir: o.snapshotDir,
       bestSnapshotDir: o.bestSnapshotDir,
+      baselineDetails: o.baselineMeasurements?.find((b) => b.oracle === id && b.status === 'ok')?.details,
       outDir,
       artifactDir,
       signal: o.signal,

@@ -1,10 +1,11 @@
 /** PROMPT.md: the contract a worker reads first, written by baton from baton.yaml (and protected). */
+import { protectedGlobs } from '../spec/protected.js';
 import type { Spec } from '../spec/schema.js';
 
 /** The text of PROMPT.md for a spec. Pure. */
 export function promptFile(spec: Spec): string {
   const thresholds = Object.entries(spec.thresholds).map(([m, t]) => `| \`${m}\` | \`${t}\` |`);
-  const protectedPaths = ['PROMPT.md', ...spec.protected];
+  const protectedPaths = ['PROMPT.md', ...protectedGlobs(spec)];
   return [
     `# ${spec.name}`,
     '',

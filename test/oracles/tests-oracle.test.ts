@@ -2,6 +2,12 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { countTests, flippedTests, parseJUnit, parseTap, testsOracle, type TestResult } from '../../oracles/tests/index.js';
+import { countMissingAsFailing, missingTests } from '../../oracles/tests/results.js';
+import { judge } from '../../src/judge/judge.js';
+import type { LedgerRecord, MeasurementRecord } from '../../src/ledger/record.js';
+import { protectedTouched } from '../../src/run/integrity.js';
+import { defaultProtected, TEST_RUNNER_FILES } from '../../src/spec/protected.js';
+import { Spec } from '../../src/spec/schema.js';
 import { ROOT } from '../helpers/tmp.js';
 import { fakeContext, removeFakeContexts } from './host-sandbox.js';
 
@@ -122,7 +128,7 @@ describe('testsOracle', () => {
     );
     const m = await testsOracle.measure(ctx);
     expect(m.status).toBe('ok');
-    expect(m.metrics).toEqual({ 'unit.passed': 1, 'unit.failed': 1, 'unit.errors': 0, 'unit.skipped': 0, 'unit.total': 2, 'unit.pass_rate': 0.5 });
+    expect(m.metrics).toEqual({ 'unit.passed': 1, 'unit.failed': 1, 'unit.errors': 0, 'unit.skipped': 0, 'unit.total': 2, 'unit.pass_rate': 0.5, 'unit.missing': 0 });
     expect(m.details.tests).toEqual([
       { id: 'test_x::test_one', status: 'passed' },
       { id: 'test_x::test_two', status: 'failed', message: "AssertionError: assert 'aa' == 'aaa'" },
@@ -187,5 +193,93 @@ describe('testsOracle', () => {
   it('a hanging suite is a timeout', async () => {
     const { ctx } = fakeContext({ id: 'u', kind: 'tests', run: 'sleep 5', report: 'j.xml', timeout: '300ms' });
     expect((await testsOracle.measure(ctx)).status).toBe('timeout');
+  });
+});
+
+describe('tests that ran in the baseline and did not run now', () => {
+  const baseline: TestResult[] = [
+    { id: 'a', status: 'passed' }, { id: 'b', status: 'failed' }, { id: 'c', status: 'error' }, { id: 'd', status: 'skipped' }, { id: 'e', status: 'passed' },
+  ];
+
+  it('missingTests names the absent and the newly skipped, never one the baseline skipped', () => {
+    const now: TestResult[] = [{ id: 'a', status: 'passed' }, { id: 'e', status: 'skipped' }, { id: 'new', status: 'passed' }];
+    expect(missingTests(baseline, now)).toEqual([
+      { id: 'b', baseline: 'failed', now: 'absent' },
+      { id: 'c', baseline: 'error', now: 'absent' },
+      { id: 'e', baseline: 'passed', now: 'skipped' },
+    ]);
+  });
+
+  it('counted as failing, not running a test never improves a count: pass_rate, failed and errors stay honest', () => {
+    const honest: TestResult[] = [{ id: 'a', status: 'passed' }, { id: 'b', status: 'failed' }, { id: 'c', status: 'error' }, { id: 'e', status: 'passed' }];
+    const gamed: TestResult[] = [{ id: 'a', status: 'passed' }, { id: 'e', status: 'skipped' }];
+    const judged = countMissingAsFailing(gamed, missingTests(baseline, gamed));
+    expect(countTests(judged)).toMatchObject({ passed: 1, failed: 2, errors: 1, skipped: 0, total: 4, pass_rate: 0.25 });
+    expect(countTests(judged).pass_rate).toBeLessThan(countTests(honest).pass_rate);
+    expect(judged.find((t) => t.id === 'b')).toEqual({ id: 'b', status: 'failed', message: 'did not run (absent from the report), but it ran in the baseline (failed)' });
+    expect(judged.find((t) => t.id === 'e')).toEqual({ id: 'e', status: 'failed', message: 'skipped, but it ran in the baseline (passed)' });
+  });
+
+  it('the oracle compares with the baseline: a deselected failing test is a failing, named test, not a pass', async () => {
+    const { ctx } = fakeContext({
+      id: 'unit', kind: 'tests', run: 'python3 -m pytest -q -p no:cacheprovider --deselect test_x.py::test_two --junitxml=$BATON_OUT/junit.xml test_x.py', report: 'junit.xml',
+    });
+    writeFileSync(path.join(ctx.snapshotDir, 'test_x.py'), 'def test_one():\n    assert True\n\ndef test_two():\n    assert False\n');
+    const without = await testsOracle.measure(ctx);
+    expect(without.metrics['unit.pass_rate']).toBe(1);
+    ctx.baselineDetails = { tests: [{ id: 'test_x::test_one', status: 'passed' }, { id: 'test_x::test_two', status: 'failed' }] };
+    const m = await testsOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(m.metrics).toMatchObject({ 'unit.passed': 1, 'unit.failed': 1, 'unit.total': 2, 'unit.pass_rate': 0.5, 'unit.missing': 1 });
+    expect(m.reason).toBe('tests oracle unit: 1 test that ran in the baseline did not run and counts as failing: test_x::test_two (absent)');
+    expect(m.details.missing).toEqual([{ id: 'test_x::test_two', baseline: 'failed', now: 'absent' }]);
+  });
+
+  it('the judge reverts a candidate with missing tests, naming them, even when every threshold holds', () => {
+    const spec = Spec.parse({ name: 'x', goal: 'g', oracles: [{ id: 'unit', kind: 'tests', run: 'true', report: 'j.xml' }], thresholds: { 'unit.passed': '>= 1' } });
+    const measurement: MeasurementRecord = {
+      oracle: 'unit', status: 'ok', metrics: { 'unit.passed': 1 }, artifacts: [], durationMs: 1,
+      reason: 'tests oracle unit: 1 test that ran in the baseline did not run and counts as failing: t2 (skipped)',
+      details: { missing: [{ id: 't2', baseline: 'passed', now: 'skipped' }] },
+    };
+    const history = [{ iteration: 0, phase: 'baseline', metrics: { 'unit.passed': 1 }, verdict: { kind: 'baseline', reason: '' } }] as unknown as LedgerRecord[];
+    const v = judge({ spec, history, measurements: [measurement], metrics: { 'unit.passed': 1 }, confirmations: 1, diff: { changedPaths: ['a.py'], protectedTouched: [], oracleFilesChanged: [] } });
+    expect(v).toEqual({ kind: 'revert', reason: 'tests oracle unit: 1 test that ran in the baseline did not run and counts as failing: t2 (skipped). Run every test the baseline ran' });
+  });
+});
+
+describe('Python runs with a safe path', () => {
+  it('a workspace pytest.py does not shadow pytest under python3 -m pytest', async () => {
+    const { ctx } = fakeContext({ id: 'unit', kind: 'tests', run: 'python3 -m pytest -q -p no:cacheprovider --junitxml=$BATON_OUT/junit.xml test_x.py', report: 'junit.xml' });
+    writeFileSync(path.join(ctx.snapshotDir, 'test_x.py'), 'def test_one():\n    assert False\n');
+    // The forger writes a green report and exits 0 before pytest ever runs.
+    writeFileSync(
+      path.join(ctx.snapshotDir, 'pytest.py'),
+      'import os, sys\nopen(os.path.join(os.environ["BATON_OUT"], "junit.xml"), "w").write(\'<testsuite><testcase classname="test_x" name="test_one"/></testsuite>\')\nsys.exit(0)\n',
+    );
+    const m = await testsOracle.measure(ctx);
+    expect(m.details.tests).toEqual([{ id: 'test_x::test_one', status: 'failed', message: 'assert False' }]);
+    expect(m.metrics['unit.pass_rate']).toBe(0);
+  });
+});
+
+describe('test-runner files are protected by default when a tests oracle exists', () => {
+  const withTests = Spec.parse({ name: 'x', goal: 'g', protected: ['tests/**'], oracles: [{ id: 'unit', kind: 'tests', run: 'true', report: 'j.xml' }], thresholds: { 'unit.pass_rate': '>= 1' } });
+  const withoutTests = Spec.parse({ name: 'x', goal: 'g', oracles: [{ id: 'c', kind: 'command', run: 'true' }], thresholds: { 'c.x': '>= 1' } });
+
+  it.each([
+    'pytest.ini', 'sub/pytest.ini', '.pytest.ini', 'pyproject.toml', 'setup.cfg', 'tox.ini', 'conftest.py', 'src/pkg/conftest.py',
+    'pytest.py', 'pytest/__init__.py', '_pytest/runner.py', 'sitecustomize.py', 'lib/usercustomize.py', 'evil.pth', 'a/b/evil.pth',
+    'vitest.config.ts', 'vitest.config.mjs', 'vite.config.js', 'jest.config.cjs', '.mocharc.yml', '.mocharc.json', 'babel.config.js', '.babelrc',
+    'package.json', 'web/package.json', 'node_modules/vitest/index.js',
+  ])('%s is tamper', (p) => {
+    expect(protectedTouched(withTests, [p, 'solution.py'])).toEqual([p]);
+  });
+
+  it('the spec\'s own globs stay, code stays free, and a spec without a tests oracle gets no defaults', () => {
+    expect(protectedTouched(withTests, ['tests/test_a.py', 'sortlib.py', 'src/conftest_helpers.py', 'docs/pytest.md'])).toEqual(['tests/test_a.py']);
+    expect(defaultProtected(withTests)).toEqual(TEST_RUNNER_FILES);
+    expect(defaultProtected(withoutTests)).toEqual([]);
+    expect(protectedTouched(withoutTests, ['conftest.py'])).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatProblems } from '../../errors.js';
 import { initExperiment, templateNames } from '../../init/init.js';
 import { checkExperiment } from '../../spec/check.js';
+import { defaultProtected } from '../../spec/protected.js';
 import { specJsonSchema } from '../../spec/schema.js';
 import { replayJsonSchema } from '../../workers/replay-script.js';
 import { EXIT } from '../exit-codes.js';
@@ -37,6 +38,8 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       }
       const n = Object.keys(spec.thresholds).length;
       io.out(`ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`);
+      const defaults = defaultProtected(spec);
+      if (defaults.length) io.out(`protected by default (tests oracle: test-runner configuration and shadowing files): ${defaults.join(' ')}`);
     });
 }
 
