@@ -73,6 +73,7 @@ export function measureTool(ctx: RunContext, iteration: number): () => Promise<s
       const m = await measureSnapshot({
         spec: ctx.spec, paths, provider: ctx.provider, runId: ctx.runId, iteration, tag, snapshotDir: snap, signal: ctx.signal,
         baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
+        baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
       });
       return measureToolText(ctx, m);
     } catch (e) {
