@@ -1,31 +1,42 @@
 /**
- * The `benchmark` oracle: in one oracle sandbox, run `setup` once per side,
- * `warmup` untimed runs, then `repeat` timed runs; with a best kept commit
- * (mounted at /baton/best) the two sides alternate A B A B so slow drift of
- * the machine (thermal state, other containers, page cache) hits both
- * equally. The statistics and the verdict are computed here on the host from
- * the timings; see compare.ts for why a noise-aware test decides, not the
- * difference of two medians.
+ * The `benchmark` oracle: every run starts from nothing. Each warm-up pass
+ * and each timed run gets a fresh oracle sandbox (fresh /tmp, $HOME,
+ * /dev/shm, processes) and a fresh empty $BATON_OUT, so nothing a run leaves
+ * behind, a cache in /tmp or a background process, can speed up a later
+ * run (security audit, issue 12). `setup` runs untimed in every sandbox,
+ * before the warm-up or timed run. With a best kept commit the two sides
+ * alternate A B A B so slow drift of the machine (thermal state, other
+ * containers, page cache) hits both equally, and each repetition's
+ * $BATON_SEED is the same for both sides. A timed run's time counts only
+ * when its output (stdout and the named files, see output-compare.ts)
+ * equals the best's run of the same repetition. The statistics and the
+ * verdict are computed on the host; see compare.ts for why a noise-aware
+ * test decides, not the difference of two medians.
  *
  * Limits worth knowing: wall time includes the sandbox's cost of starting
  * a process (tens of milliseconds for `docker exec`, a few hundred under
  * bubblewrap on a busy machine), which adds noise the test then rightly
  * refuses to call a change; for runs much shorter than a second, have the
- * command time itself and print {"seconds": ...} with `time: json`. Both
- * sides share one sandbox, so a candidate that leaves a busy background
- * process behind slows the best's runs too; the details keep both sides'
- * samples so this is visible.
+ * command time itself and print {"seconds": ...} with `time: json`. A fresh
+ * sandbox per run costs one container start per run (details.sandboxStartS),
+ * untimed. The output check proves the timed run reproduced the best's
+ * output, not that it computed it: a benchmark that derives its input from
+ * $BATON_SEED keeps a hard-coded answer from passing.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { describeError } from '../../src/errors.js';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
 import type { SandboxHandle } from '../../src/sandbox/types.js';
 import type { BenchmarkOracleSpec } from '../../src/spec/schema.js';
+import { parseDuration } from '../../src/spec/units.js';
 import {
-  baseMeasurement, type Deadline, execProblem, inOracleSandbox, nonFiniteMetric, SANDBOX_PATHS, unsuccessful,
+  baseMeasurement, Deadline, execProblem, nonFiniteMetric, oracleEnv, oracleMounts, SANDBOX_PATHS, unsuccessful,
 } from '../command/oracle-sandbox.js';
 import { compareSamples, type Comparison } from './compare.js';
+import { comparableStdout, compareOutputs, outputDigests, type RunOutput } from './output-compare.js';
+import { readOutputFile } from './output-read.js';
 import { median, summarize, type SampleSummary } from './stats.js';
 
 export interface BenchmarkOracleOptions {
@@ -39,18 +50,9 @@ export interface BenchmarkOracleOptions {
 
 type Side = 'candidate' | 'best';
 
-/** Where each side runs and writes: the best gets its own $BATON_OUT so the two never share files. */
-const SIDES: Record<Side, { cwd: string; env: Record<string, string> }> = {
-  candidate: { cwd: SANDBOX_PATHS.workspace, env: {} },
-  best: {
-    cwd: SANDBOX_PATHS.best,
-    env: { BATON_OUT: `${SANDBOX_PATHS.out}/.best`, BATON_WORKSPACE: SANDBOX_PATHS.best },
-  },
-};
-
-/** One timed or untimed run's outcome: seconds (per `time`) and the harness's wall seconds, or why it failed. */
+/** One timed or untimed run's outcome: seconds (per `time`), the harness's wall seconds and the output, or why it failed. */
 type RunOutcome =
-  | { ok: true; seconds: number; wallSeconds: number }
+  | { ok: true; seconds: number; wallSeconds: number; output: RunOutput }
   | { ok: false; status: 'failed' | 'timeout' | 'error'; reason: string };
 
 /** Reads `seconds` from the last non-empty stdout line, a JSON object. */
@@ -74,6 +76,7 @@ export function jsonSeconds(stdout: string): number | string {
 export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Oracle {
   const minSamples = options.minSamples ?? 10;
   const overheadProbes = options.overheadProbes ?? 3;
+  const seed = options.seed;
 
   /** Median wall seconds of running `true`: the floor under every wall-time sample. Undefined when it cannot tell. */
   async function probeOverhead(sandbox: SandboxHandle, deadline: Deadline, signal?: AbortSignal): Promise<number | undefined> {
@@ -86,128 +89,197 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
     }
     return times.length > 0 ? median(times) : undefined;
   }
-  const seed = options.seed;
-
-  async function runOnce(sandbox: SandboxHandle, deadline: Deadline, spec: BenchmarkOracleSpec, side: Side, label: string, command: string): Promise<RunOutcome> {
-    const timeoutMs = deadline.remainingMs();
-    if (timeoutMs <= 0) return { ok: false, status: 'timeout', reason: `the benchmark used up its ${spec.timeout} timeout before ${label}` };
-    const r = await sandbox.exec(command, { cwd: SIDES[side].cwd, env: SIDES[side].env, timeoutMs });
-    const problem = execProblem(r, label, { timeoutMs });
-    if (problem) return { ok: false, ...problem };
-    const wallSeconds = r.durationMs / 1000;
-    if (spec.time === 'wall') return { ok: true, seconds: wallSeconds, wallSeconds };
-    const s = jsonSeconds(r.stdout);
-    if (typeof s === 'string') return { ok: false, status: 'failed', reason: `${label}: ${s}` };
-    return { ok: true, seconds: s, wallSeconds };
-  }
 
   return {
     kind: 'benchmark',
-    measure(ctx: MeasureContext): Promise<Measurement> {
+    async measure(ctx: MeasureContext): Promise<Measurement> {
       const spec = ctx.oracle as BenchmarkOracleSpec;
+      const startedAt = Date.now();
+      const deadline = new Deadline(parseDuration(spec.timeout));
       const comparing = ctx.bestSnapshotDir !== undefined;
-      // The best's own $BATON_OUT, made before the sandbox starts so the provider
-      // hands it to the sandbox user along with the rest of the scratch folder.
-      if (comparing) {
-        try {
-          mkdirSync(path.join(ctx.outDir, '.best'), { recursive: true });
-        } catch (e) {
-          return Promise.resolve(unsuccessful(ctx, Date.now(), 'error', `benchmark ${spec.id}: cannot prepare $BATON_OUT/.best: ${describeError(e)}`));
-        }
-      }
-      return inOracleSandbox(ctx, async (sandbox, deadline, startedAt) => {
-        const samples: Record<Side, number[]> = { candidate: [], best: [] };
-        const wall: Record<Side, number[]> = { candidate: [], best: [] };
-        let bestError: string | undefined = comparing ? undefined : 'no best kept commit to compare with';
-        const details = (): Record<string, unknown> => ({
-          time: spec.time,
-          repeat: spec.repeat,
-          warmup: spec.warmup,
-          order: comparing ? 'interleaved: candidate, best, candidate, best, ...' : 'candidate only',
-          samples: samples.candidate,
-          wallSamples: wall.candidate,
-          ...(comparing ? { bestSamples: samples.best, bestWallSamples: wall.best } : {}),
-        });
-        const failCandidate = (o: Extract<RunOutcome, { ok: false }>) =>
-          unsuccessful(ctx, startedAt, o.status, `benchmark ${spec.id}: ${o.reason}`, details());
+      const select = { stdout: spec.output.stdout, files: spec.output.files };
+      const checking = select.stdout || select.files.length > 0;
+      const samples: Record<Side, number[]> = { candidate: [], best: [] };
+      const wall: Record<Side, number[]> = { candidate: [], best: [] };
+      const digests: Record<string, string>[] = [];
+      const sandboxStartS: number[] = [];
+      let bestError: string | undefined = comparing ? undefined : 'no best kept commit to compare with';
+      let overheadS: number | undefined;
+      let sandboxes = 0;
+      const details = (): Record<string, unknown> => ({
+        time: spec.time,
+        repeat: spec.repeat,
+        warmup: spec.warmup,
+        order: comparing ? 'interleaved: candidate, best, candidate, best, ...' : 'candidate only',
+        isolation: 'a fresh sandbox and $BATON_OUT for each warm-up pass and each timed run',
+        samples: samples.candidate,
+        wallSamples: wall.candidate,
+        ...(comparing ? { bestSamples: samples.best, bestWallSamples: wall.best } : {}),
+        output: checking ? { ...select, digests } : 'not checked (output: { stdout: false })',
+        sandboxStartS,
+      });
+      const fail = (status: 'failed' | 'timeout' | 'error', reason: string) => unsuccessful(ctx, startedAt, status, `benchmark ${spec.id}: ${reason}`, details());
 
-        // Runs one step on the candidate (which must succeed) and then on the best (whose failure only ends the comparison).
-        const step = async (label: string, command: string, timed: boolean): Promise<Measurement | undefined> => {
-          const sides: Side[] = bestError === undefined ? ['candidate', 'best'] : ['candidate'];
-          for (const side of sides) {
-            if (ctx.signal?.aborted) return unsuccessful(ctx, startedAt, 'error', `benchmark ${spec.id}: interrupted`, details());
-            const o = await runOnce(sandbox, deadline, spec, side, `${label} of the ${side === 'best' ? 'best kept commit' : 'candidate'}`, command);
-            if (!o.ok) {
-              if (side === 'candidate' || o.status === 'timeout') return failCandidate(o);
-              bestError = o.reason;
-              continue;
-            }
-            if (timed) {
-              samples[side].push(o.seconds);
-              wall[side].push(o.wallSeconds);
-            }
-          }
-          return undefined;
+      /**
+       * One fresh sandbox for `side`: setup, `warmups` untimed runs, then one
+       * timed run when `timed`; the sandbox is stopped before its output files
+       * are read, and its $BATON_OUT is removed after.
+       */
+      async function inFreshSandbox(side: Side, label: string, warmups: number, timed: boolean, runSeed: number): Promise<RunOutcome | undefined> {
+        if (ctx.signal?.aborted) return { ok: false, status: 'error', reason: 'interrupted' };
+        if (deadline.remainingMs() <= 0) return { ok: false, status: 'timeout', reason: `the benchmark used up its ${spec.timeout} timeout before ${label}` };
+        const outDir = path.join(ctx.outDir, 'runs', `${String(++sandboxes).padStart(3, '0')}-${side}`);
+        const sideCtx: MeasureContext = {
+          ...ctx,
+          snapshotDir: side === 'best' ? (ctx.bestSnapshotDir as string) : ctx.snapshotDir,
+          bestSnapshotDir: undefined,
+          outDir,
         };
-
-        if (spec.setup !== undefined) {
-          const stop = await step('setup', spec.setup, false);
-          if (stop) return stop;
+        let sandbox: SandboxHandle;
+        const t0 = performance.now();
+        try {
+          rmSync(outDir, { recursive: true, force: true });
+          mkdirSync(outDir, { recursive: true });
+          sandbox = await ctx.startSandbox({ mounts: oracleMounts(sideCtx), env: oracleEnv(sideCtx), workdir: SANDBOX_PATHS.workspace });
+        } catch (e) {
+          return { ok: false, status: 'error', reason: `could not start the oracle sandbox for ${label}: ${describeError(e)}` };
         }
-        const overheadS = spec.time === 'wall' && overheadProbes > 0 ? await probeOverhead(sandbox, deadline, ctx.signal) : undefined;
-        for (let i = 1; i <= spec.warmup; i++) {
-          const stop = await step(`warm-up run ${i}`, spec.run, false);
-          if (stop) return stop;
+        sandboxStartS.push((performance.now() - t0) / 1000);
+        const env = { BATON_SEED: String(runSeed) };
+        const exec = async (what: string, command: string) => {
+          const timeoutMs = deadline.remainingMs();
+          if (timeoutMs <= 0) return { problem: { status: 'timeout' as const, reason: `the benchmark used up its ${spec.timeout} timeout before ${what}` } };
+          const r = await sandbox.exec(command, { cwd: SANDBOX_PATHS.workspace, env, timeoutMs });
+          return { r, problem: execProblem(r, what, { timeoutMs }) };
+        };
+        let result: RunOutcome | undefined;
+        try {
+          if (side === 'candidate' && overheadS === undefined && spec.time === 'wall' && overheadProbes > 0) {
+            overheadS = await probeOverhead(sandbox, deadline, ctx.signal);
+          }
+          const steps: [string, string][] = [
+            ...(spec.setup !== undefined ? [[`setup before ${label}`, spec.setup] as [string, string]] : []),
+            ...Array.from({ length: warmups }, (_, i) => [`warm-up run ${i + 1} of the ${sideName(side)}`, spec.run] as [string, string]),
+          ];
+          for (const [what, command] of steps) {
+            if (ctx.signal?.aborted) return { ok: false, status: 'error', reason: 'interrupted' };
+            const { problem } = await exec(what, command);
+            if (problem) return { ok: false, ...problem };
+          }
+          if (!timed) return undefined;
+          if (ctx.signal?.aborted) return { ok: false, status: 'error', reason: 'interrupted' };
+          const { r, problem } = await exec(label, spec.run);
+          if (problem || r === undefined) return { ok: false, ...(problem ?? { status: 'error', reason: `${label} did not run` }) };
+          if (r.outputTruncated && select.stdout) {
+            return { ok: false, status: 'failed', reason: `${label} printed more than its stdout cap, so its output cannot be compared; write large output to a file named in output.files` };
+          }
+          const wallSeconds = r.durationMs / 1000;
+          let seconds = wallSeconds;
+          if (spec.time === 'json') {
+            const s = jsonSeconds(r.stdout);
+            if (typeof s === 'string') return { ok: false, status: 'failed', reason: `${label}: ${s}` };
+            seconds = s;
+          }
+          result = { ok: true, seconds, wallSeconds, output: { stdout: comparableStdout(r.stdout, spec.time), files: {} } };
+        } finally {
+          await sandbox.stop().catch(() => undefined);
+          if (result?.ok) for (const f of select.files) result.output.files[f] = readOutputFile(outDir, f);
+          rmSync(outDir, { recursive: true, force: true });
+        }
+        return result;
+      }
+
+      try {
+        const sides = (): Side[] => (bestError === undefined ? ['candidate', 'best'] : ['candidate']);
+        // The best failing ends the comparison; with the output checked it also leaves nothing to check the candidate against.
+        const bestFailed = (reason: string): Measurement | undefined => {
+          bestError = reason;
+          return checking
+            ? fail('error', `cannot check the candidate's output: ${reason}; a time counts only for output that equals the best kept commit's`)
+            : undefined;
+        };
+        // Each side's warm-up runs in a sandbox of its own, thrown away after: it warms the machine, not the sandbox.
+        for (const side of spec.warmup > 0 ? sides() : []) {
+          const o = await inFreshSandbox(side, `the warm-up of the ${sideName(side)}`, spec.warmup, false, randomInt(2 ** 31 - 1));
+          if (o && !o.ok) {
+            if (side === 'candidate' || o.status === 'timeout' || o.reason === 'interrupted') return fail(o.status, o.reason);
+            const stop = bestFailed(o.reason);
+            if (stop) return stop;
+          }
         }
         for (let i = 1; i <= spec.repeat; i++) {
-          const stop = await step(`timed run ${i}`, spec.run, true);
-          if (stop) return stop;
+          const runSeed = randomInt(2 ** 31 - 1);
+          let candidateOutput: RunOutput | undefined;
+          for (const side of sides()) {
+            const label = `timed run ${i} of the ${sideName(side)}`;
+            const o = await inFreshSandbox(side, label, 0, true, runSeed);
+            if (o === undefined) return fail('error', `${label} returned no outcome`);
+            if (!o.ok) {
+              if (side === 'candidate' || o.status === 'timeout' || o.reason === 'interrupted') return fail(o.status, o.reason);
+              const stop = bestFailed(o.reason);
+              if (stop) return stop;
+              continue;
+            }
+            if (side === 'candidate') {
+              candidateOutput = o.output;
+              digests.push(outputDigests(o.output, select));
+            } else if (checking && candidateOutput !== undefined) {
+              const differs = compareOutputs(o.output, candidateOutput, select, "the best kept commit's");
+              if (differs !== undefined) return fail('failed', `timed run ${i} of the candidate: ${differs}`);
+            }
+            samples[side].push(o.seconds);
+            wall[side].push(o.wallSeconds);
+          }
         }
+      } catch (e) {
+        return fail('error', `crashed: ${describeError(e)}`);
+      }
 
-        const summary = summarize(samples.candidate, { seed });
-        // Without a usable best there is no evidence of change: "~", marked `compared: false`.
-        let comparison: (Comparison & { compared: true }) | { verdict: '~'; compared: false; reason: string };
-        if (bestError === undefined) {
-          const c = compareSamples(samples.candidate, samples.best, { alpha: spec.alpha, minEffect: spec.min_effect, minSamples, seed });
-          comparison = { ...c, compared: true };
-        } else {
-          comparison = { verdict: '~', compared: false, reason: bestError };
-        }
-        const speedup = 'speedup' in comparison ? comparison.speedup : 1;
-        const metrics: Record<string, number> = {
-          [`${spec.id}.median_s`]: summary.median,
-          [`${spec.id}.mean_s`]: summary.mean,
-          [`${spec.id}.stdev_s`]: summary.stdev,
-          [`${spec.id}.iqr_s`]: summary.iqr,
-          [`${spec.id}.ci_low_s`]: summary.ci[0],
-          [`${spec.id}.ci_high_s`]: summary.ci[1],
-          [`${spec.id}.n_samples`]: summary.n,
-          [`${spec.id}.n_outliers`]: summary.outliers,
-          [`${spec.id}.speedup`]: speedup,
-        };
-        const allDetails: Record<string, unknown> = {
-          ...details(),
-          ...(overheadS !== undefined ? { execOverheadS: overheadS } : {}),
-          ...(overheadS !== undefined && overheadS > 0.5 * summary.median
-            ? {
-                hint:
-                  `about ${Math.round((100 * overheadS) / summary.median)}% of each timed run is the sandbox's cost of starting a process ` +
-                  `(${overheadS.toPrecision(2)} s for \`true\`); time the work inside the command and use \`time: json\``,
-              }
-            : {}),
-          summary,
-          ...(bestError === undefined && comparing ? { bestSummary: summarize(samples.best, { seed }) satisfies SampleSummary } : {}),
-          comparison,
-        };
-        const bad = nonFiniteMetric(metrics);
-        if (bad !== undefined) {
-          return unsuccessful(ctx, startedAt, 'failed', `benchmark ${spec.id}: metric ${bad} is not a finite number`, allDetails);
-        }
-        return { ...baseMeasurement(ctx, startedAt), status: 'ok', metrics, details: allDetails };
-      });
+      const summary = summarize(samples.candidate, { seed });
+      // Without a usable best there is no evidence of change: "~", marked `compared: false`.
+      let comparison: (Comparison & { compared: true }) | { verdict: '~'; compared: false; reason: string };
+      if (bestError === undefined) {
+        const c = compareSamples(samples.candidate, samples.best, { alpha: spec.alpha, minEffect: spec.min_effect, minSamples, seed });
+        comparison = { ...c, compared: true };
+      } else {
+        comparison = { verdict: '~', compared: false, reason: bestError };
+      }
+      const speedup = 'speedup' in comparison ? comparison.speedup : 1;
+      const metrics: Record<string, number> = {
+        [`${spec.id}.median_s`]: summary.median,
+        [`${spec.id}.mean_s`]: summary.mean,
+        [`${spec.id}.stdev_s`]: summary.stdev,
+        [`${spec.id}.iqr_s`]: summary.iqr,
+        [`${spec.id}.ci_low_s`]: summary.ci[0],
+        [`${spec.id}.ci_high_s`]: summary.ci[1],
+        [`${spec.id}.n_samples`]: summary.n,
+        [`${spec.id}.n_outliers`]: summary.outliers,
+        [`${spec.id}.speedup`]: speedup,
+      };
+      const allDetails: Record<string, unknown> = {
+        ...details(),
+        ...(overheadS !== undefined ? { execOverheadS: overheadS } : {}),
+        ...(overheadS !== undefined && overheadS > 0.5 * summary.median
+          ? {
+              hint:
+                `about ${Math.round((100 * overheadS) / summary.median)}% of each timed run is the sandbox's cost of starting a process ` +
+                `(${overheadS.toPrecision(2)} s for \`true\`); time the work inside the command and use \`time: json\``,
+            }
+          : {}),
+        summary,
+        ...(bestError === undefined && comparing ? { bestSummary: summarize(samples.best, { seed }) satisfies SampleSummary } : {}),
+        comparison,
+      };
+      const bad = nonFiniteMetric(metrics);
+      if (bad !== undefined) {
+        return unsuccessful(ctx, startedAt, 'failed', `benchmark ${spec.id}: metric ${bad} is not a finite number`, allDetails);
+      }
+      return { ...baseMeasurement(ctx, startedAt), status: 'ok', metrics, details: allDetails };
     },
   };
 }
+
+const sideName = (side: Side) => (side === 'best' ? 'best kept commit' : 'candidate');
 
 /** The benchmark oracle with default options. */
 export const benchmarkOracle: Oracle = createBenchmarkOracle();

@@ -69,6 +69,26 @@ export const TableOracleSpec = z
   })
   .strict();
 
+const outputFile = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'expected a path relative to $BATON_OUT, without ..')
+  .describe('A file the timed command writes, relative to $BATON_OUT.');
+
+const benchmarkOutput = z
+  .object({
+    stdout: z
+      .boolean()
+      .default(true)
+      .describe("Compare each timed run's stdout with the best kept commit's run of the same repetition (under `time: json`, all but the timing line)."),
+    files: z.array(outputFile).default([]).describe("Files each timed run writes under $BATON_OUT, compared byte for byte with the best kept commit's."),
+  })
+  .strict()
+  .default({ stdout: true, files: [] })
+  .describe(
+    "What a timed run must reproduce before its time counts: a run whose output differs from the best kept commit's run in the same measurement fails the measurement, naming what differed. `{ stdout: false }` turns the check off.",
+  );
+
 export const BenchmarkOracleSpec = z
   .object({
     kind: z.literal('benchmark'),
@@ -80,6 +100,7 @@ export const BenchmarkOracleSpec = z
     alpha: z.number().gt(0).lt(1).default(0.05).describe('Significance level of the Mann-Whitney U test.'),
     min_effect: z.number().min(0).default(0.02).describe('Smallest relative change of the median that counts (0.02 = 2%).'),
     time: z.enum(['wall', 'json']).default('wall').describe('wall: harness time around the process; json: the "seconds" field of the last JSON line the command prints.'),
+    output: benchmarkOutput,
   })
   .strict();
 

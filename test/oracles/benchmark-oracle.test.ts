@@ -2,10 +2,11 @@
  * The benchmark oracle with a host "sandbox" (host-sandbox.ts): real
  * processes and real wall time, kept short for a shared 2-core machine.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { benchmarkOracle, jsonSeconds } from '../../oracles/benchmark/index.js';
+import { sha256 } from '../../oracles/benchmark/output-compare.js';
 import { BENCHMARK_STATS, DERIVED_BENCHMARK_STATS } from '../../src/spec/metrics.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { fakeContext, removeFakeContexts } from './host-sandbox.js';
@@ -43,8 +44,8 @@ describe('jsonSeconds', () => {
 });
 
 describe('benchmarkOracle', () => {
-  it('without a best: setup once, warm-up untimed, then timed runs; exactly BENCHMARK_STATS, speedup 1', async () => {
-    const { ctx, log } = withScripts({ setup: 'echo built > $BATON_OUT/setup.txt', repeat: 3, warmup: 2 }, 'sleep 0.01\n');
+  it('without a best: setup in each sandbox, warm-up untimed, then timed runs; exactly BENCHMARK_STATS, speedup 1', async () => {
+    const { ctx, log, starts } = withScripts({ setup: 'echo built > $BATON_OUT/setup.txt', repeat: 3, warmup: 2 }, 'sleep 0.01\n');
     const m = await benchmarkOracle.measure(ctx);
     expect(m.status).toBe('ok');
     expect(Object.keys(m.metrics).sort()).toEqual(BENCHMARK_STATS.filter((s) => !DERIVED_BENCHMARK_STATS.includes(s)).map((s) => `speed.${s}`).sort());
@@ -53,7 +54,10 @@ describe('benchmarkOracle', () => {
     expect(m.metrics['speed.median_s']).toBeGreaterThanOrEqual(0.01);
     expect(m.metrics['speed.ci_low_s']).toBeLessThanOrEqual(m.metrics['speed.median_s']);
     expect(m.metrics['speed.ci_high_s']).toBeGreaterThanOrEqual(m.metrics['speed.median_s']);
-    expect(log).toEqual(['echo built > $BATON_OUT/setup.txt', 'true', 'true', 'true', ...Array(5).fill('sh ./bench.sh')]);
+    // setup in each of the four fresh sandboxes (warm-up, 3 timed runs); the overhead probes in the first
+    const setup = 'echo built > $BATON_OUT/setup.txt';
+    expect(log).toEqual(['true', 'true', 'true', setup, 'sh ./bench.sh', 'sh ./bench.sh', ...Array(3).fill([setup, 'sh ./bench.sh']).flat()]);
+    expect(starts).toHaveLength(4);
     expect(m.details.execOverheadS).toBeGreaterThan(0);
     expect(m.details.samples).toHaveLength(3);
     expect(comparisonOf(m)).toEqual({ verdict: '~', compared: false, reason: 'no best kept commit to compare with' });
@@ -73,7 +77,12 @@ describe('benchmarkOracle', () => {
     expect(m.metrics['speed.speedup']).toBeGreaterThan(1.1); // sleep 0.1 vs 0.01 plus process start-up, which is large on a busy machine
     expect(m.details.bestSamples).toHaveLength(10);
     expect(log).toHaveLength(25); // 3 overhead probes, 2 warm-up, 20 timed
-    expect(starts[0].mounts.find((x) => x.containerPath === '/baton/best')).toMatchObject({ hostPath: ctx.bestSnapshotDir, readOnly: true });
+    // a fresh sandbox per warm-up pass and per timed run, each side at /workspace, the best's snapshot never shown to the candidate
+    expect(starts).toHaveLength(22);
+    const workspaceOf = (i: number) => starts[i].mounts.find((x) => x.containerPath === '/workspace');
+    expect(workspaceOf(0)).toMatchObject({ hostPath: ctx.snapshotDir, readOnly: true });
+    expect(workspaceOf(1)).toMatchObject({ hostPath: ctx.bestSnapshotDir, readOnly: true });
+    expect(starts.flatMap((s) => s.mounts).find((x) => x.containerPath === '/baton/best')).toBeUndefined();
   });
 
   it('a slower candidate is "regressed"', async () => {
@@ -119,7 +128,9 @@ describe('benchmarkOracle', () => {
   });
 
   it('a failing timed run fails the measurement, naming the run', async () => {
-    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'if [ -f "$BATON_OUT/ran" ]; then echo broke >&2; exit 7; fi\ntouch "$BATON_OUT/ran"\n');
+    const flag = path.join(tmpDir('baton-flag-'), 'ran');
+    onTestFinished(() => rmSync(path.dirname(flag), { recursive: true, force: true }));
+    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, `if [ -f ${flag} ]; then echo broke >&2; exit 7; fi\ntouch ${flag}\n`);
     const m = await benchmarkOracle.measure(ctx);
     expect(m.status).toBe('failed');
     expect(m.metrics).toEqual({});
@@ -128,7 +139,7 @@ describe('benchmarkOracle', () => {
 
   it('a failing setup fails the measurement', async () => {
     const { ctx } = withScripts({ setup: 'exit 2', repeat: 3 }, 'true\n');
-    expect((await benchmarkOracle.measure(ctx)).reason).toBe('benchmark speed: setup of the candidate exited with code 2: `exit 2`');
+    expect((await benchmarkOracle.measure(ctx)).reason).toBe('benchmark speed: setup before the warm-up of the candidate exited with code 2: `exit 2`');
   });
 
   it('a run without "seconds" under time: json fails', async () => {
@@ -137,8 +148,17 @@ describe('benchmarkOracle', () => {
     expect(m).toMatchObject({ status: 'failed', reason: 'benchmark speed: timed run 1 of the candidate: its last stdout line is not JSON: done' });
   });
 
-  it('a best that fails only ends the comparison', async () => {
+  it('a best that fails leaves nothing to check the output against: an error', async () => {
     const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'true\n', 'exit 9\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m).toMatchObject({ status: 'error', metrics: {} });
+    expect(m.reason).toBe(
+      "benchmark speed: cannot check the candidate's output: timed run 1 of the best kept commit exited with code 9: `sh ./bench.sh`; a time counts only for output that equals the best kept commit's",
+    );
+  });
+
+  it('with the output check off, a best that fails only ends the comparison', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0, output: { stdout: false } }, 'true\n', 'exit 9\n');
     const m = await benchmarkOracle.measure(ctx);
     expect(m.status).toBe('ok');
     expect(m.metrics['speed.speedup']).toBe(1);
@@ -146,11 +166,66 @@ describe('benchmarkOracle', () => {
     expect(comparisonOf(m)).toEqual({ verdict: '~', compared: false, reason: 'timed run 1 of the best kept commit exited with code 9: `sh ./bench.sh`' });
   });
 
-  it('the best side writes to its own $BATON_OUT', async () => {
-    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'echo c > "$BATON_OUT/who"\n', 'echo b > "$BATON_OUT/who"\n');
-    await benchmarkOracle.measure(ctx);
-    expect(readFileSync(path.join(ctx.outDir, 'who'), 'utf8')).toBe('c\n');
-    expect(readFileSync(path.join(ctx.outDir, '.best', 'who'), 'utf8')).toBe('b\n');
+  it('every run gets a fresh, empty $BATON_OUT of its own: no cache survives from run to run or side to side', async () => {
+    // prints what it found, then leaves a "cache" behind; a later run that saw it would print it
+    const script = 'ls -A "$BATON_OUT"; echo cached > "$BATON_OUT/cache"\n';
+    const { ctx, starts } = withScripts({ repeat: 3, warmup: 1 }, script, script);
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    const outs = starts.map((s) => s.mounts.find((x) => x.containerPath === '/baton/out')!.hostPath);
+    expect(new Set(outs).size).toBe(8);
+    expect(existsSync(path.join(ctx.outDir, 'runs'))).toBe(true);
+    expect(readdirSync(path.join(ctx.outDir, 'runs'))).toEqual([]); // each removed after its run
+    const digests = (m.details.output as { digests: { stdout: string }[] }).digests;
+    expect(new Set(digests.map((d) => d.stdout))).toEqual(new Set([sha256('')]));
+  });
+
+  it('both sides of a repetition get the same $BATON_SEED, each repetition a new one', async () => {
+    const { ctx } = withScripts({ repeat: 4, warmup: 0 }, 'echo "$BATON_SEED"\n', 'echo "$BATON_SEED"\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    const digests = (m.details.output as { digests: { stdout: string }[] }).digests;
+    expect(new Set(digests.map((d) => d.stdout)).size).toBe(4);
+  });
+
+  it('a candidate that skips the work (prints nothing, fast) fails, naming stdout', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0 }, 'true\n', 'sleep 0.05; echo 6057\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m).toMatchObject({ status: 'failed', metrics: {} });
+    expect(m.reason).toBe(
+      'benchmark speed: timed run 1 of the candidate: stdout differs from the best kept commit\'s (it printed nothing): line 1: expected "6057", found ""',
+    );
+  });
+
+  it('a wrong answer under time: json fails; the timing line itself is not compared', async () => {
+    const answer = (n: number) => `echo ${n}\n${jsonTime(0.5, 0.01)}`;
+    const { ctx } = withScripts({ repeat: 3, warmup: 0, time: 'json' }, answer(41), answer(42));
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.reason).toBe('benchmark speed: timed run 1 of the candidate: stdout differs from the best kept commit\'s: line 1: expected "42", found "41"');
+    const same = withScripts({ repeat: 3, warmup: 0, time: 'json' }, answer(42), answer(42));
+    expect((await benchmarkOracle.measure(same.ctx)).status).toBe('ok');
+  });
+
+  it('named output files are compared too, and a symlink is never followed', async () => {
+    const write = (v: string) => `mkdir -p "$BATON_OUT/r"; echo ${v} > "$BATON_OUT/r/out.txt"\n`;
+    const output = { files: ['r/out.txt'] };
+    const wrong = withScripts({ repeat: 3, warmup: 0, output }, write('1 2 4'), write('1 2 3'));
+    expect((await benchmarkOracle.measure(wrong.ctx)).reason).toMatch(
+      /^benchmark speed: timed run 1 of the candidate: output file r\/out.txt differs from the best kept commit's \(6 bytes, sha256 \w+ expected, 6 bytes, sha256 \w+ found\): line 1: expected "1 2 3", found "1 2 4"$/,
+    );
+    const link = withScripts({ repeat: 3, warmup: 0, output }, 'mkdir -p "$BATON_OUT/r"; ln -s /etc/hostname "$BATON_OUT/r/out.txt"\n', write('1 2 3'));
+    expect((await benchmarkOracle.measure(link.ctx)).reason).toMatch(/output file r\/out.txt is missing or unreadable \(r\/out.txt is a symlink, which is never followed\)/);
+    const none = withScripts({ repeat: 3, warmup: 0, output }, 'mkdir -p "$BATON_OUT/r"\n', write('1 2 3'));
+    expect((await benchmarkOracle.measure(none.ctx)).reason).toMatch(/output file r\/out.txt is missing or unreadable \(no such file\)/);
+    const right = withScripts({ repeat: 3, warmup: 0, output }, write('1 2 3'), write('1 2 3'));
+    expect((await benchmarkOracle.measure(right.ctx)).status).toBe('ok');
+  });
+
+  it('output: { stdout: false } turns the check off', async () => {
+    const { ctx } = withScripts({ repeat: 3, warmup: 0, output: { stdout: false } }, 'echo 1\n', 'echo 2\n');
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(m.details.output).toBe('not checked (output: { stdout: false })');
   });
 
   it('running past the timeout is a timeout', async () => {
