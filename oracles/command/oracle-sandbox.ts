@@ -20,14 +20,32 @@ export const SANDBOX_PATHS = {
 } as const;
 
 /**
+ * Whether a kind's oracle/ folder is mounted where candidate code can read
+ * it. Each kind chooses (security audit, issue 12):
+ *  - command with `evaluate`: false; the oracle files reach only a
+ *    root-only copy (private-oracle.ts), never the candidate's uid;
+ *  - command without `evaluate` (the one-command form): true, because its
+ *    one process runs the candidate and the oracle alike; its metrics come
+ *    from a process the candidate controls and `baton check` says so;
+ *  - tests: true, an inherent limit: hidden tests must be readable by the
+ *    test runner, which imports the candidate's code in the same process;
+ *  - benchmark: the candidate's own program is what runs; it has no use for
+ *    oracle files, so false is the safe choice.
+ * Undefined keeps the old behaviour (mounted, readable).
+ */
+export interface OracleSandboxOptions {
+  oracleReadableByCandidate?: boolean;
+}
+
+/**
  * Mounts of an oracle sandbox: the snapshot read-only at /workspace, the
  * scratch folder read-write at /baton/out, the best kept snapshot read-only
- * at /baton/best when comparing, and the experiment's oracle/ folder
- * read-only at /baton/oracle when it exists (these oracle kinds run the
- * experiment's own scripts and suites from there; read-only, so nothing the
- * candidate runs can change them).
+ * at /baton/best when comparing, and, unless the kind says the candidate
+ * must not read it (OracleSandboxOptions), the experiment's oracle/ folder
+ * read-only at /baton/oracle when it exists (read-only stops changes, not
+ * reading: whatever runs as the sandbox user can read it).
  */
-export function oracleMounts(ctx: MeasureContext): Mount[] {
+export function oracleMounts(ctx: MeasureContext, options: OracleSandboxOptions = {}): Mount[] {
   const mounts: Mount[] = [
     { hostPath: ctx.snapshotDir, containerPath: SANDBOX_PATHS.workspace, readOnly: true },
     { hostPath: ctx.outDir, containerPath: SANDBOX_PATHS.out, readOnly: false },
@@ -36,7 +54,8 @@ export function oracleMounts(ctx: MeasureContext): Mount[] {
     mounts.push({ hostPath: ctx.bestSnapshotDir, containerPath: SANDBOX_PATHS.best, readOnly: true });
   }
   const oracleDir = path.join(ctx.experimentDir, 'oracle');
-  if (existsSync(oracleDir)) mounts.push({ hostPath: oracleDir, containerPath: SANDBOX_PATHS.oracle, readOnly: true });
+  const readable = options.oracleReadableByCandidate ?? true;
+  if (readable && existsSync(oracleDir)) mounts.push({ hostPath: oracleDir, containerPath: SANDBOX_PATHS.oracle, readOnly: true });
   return mounts;
 }
 
@@ -118,6 +137,7 @@ export function unsuccessful(
 export async function inOracleSandbox(
   ctx: MeasureContext,
   body: (sandbox: SandboxHandle, deadline: Deadline, startedAt: number) => Promise<Measurement>,
+  options: OracleSandboxOptions = {},
 ): Promise<Measurement> {
   const startedAt = Date.now();
   const deadline = new Deadline(parseDuration(ctx.oracle.timeout));
@@ -125,7 +145,7 @@ export async function inOracleSandbox(
   let sandbox: SandboxHandle;
   try {
     sandbox = await ctx.startSandbox({
-      mounts: oracleMounts(ctx),
+      mounts: oracleMounts(ctx, options),
       env: oracleEnv(ctx),
       workdir: SANDBOX_PATHS.workspace,
     });

@@ -83,6 +83,23 @@ describe('commandOracle', () => {
     expect(starts[0].mounts).toContainEqual({ hostPath: path.join(ctx.experimentDir, 'oracle'), containerPath: '/baton/oracle', readOnly: true });
   });
 
+  it('with `evaluate`, refuses a sandbox that cannot run it as another user, and never mounts oracle/', async () => {
+    const { ctx, starts, log } = fakeContext({ id: 'e', kind: 'command', run: 'true', evaluate: 'sh eval.sh' });
+    mkdirSync(path.join(ctx.experimentDir, 'oracle'));
+    writeFileSync(path.join(ctx.experimentDir, 'oracle', 'eval.sh'), 'echo \'{"score": 2}\'\n');
+    const m = await commandOracle.measure(ctx);
+    expect(m.status).toBe('error');
+    expect(m.reason).toContain('the local sandbox cannot');
+    expect(log).toEqual([]);
+    expect(starts[0].mounts.map((x) => x.containerPath)).not.toContain('/baton/oracle');
+  });
+
+  it('the one-command form marks its metrics as coming from a candidate-controlled process', async () => {
+    const { ctx } = fakeContext({ id: 'e', kind: 'command', run: 'echo \'{"x": 1}\'' });
+    const m = await commandOracle.measure(ctx);
+    expect(m.details.metricsFrom).toBe('candidate-controlled process');
+  });
+
   it('passes only the host variables the oracle names', () => {
     const { ctx } = fakeContext({ id: 'e', kind: 'command', run: 'true', env: ['SEED', 'MISSING'] });
     expect(oracleEnv(ctx, { SEED: '7', SECRET_TOKEN: 'x' })).toEqual({

@@ -1,0 +1,125 @@
+/**
+ * Attacks on the command oracle (security audit, issue 12, finding 6),
+ * against the real Docker engine: candidate code that prints a forged
+ * metrics line and exits, that reads or changes the oracle's files, that
+ * leaves a process behind to act during the evaluation, and that plants a
+ * symlink in $BATON_OUT for root to follow into the oracle's files. Skips
+ * with a notice without an engine; fails instead when BATON_REQUIRE_DOCKER=1.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commandOracle } from '../../oracles/command/index.js';
+import { DockerSandboxProvider } from '../../src/sandbox/index.js';
+import { fakeContext, removeFakeContexts } from '../oracles/host-sandbox.js';
+import { dockerReady } from '../sandbox/guard.js';
+
+const ready = await dockerReady();
+afterAll(removeFakeContexts);
+
+const EXPECTED = 'EXPECTED-42-b7c1';
+
+/** The oracle's script: score 1 when $BATON_OUT/answer.txt holds the expected text, else 0; plus what it saw. */
+const SCORE_PY = `import json, os, time
+expected = open("expected.txt").read().strip()
+try:
+    answer = open(os.path.join(os.environ["BATON_OUT"], "answer.txt")).read().strip()
+except OSError:
+    answer = ""
+time.sleep(float(os.environ.get("WAIT", "0")))
+bg = os.path.exists(os.path.join(os.environ["BATON_OUT"], "bg-alive"))
+print(json.dumps({"score": 1 if answer == expected else 0, "bg_alive": 1 if bg else 0}))
+`;
+
+/** An experiment whose oracle/ holds expected.txt and score.py, its workspace the given files. */
+function experiment(oracle: Record<string, unknown>, workspace: Record<string, string>) {
+  const f = fakeContext({ id: 'check', kind: 'command', timeout: '60s', ...oracle });
+  mkdirSync(path.join(f.ctx.experimentDir, 'oracle'));
+  writeFileSync(path.join(f.ctx.experimentDir, 'oracle', 'expected.txt'), `${EXPECTED}\n`);
+  writeFileSync(path.join(f.ctx.experimentDir, 'oracle', 'score.py'), SCORE_PY);
+  for (const [rel, text] of Object.entries(workspace)) writeFileSync(path.join(f.ctx.snapshotDir, rel), text);
+  const provider = new DockerSandboxProvider();
+  f.ctx.startSandbox = (opts) =>
+    provider.start({
+      spec: { ...f.ctx.spec.sandbox, memory: '512m' },
+      role: 'oracle',
+      ...opts,
+      labels: { experiment: 'command-oracle-attack', run: 'r1', iteration: 1 },
+    });
+  return f;
+}
+
+/** Candidate code: tries every way at the oracle's files, then prints a forged metrics line and exits. */
+const ATTACKER_PY = `import glob, json, os, subprocess, sys
+def attempt(what, fn):
+    try:
+        print(what, "READ", repr(fn())[:80])
+    except Exception as e:
+        print(what, "DENIED", type(e).__name__)
+attempt("mounted", lambda: open("/baton/oracle/expected.txt").read())
+attempt("private-list", lambda: [os.listdir(d) for d in glob.glob("/tmp/baton-oracle-*")] or (_ for _ in ()).throw(FileNotFoundError()))
+attempt("private-guess", lambda: [open(d + "/oracle/expected.txt").read() for d in glob.glob("/tmp/baton-oracle-*")] or (_ for _ in ()).throw(FileNotFoundError()))
+attempt("change", lambda: open("/baton/oracle/score.py", "w").write("print('{\\"score\\": 1}')"))
+# whatever the oracle's files say, claim success: the metrics line, then exit before anything else prints
+print(json.dumps({"score": 1, "bg_alive": 0}))
+sys.stdout.flush()
+os._exit(0)
+`;
+
+describe.runIf(ready.ok)('command oracle: candidate code never reaches the oracle', () => {
+  it('run + evaluate: a forged metrics line from the candidate is ignored, and its reads of oracle/ fail', async () => {
+    const { ctx } = experiment({ run: 'python3 solve.py', evaluate: 'python3 score.py' }, { 'solve.py': ATTACKER_PY });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics).toEqual({ 'check.score': 0, 'check.bg_alive': 0 });
+    const seen = String((m.details.run as { stdoutTail: string }).stdoutTail);
+    expect(seen).toMatch(/^mounted DENIED FileNotFoundError$/m);
+    expect(seen).toMatch(/^private-list DENIED PermissionError$/m);
+    expect(seen).toMatch(/^private-guess DENIED (PermissionError|FileNotFoundError)$/m);
+    expect(seen).toMatch(/^change DENIED/m);
+    expect(seen).not.toContain('READ');
+    expect(seen).not.toContain(EXPECTED);
+    expect(m.details.metricsFrom).toBe('evaluate');
+  }, 120_000);
+
+  it('run + evaluate: an honest candidate is measured', async () => {
+    const { ctx } = experiment({ run: `echo ${EXPECTED} > $BATON_OUT/answer.txt`, evaluate: 'python3 score.py' }, {});
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics).toEqual({ 'check.score': 1, 'check.bg_alive': 0 });
+  }, 120_000);
+
+  it('run + evaluate: a process the candidate leaves behind is dead before evaluate starts', async () => {
+    // The background process waits for evaluate to start, then marks that it lived on.
+    const solve = `import os, subprocess
+subprocess.Popen(["bash", "-c", "sleep 1.5; touch $BATON_OUT/bg-alive"], start_new_session=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+`;
+    const { ctx } = experiment({ run: 'python3 solve.py', evaluate: 'WAIT=3 python3 score.py' }, { 'solve.py': solve });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics['check.bg_alive']).toBe(0);
+  }, 120_000);
+
+  it('run + evaluate: a symlink in $BATON_OUT cannot point root at the oracle files', async () => {
+    // The candidate sees the private folder's name in /tmp and guesses the rest.
+    const solve = `import glob, os
+for i, d in enumerate(glob.glob("/tmp/baton-oracle-*")):
+    os.symlink(d + "/oracle/expected.txt", os.path.join(os.environ["BATON_OUT"], "answer.txt"))
+print("planted", glob.glob("/tmp/baton-oracle-*"))
+`;
+    const { ctx } = experiment({ run: 'python3 solve.py', evaluate: 'python3 score.py' }, { 'solve.py': solve });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(String((m.details.run as { stdoutTail: string }).stdoutTail)).toMatch(/planted \['\/tmp\/baton-oracle-[0-9a-f]+'\]/);
+    expect(m.metrics['check.score']).toBe(0);
+  }, 120_000);
+
+  it('the one-command form is the weak one: its metrics are marked as coming from a candidate-controlled process', async () => {
+    // The same forged line gets through when one process runs the candidate and prints the metrics.
+    const { ctx } = experiment({ run: 'python3 solve.py' }, { 'solve.py': 'import json\nprint(json.dumps({"score": 1}))\n' });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status).toBe('ok');
+    expect(m.details.metricsFrom).toBe('candidate-controlled process');
+  }, 120_000);
+});
