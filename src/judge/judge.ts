@@ -16,6 +16,8 @@ export interface DiffFacts {
   protectedTouched: string[];
   /** Oracle or reference files whose SHA-256 changed since the run's first measurement. */
   oracleFilesChanged: string[];
+  /** What the harness found planted after the session and removed (a nested .git): always tamper. */
+  planted?: string[];
 }
 
 export interface JudgeInput {
@@ -45,6 +47,9 @@ export function judge(input: JudgeInput): IterationVerdict {
   const { spec, diff, metrics } = input;
   if (diff.oracleFilesChanged.length) {
     return { kind: 'tamper', reason: `oracle or reference files changed during the run: ${list(diff.oracleFilesChanged)}; the candidate is reverted and the run's numbers are suspect` };
+  }
+  if (diff.planted?.length) {
+    return { kind: 'tamper', reason: `${list(diff.planted)}; all of the session's work is reverted` };
   }
   if (diff.protectedTouched.length) {
     return { kind: 'tamper', reason: `the session changed protected paths (${list(diff.protectedTouched)}); all of its work is reverted. Leave those paths alone` };

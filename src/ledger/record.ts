@@ -45,6 +45,8 @@ export const SessionRecord = z.object({
   cause: z.string().optional(),
   /** With stopReason `run-budget`: the run budget in force when the session stopped short of crossing it. */
   runBudget: z.object({ usd: z.number().optional(), tokens: z.number().optional() }).optional(),
+  /** What the harness found and undid after the session (a nested .git, an oversized file): each is tamper or a crash cause. */
+  tamper: z.array(z.string()).optional(),
 });
 
 export const LedgerRecordV1 = z.object({

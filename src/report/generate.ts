@@ -3,14 +3,21 @@
  * It reads the series files the ledger points to, renders every chart, and
  * writes reports/REPORT.md, metrics.csv, plots/* and optionally report.html.
  * The same ledger gives byte-identical files.
+ *
+ * The workspace's reports/ folder is read by the worker, so its error-vs-x
+ * charts are coarse (largest error per bin of x); the per-point series would
+ * give away the hidden reference. The full report goes to `fullOutDir`, a
+ * host folder no sandbox mounts. Charts the two share are rendered once.
  */
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, realpath, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LedgerRecord } from '../ledger/record.js';
 import type { Spec } from '../spec/schema.js';
 import { planCharts, seriesRequests, type ChartPlan, type SeriesRequest } from './charts.js';
 import { renderCsv } from './csv.js';
+import type { ErrorDetail } from './error-chart.js';
 import { specJson } from './format.js';
 import { renderHtml, type EmbedScripts } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -32,6 +39,10 @@ export interface GenerateReportOptions {
   artifactRoot: string;
   /** The workspace's reports/ folder. */
   outDir: string;
+  /** Error charts in outDir: `coarse` (default; the worker reads the workspace) or `full` (a folder only the researcher reads). */
+  detail?: ErrorDetail;
+  /** Also write the full report (per-point error charts) here: a host folder outside the workspace. */
+  fullOutDir?: string;
   /** Also write the self-contained, interactive report.html. */
   html?: boolean;
   /** Shown in the footer; nothing else reads the clock. */
@@ -59,8 +70,9 @@ export function chartFiles(c: ChartPlan): string[] {
 }
 
 async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
+  // An exclusive, unguessable name: a link planted at a predictable temporary name must never be written through.
+  const tmp = path.join(path.dirname(file), `.baton-tmp-${randomBytes(12).toString('hex')}`);
+  await writeFile(tmp, data, { flag: 'wx' });
   await rename(tmp, file);
 }
 
@@ -99,94 +111,135 @@ export async function loadEmbedScripts(): Promise<EmbedScripts> {
 }
 
 /**
- * Writes each chart's SVG and spec now and its PNG (with fonts) from a worker
- * thread; `pngs` settles when every PNG is written (and pushed to `written`)
- * and the worker is gone, so the caller can write REPORT.md meanwhile.
+ * Renders charts to SVG (now) and PNG (in a worker thread), each distinct
+ * spec once however many folders it is written to. `write` writes a chart's
+ * SVG and spec at once and queues its PNG; `close` settles when every PNG is
+ * written (and pushed to `written`) and the worker is gone.
  */
-async function renderCharts(charts: ChartPlan[], plotsDir: string, fonts: string[], warnings: string[], progress: (label: string) => void): Promise<{ written: string[]; pngs: Promise<void> }> {
-  const written: string[] = [];
-  const pending: Promise<void>[] = [];
-  const pool = fonts.length ? new PngPool(fonts, PNG_SCALE) : undefined;
-  const finish = async () => {
-    try {
-      await Promise.all(pending);
-    } finally {
-      await Promise.allSettled(pending);
-      await pool?.close();
-    }
-  };
-  try {
-    for (const c of charts) {
-      const { vega, warnings: w } = compileSpec(c.spec);
-      for (const x of w) warnings.push(`chart ${c.file}: ${x}`);
-      const svg = await renderSvg(vega);
-      const base = path.join(plotsDir, c.file);
-      await writeAtomic(`${base}.svg`, svg);
-      await writeAtomic(`${base}.vl.json`, `${specJson(c.spec)}\n`);
-      written.push(`${base}.svg`, `${base}.vl.json`);
-      // PNGs rasterize in a worker thread while the next chart is laid out
-      // a PNG that cannot be drawn is a warning: the SVG and the spec are there
-      if (pool) {
-        pending.push(pool.render(svg).then((buf) => writeAtomic(`${base}.png`, buf)).then(
-          () => { written.push(`${base}.png`); },
-          (e: unknown) => { warnings.push(`chart ${c.file}: PNG not written: ${e instanceof Error ? e.message : String(e)}`); },
-        ));
-      }
-      progress(c.file);
-    }
-  } catch (e) {
-    await finish().catch(() => undefined);
-    throw e;
+class ChartWriter {
+  private readonly svgs = new Map<string, Promise<string>>();
+  private readonly pngs = new Map<string, Promise<Buffer>>();
+  private readonly pending: Promise<void>[] = [];
+  private readonly pool: PngPool | undefined;
+
+  constructor(fonts: string[], private readonly warnings: string[]) {
+    this.pool = fonts.length ? new PngPool(fonts, PNG_SCALE) : undefined;
   }
-  return { written, pngs: finish() };
+
+  async write(c: ChartPlan, plotsDir: string, written: string[]): Promise<void> {
+    const json = specJson(c.spec);
+    let svgP = this.svgs.get(json);
+    if (!svgP) {
+      const { vega, warnings: w } = compileSpec(c.spec);
+      for (const x of w) this.warnings.push(`chart ${c.file}: ${x}`);
+      svgP = renderSvg(vega);
+      this.svgs.set(json, svgP);
+    }
+    const svg = await svgP;
+    const base = path.join(plotsDir, c.file);
+    await writeAtomic(`${base}.svg`, svg);
+    await writeAtomic(`${base}.vl.json`, `${json}\n`);
+    written.push(`${base}.svg`, `${base}.vl.json`);
+    // PNGs rasterize in a worker thread while the next chart is laid out
+    // a PNG that cannot be drawn is a warning: the SVG and the spec are there
+    if (this.pool) {
+      let png = this.pngs.get(svg);
+      if (!png) this.pngs.set(svg, (png = this.pool.render(svg)));
+      this.pending.push(png.then((buf) => writeAtomic(`${base}.png`, buf)).then(
+        () => { written.push(`${base}.png`); },
+        (e: unknown) => { this.warnings.push(`chart ${c.file}: PNG not written to ${plotsDir}: ${e instanceof Error ? e.message : String(e)}`); },
+      ));
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await Promise.all(this.pending);
+    } finally {
+      await Promise.allSettled(this.pending);
+      await this.pool?.close();
+    }
+  }
 }
 
-/** Writes REPORT.md, metrics.csv and (with `html`) report.html; returns their paths. */
-async function writeDocuments(o: GenerateReportOptions, model: ReportModel, charts: ChartPlan[], problems: string[], progress: (label: string) => void): Promise<string[]> {
+/** Writes REPORT.md, metrics.csv and (with `html`) report.html to `dir`; returns their paths. */
+async function writeDocuments(o: GenerateReportOptions, dir: string, model: ReportModel, charts: ChartPlan[], problems: string[], progress: (label: string) => void): Promise<string[]> {
   const written: string[] = [];
   const md = renderMarkdown({ model, charts, notes: o.notes, nextPrompt: o.nextPrompt, problems, now: o.now, recentRows: o.recentRows });
-  await writeAtomic(path.join(o.outDir, 'REPORT.md'), md);
-  written.push(path.join(o.outDir, 'REPORT.md'));
+  await writeAtomic(path.join(dir, 'REPORT.md'), md);
+  written.push(path.join(dir, 'REPORT.md'));
   progress('REPORT.md');
-  await writeAtomic(path.join(o.outDir, 'metrics.csv'), renderCsv(model));
-  written.push(path.join(o.outDir, 'metrics.csv'));
+  await writeAtomic(path.join(dir, 'metrics.csv'), renderCsv(model));
+  written.push(path.join(dir, 'metrics.csv'));
   progress('metrics.csv');
   if (o.html) {
     const html = renderHtml({ model, charts, scripts: await loadEmbedScripts(), notes: o.notes, nextPrompt: o.nextPrompt, problems, recentRows: o.recentRows });
-    await writeAtomic(path.join(o.outDir, 'report.html'), html);
-    written.push(path.join(o.outDir, 'report.html'));
+    await writeAtomic(path.join(dir, 'report.html'), html);
+    written.push(path.join(dir, 'report.html'));
     progress('report.html');
   }
   return written;
 }
 
-/** Regenerates the whole report from the ledger. */
+/** The path of `p` after symlinks, resolving its nearest existing ancestor when `p` does not exist yet. */
+async function realish(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  try {
+    return await realpath(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(await realish(parent), path.basename(abs));
+  }
+}
+
+/**
+ * The detail a report written to `dir` may carry: `coarse` inside the
+ * workspace (symlinks followed: the worker reads it), `full` elsewhere.
+ */
+export async function detailFor(dir: string, workspace: string): Promise<ErrorDetail> {
+  const [d, w] = await Promise.all([realish(dir), realish(workspace)]);
+  const r = path.relative(w, d);
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r)) ? 'coarse' : 'full';
+}
+
+/** Regenerates the whole report from the ledger: into outDir and, when given, fullOutDir. */
 export async function generateReport(o: GenerateReportOptions): Promise<GenerateReportResult> {
   const problems: string[] = [];
   const warnings: string[] = [];
   const model = buildModel(o.spec, o.records, o.state);
   const series = await loadSeries(o.artifactRoot, seriesRequests(model), problems);
-  const charts = planCharts(model, series, o.timeAxis);
-  const total = charts.length + (o.html ? 4 : 3);
+  const targets = [{ dir: o.outDir, detail: o.detail ?? 'coarse' }, ...(o.fullOutDir ? [{ dir: o.fullOutDir, detail: 'full' as const }] : [])];
+  const plans = targets.map((t) => ({ ...t, charts: planCharts(model, series, o.timeAxis, t.detail) }));
+  const total = plans.reduce((n, p) => n + p.charts.length + (o.html ? 4 : 3), 0);
   let done = 0;
   const progress = (label: string) => o.onProgress?.(++done, total, label);
 
   const fonts = availableFonts(o.fontFiles ?? DEFAULT_FONT_FILES);
   if (fonts.length === 0) warnings.push(`no font file found (${(o.fontFiles ?? DEFAULT_FONT_FILES).join(', ')}): PNGs were not written, since resvg would draw them without text`);
-  const plotsDir = path.join(o.outDir, 'plots');
-  await mkdir(plotsDir, { recursive: true });
-  const { written, pngs } = await renderCharts(charts, plotsDir, fonts, warnings, progress);
+  const writer = new ChartWriter(fonts, warnings);
+  const written: string[] = [];
   try {
-    written.push(...(await writeDocuments(o, model, charts, problems, progress)));
+    for (const p of plans) {
+      await mkdir(path.join(p.dir, 'plots'), { recursive: true });
+      for (const c of p.charts) {
+        await writer.write(c, path.join(p.dir, 'plots'), written);
+        progress(c.file);
+      }
+      // REPORT.md is written while the PNGs rasterize
+      written.push(...(await writeDocuments(o, p.dir, model, p.charts, problems, progress)));
+    }
   } finally {
-    await pngs.catch(() => undefined);
+    await writer.close().catch(() => undefined);
   }
-  await pngs;
+  await writer.close();
   // plots of charts that no longer exist (a threshold removed) would mislead
-  const keep = new Set(written.map((f) => path.basename(f)));
-  for (const f of await readdir(plotsDir)) {
-    if (/\.(svg|png|vl\.json)$/.test(f) && !keep.has(f)) await unlink(path.join(plotsDir, f));
+  for (const p of plans) {
+    const plotsDir = path.join(p.dir, 'plots');
+    const keep = new Set(written.filter((f) => path.dirname(f) === plotsDir).map((f) => path.basename(f)));
+    for (const f of await readdir(plotsDir)) {
+      if (/\.(svg|png|vl\.json)$/.test(f) && !keep.has(f)) await unlink(path.join(plotsDir, f));
+    }
+    progress('cleanup');
   }
-  progress('cleanup');
   return { files: written.sort(), warnings: [...problems, ...warnings] };
 }

@@ -4,8 +4,6 @@
  * kept from it: the baseline was measured on the untouched workspace, and
  * the baseline commit must hold that code.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { SessionRecord } from '../ledger/record.js';
 import type { Spec } from '../spec/schema.js';
 import type { Worker } from '../workers/types.js';
@@ -14,7 +12,9 @@ import { initialNotes, initialPlan } from '../workspace/state-files.js';
 import type { RunContext } from './context.js';
 import type { MeasureResult } from './measure.js';
 import { tableOf } from './measure-tool.js';
-import { runSession } from './session.js';
+import { readWorkspaceFile, runSession } from './session.js';
+import { cleanWorkspace, inspectWorkspace } from './workspace-check.js';
+import { regularFileExists, safeReadFile, safeRemove, safeWriteFile } from '../workspace/safe-fs.js';
 
 /** Workers that are models and so get an initializer session. */
 export function isModelWorker(worker: Pick<Worker, 'kind'>): boolean {
@@ -46,26 +46,29 @@ export function initializerPrompt(spec: Spec, promptMd: string, baselineTable: s
 
 /** Runs the initializer session; keeps its PLAN.md, undoes anything else it changed. Returns its session record. */
 export async function runInitializer(ctx: RunContext, baseline: MeasureResult): Promise<SessionRecord> {
-  const ws = (f: string): string => path.join(ctx.paths.workspace, f);
+  const ws = ctx.paths.workspace;
+  const scratch = ctx.paths.scratch;
   const promptMd = promptFile(ctx.spec);
-  const notes = fs.existsSync(ws('NOTES.md')) ? fs.readFileSync(ws('NOTES.md'), 'utf8') : initialNotes();
-  fs.writeFileSync(ws('PROMPT.md'), promptMd);
-  fs.writeFileSync(ws('NOTES.md'), notes);
-  if (!fs.existsSync(ws('PLAN.md'))) fs.writeFileSync(ws('PLAN.md'), initialPlan(ctx.spec));
+  const notes = safeReadFile(ws, 'NOTES.md');
+  const notesText = notes.ok ? notes.text : initialNotes();
+  safeWriteFile(ws, 'PROMPT.md', promptMd, scratch);
+  safeWriteFile(ws, 'NOTES.md', notesText, scratch);
+  if (!regularFileExists(ws, 'PLAN.md')) safeWriteFile(ws, 'PLAN.md', initialPlan(ctx.spec), scratch);
   const before = new Set(await ctx.repo.dirtyPaths());
   ctx.emit({ type: 'step', iteration: 0, step: 'session', text: `initializer session: the ${ctx.worker.kind} worker writes PLAN.md` });
-  const session = await runSession(ctx, 0, { prompt: initializerPrompt(ctx.spec, promptMd, tableOf(ctx, baseline)), measure: false });
-  const plan = fs.existsSync(ws('PLAN.md')) ? fs.readFileSync(ws('PLAN.md'), 'utf8') : '';
+  const session = inspectWorkspace(ctx, await runSession(ctx, 0, { prompt: initializerPrompt(ctx.spec, promptMd, tableOf(ctx, baseline)), measure: false }));
+  cleanWorkspace(ctx);
+  // Read without following links: a PLAN.md linked to /proc/self/environ or /etc/shadow is no plan.
+  const plan = readWorkspaceFile(ctx, 'PLAN.md');
   // Undo what the session changed besides PLAN.md: tracked files back to HEAD, new files removed.
   for (const p of await ctx.repo.dirtyPaths()) {
     if (p === 'PLAN.md' || before.has(p)) continue;
-    const tracked = (await ctx.repo.run(['ls-files', '--', p])).trim() !== '';
-    if (tracked) await ctx.repo.run(['checkout', 'HEAD', '--', p]);
-    else fs.rmSync(ws(p), { recursive: true, force: true });
+    if (await ctx.repo.isTracked(p)) await ctx.repo.run(['checkout', 'HEAD', '--', `:(literal)${p}`]);
+    else safeRemove(ws, p);
   }
-  fs.writeFileSync(ws('PROMPT.md'), promptMd);
-  fs.writeFileSync(ws('NOTES.md'), notes);
-  fs.writeFileSync(ws('PLAN.md'), plan.trim() ? plan : initialPlan(ctx.spec));
+  safeWriteFile(ws, 'PROMPT.md', promptMd, scratch);
+  safeWriteFile(ws, 'NOTES.md', notesText, scratch);
+  safeWriteFile(ws, 'PLAN.md', plan.trim() ? plan : initialPlan(ctx.spec), scratch);
   ctx.emit({ type: 'step', iteration: 0, step: 'session', text: `initializer ended: ${session.stopReason}${session.cause ? ` (${session.cause})` : ''}: ${session.summary}` });
   return session;
 }

@@ -78,16 +78,18 @@ export async function measureAndJudge(
   const changed = await ctx.repo.changedPaths(base, candidate);
   const touched = protectedTouched(ctx.spec, changed);
   const hashChanges = changedHashes(ctx.oracleHashes, oracleFileHashes(ctx.spec, ctx.paths.root));
-  const diff: DiffFacts = { changedPaths: changed, protectedTouched: touched, oracleFilesChanged: hashChanges };
+  const planted = session.tamper ?? [];
+  const diff: DiffFacts = { changedPaths: changed, protectedTouched: touched, oracleFilesChanged: hashChanges, planted };
   const history = [...ctx.ledger];
   const warnings: string[] = [];
   if (touched.length) warnings.push(`tamper: iteration ${n} changed protected paths: ${touched.join(', ')}`);
+  for (const p of planted) warnings.push(`tamper: iteration ${n}: ${p}`);
   if (hashChanges.length) warnings.push(`tamper: oracle files changed since the run began: ${hashChanges.join(', ')}`);
 
   // A crashed or tampering session is not measured: its verdict does not depend on numbers.
   let measured: MeasureResult = { measurements: [], metrics: {}, warnings: [], durationMs: 0 };
   const confirms: MeasureResult[] = [];
-  if (!session.cause && !touched.length && !hashChanges.length && changed.length) {
+  if (!session.cause && !touched.length && !hashChanges.length && !planted.length && changed.length) {
     ctx.emit({ type: 'step', iteration: n, step: 'measure', text: `measuring ${candidate.slice(0, 8)}` });
     measured = await measureCommit(ctx, candidate, n, tagOf(n), base);
     // Every threshold holding once is not enough when judge.confirm asks for more: measure the same commit again.

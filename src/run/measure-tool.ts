@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { describeError } from '../errors.js';
 import type { LedgerRecord } from '../ledger/record.js';
+import type { SandboxHandle } from '../sandbox/types.js';
+import { copyListedFiles, hostGitArgs, hostGitEnv } from '../workspace/git.js';
 import { measurementTable } from '../workspace/prompt.js';
 import type { RunContext } from './context.js';
 import { measureSnapshot, type MeasureResult } from './measure.js';
@@ -43,21 +45,24 @@ export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: Mea
 
 /**
  * Copies the working tree (tracked and untracked, not ignored) to `dest`.
- * During a session the workspace is lent to the sandbox user, so git must be
- * told that this folder, owned by someone else for now, is ours.
+ * The worker is live, so its sandbox is frozen for the copy: it cannot swap
+ * a folder for a link between the host's check and its read. Host git lists
+ * the files with baton's fixed config; the copy never follows a link.
  */
-async function exportLentWorkingTree(workspace: string, dest: string): Promise<void> {
-  const { stdout } = await execa('git', ['-c', `safe.directory=${workspace}`, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: workspace });
-  for (const rel of new Set(stdout.split('\0').filter(Boolean))) {
-    const from = path.join(workspace, rel);
-    if (!fs.existsSync(from)) continue; // deleted in the working tree
-    fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
-    fs.cpSync(from, path.join(dest, rel), { verbatimSymlinks: true });
+async function exportLentWorkingTree(workspace: string, dest: string, sandbox: SandboxHandle | undefined): Promise<void> {
+  const resume = sandbox?.pause ? await sandbox.pause() : undefined;
+  try {
+    const { stdout } = await execa('git', hostGitArgs(['ls-files', '-z', '--cached', '--others', '--exclude-standard']), {
+      cwd: workspace, env: hostGitEnv(), extendEnv: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024,
+    });
+    copyListedFiles(workspace, new Set(stdout.split('\0').filter(Boolean)), dest);
+  } finally {
+    await resume?.();
   }
 }
 
 /** The `measure` function of the session of `iteration`. */
-export function measureTool(ctx: RunContext, iteration: number): () => Promise<string> {
+export function measureTool(ctx: RunContext, iteration: number, sandbox: () => SandboxHandle | undefined = () => undefined): () => Promise<string> {
   let calls = 0;
   return async () => {
     if (++calls > MEASURE_CALLS_PER_SESSION) {
@@ -69,7 +74,7 @@ export function measureTool(ctx: RunContext, iteration: number): () => Promise<s
     try {
       const snap = path.join(own, 'snapshot');
       fs.mkdirSync(snap, { recursive: true });
-      await exportLentWorkingTree(ctx.paths.workspace, snap);
+      await exportLentWorkingTree(ctx.paths.workspace, snap, sandbox());
       const m = await measureSnapshot({
         spec: ctx.spec, paths, provider: ctx.provider, runId: ctx.runId, iteration, tag, snapshotDir: snap, signal: ctx.signal,
         baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,

@@ -28,6 +28,9 @@ import { appendLedger, commitCandidate, measureAndJudge, measureCommit, tagOf } 
 import { oracleFileHashes } from './integrity.js';
 import { isModelWorker, runInitializer } from './initializer.js';
 import { runSession } from './session.js';
+import { cleanWorkspace, inspectWorkspace } from './workspace-check.js';
+import { scanHazards } from '../workspace/hazards.js';
+import { regularFileExists, safeWriteFile } from '../workspace/safe-fs.js';
 import { settle, writeStateFiles, type RunState } from './settle.js';
 
 export interface RunOptions {
@@ -116,6 +119,7 @@ async function sweepOrphans(experiment: string, provider: SandboxProvider, emit:
 async function baseline(ctx: RunContext, journal: JournalEntry[]): Promise<void> {
   if (journal.some((e) => e.type === 'baseline-done')) return;
   const { spec, paths, repo } = ctx;
+  refuseNestedRepositories(ctx);
   if (!(await repo.hasCommits())) await repo.commitAll('baton: initial workspace');
   const started = journal.find((e) => e.type === 'baseline-start');
   const untouched = started?.type === 'baseline-start' ? started.commit : await repo.head();
@@ -133,13 +137,22 @@ async function baseline(ctx: RunContext, journal: JournalEntry[]): Promise<void>
     });
     ctx.emit({ type: 'verdict', iteration: 0, verdict: 'baseline', reason: m.measurements.map((x) => `${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`).join('; ') });
   }
-  const ws = (f: string): string => `${paths.workspace}/${f}`;
-  fs.writeFileSync(ws('PROMPT.md'), promptFile(spec));
-  if (!fs.existsSync(ws('PLAN.md'))) fs.writeFileSync(ws('PLAN.md'), initialPlan(spec));
-  if (!fs.existsSync(ws('NOTES.md'))) fs.writeFileSync(ws('NOTES.md'), initialNotes());
+  safeWriteFile(paths.workspace, 'PROMPT.md', promptFile(spec), paths.scratch);
+  if (!regularFileExists(paths.workspace, 'PLAN.md')) safeWriteFile(paths.workspace, 'PLAN.md', initialPlan(spec), paths.scratch);
+  if (!regularFileExists(paths.workspace, 'NOTES.md')) safeWriteFile(paths.workspace, 'NOTES.md', initialNotes(), paths.scratch);
   await writeStateFiles(ctx, 'running');
   const head = await repo.commitAll('baton: baseline measured; state files written', { iteration: 0, verdict: 'baseline' });
   appendJournal(paths.journal, { type: 'baseline-done', head }, ctx.now());
+}
+
+/** A workspace that arrives with nested repositories is refused: host git would trust their config. */
+function refuseNestedRepositories(ctx: RunContext): void {
+  const found = scanHazards(ctx.paths.workspace, { fileBytes: Number.MAX_SAFE_INTEGER }).nestedGit;
+  if (!found.length) return;
+  throw new UserError(
+    `${ctx.paths.workspace} holds nested git repositories (${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}); baton's git would trust their config on the host. Make them plain folders (remove their .git) or move them out of the workspace, then run again.`,
+    { code: 'BATON_INPUT_INVALID', context: { nested: found } },
+  );
 }
 
 /** Finishes an iteration a crash interrupted, from what the journal and the ledger say was done. */
@@ -152,7 +165,7 @@ async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> 
   if (!session) {
     // What the model spent before the harness stopped is in the transcript; the budget must count it.
     const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${tagOf(n)}.jsonl`));
-    session = { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage, durationMs: 0, cause: 'interrupted: the harness stopped during the session' };
+    session = inspectWorkspace(ctx, { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage, durationMs: 0, cause: 'interrupted: the harness stopped during the session' });
     appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
   }
   await finishIteration(ctx, n, base, session, open.candidate, false);
@@ -177,6 +190,8 @@ function openIteration(journal: JournalEntry[]) {
  * journal then says `candidate`, and the next `baton run` measures it.
  */
 async function finishIteration(ctx: RunContext, n: number, base: string, session: SessionRecord, candidate?: string, report = true): Promise<boolean> {
+  // Before any host git command: what the session planted is gone (its evidence is in the journalled session).
+  cleanWorkspace(ctx);
   const commit = candidate ?? (await commitCandidate(ctx, n, session));
   let record = ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate');
   if (!record) {
@@ -201,7 +216,7 @@ async function loop(ctx: RunContext): Promise<RunOutcome> {
     const base = await ctx.repo.head();
     appendJournal(ctx.paths.journal, { type: 'iteration-start', iteration: n, base }, ctx.now());
     ctx.emit({ type: 'step', iteration: n, step: 'session', text: `session ${n} starts (${ctx.worker.kind} worker)` });
-    const session = await runSession(ctx, n);
+    const session = inspectWorkspace(ctx, await runSession(ctx, n));
     appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
     ctx.emit({ type: 'step', iteration: n, step: 'session', text: `session ${n} ended: ${session.stopReason}${session.cause ? ` (${session.cause})` : ''}: ${session.summary}` });
     await finishIteration(ctx, n, base, session);

@@ -16,13 +16,13 @@ import { totalUsage, tokensOf } from '../judge/stop.js';
 import { Transcript } from '../workers/transcript.js';
 import { CRASH_REASONS, type SessionResult } from '../workers/types.js';
 import { assemblePrompt } from '../workspace/prompt.js';
+import { readTextOrEmpty } from '../workspace/safe-fs.js';
 import type { RunContext } from './context.js';
 import { measureTool } from './measure-tool.js';
 
-/** Reads a workspace file, or '' when it is missing. */
-export function readWorkspaceFile(ctx: RunContext, rel: string): string {
-  const file = path.join(ctx.paths.workspace, rel);
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+/** Reads a workspace state file without following links, capped; '' when it is missing or unsafe (with a warning). */
+export function readWorkspaceFile(ctx: Pick<RunContext, 'paths' | 'emit'>, rel: string): string {
+  return readTextOrEmpty(ctx.paths.workspace, rel, (reason) => ctx.emit({ type: 'warning', text: `workspace file ignored: ${reason}` }));
 }
 
 /** The prompt of the session of `iteration`, from the files on disk and the ledger. */
@@ -125,7 +125,7 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
       },
       transcript,
       signal: ctx.signal,
-      measure: options.measure === false ? undefined : measureTool(ctx, iteration),
+      measure: options.measure === false ? undefined : measureTool(ctx, iteration, () => sandbox),
     });
     // However the worker saw it (a killed container, a cut exec), an interrupt is an interrupt.
     if (ctx.signal.aborted) result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted (SIGINT/SIGTERM)' };

@@ -15,6 +15,7 @@ import { stallNotice } from '../judge/stop.js';
 import { parseTrailers } from '../workspace/git.js';
 import { progressFile } from '../workspace/progress.js';
 import { readWorkspaceFile } from './session.js';
+import { ensureRealDir, safeWriteFile } from '../workspace/safe-fs.js';
 import type { RunContext } from './context.js';
 
 export type RunState = 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error';
@@ -26,8 +27,11 @@ const KEPT: ReadonlySet<VerdictKind> = new Set(['keep', 'met']);
  * ledger; a report failure is a warning, not a stop.
  */
 export async function writeStateFiles(ctx: RunContext, state: RunState, report = true): Promise<void> {
-  fs.writeFileSync(path.join(ctx.paths.workspace, 'PROGRESS.md'), progressFile(ctx.spec, ctx.ledger));
+  safeWriteFile(ctx.paths.workspace, 'PROGRESS.md', progressFile(ctx.spec, ctx.ledger), ctx.paths.scratch);
   if (!report) return;
+  // The report folder is baton's: whatever the workspace holds in its place (a link, a file) is replaced by a real folder.
+  ensureRealDir(ctx.paths.workspace, 'reports');
+  ensureRealDir(ctx.paths.workspace, 'reports/plots');
   // Loaded on first use: vega and resvg cost hundreds of milliseconds, which a resume should not pay before its first session.
   const { generateReport } = await import('../report/index.js');
   const last = ctx.ledger[ctx.ledger.length - 1];
@@ -40,6 +44,8 @@ export async function writeStateFiles(ctx: RunContext, state: RunState, report =
       state,
       artifactRoot: ctx.paths.artifacts,
       outDir: path.join(ctx.paths.workspace, 'reports'),
+      // the worker reads the workspace: per-point error series go only to the researcher's copy
+      fullOutDir: ctx.paths.reports,
       now: last ? new Date(last.at) : ctx.now(),
     });
     for (const w of result.warnings ?? []) ctx.emit({ type: 'warning', text: `report: ${w}` });
@@ -74,7 +80,7 @@ export async function settle(
   if (!KEPT.has(verdict) && candidate && candidate !== base) {
     await ctx.repo.updateRef(`refs/baton/attempts/${n}`, candidate);
     fs.mkdirSync(ctx.paths.attempts, { recursive: true });
-    fs.writeFileSync(path.join(ctx.paths.attempts, `${String(n).padStart(4, '0')}.patch`), await ctx.repo.diff(base, candidate));
+    await ctx.repo.diffToFile(base, candidate, path.join(ctx.paths.attempts, `${String(n).padStart(4, '0')}.patch`));
     failpoint('settle:ref');
   }
   if (!KEPT.has(verdict)) {

@@ -2,6 +2,8 @@
  * The Docker sandbox: one fresh container per session or measurement, created
  * through dockerode with the settings of docker-options.ts. Commands run as
  * execs and return data; the sandbox dying under a command is reported as such.
+ * A command whose leftover processes exhaust the pids limit gets the sandbox
+ * restarted (pids.ts), so the next command runs.
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
@@ -13,6 +15,7 @@ import { IN_CONTAINER_OOM_READ, hostOomCounterFile, parseOomKills, readOomKills 
 import { CappedOutput, Demuxer } from './output.js';
 import { currentOwner, isProcessAlive, type Owner } from './owner.js';
 import { giveBack, lend, sandboxUser, type Lent, type SandboxUser } from './ownership.js';
+import { afterPidsExhausted, hostPidsDir, pidsExhausted, readHostPids, type PidsUsage } from './pids.js';
 import { LABEL, selectOrphans } from './sweep.js';
 import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
 
@@ -20,15 +23,18 @@ import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxSt
 const HOST_DEADLINE_SLACK_MS = 5_000;
 /** Bound on any single engine call that is not a command (create, inspect, remove). */
 const ENGINE_CALL_MS = 30_000;
+/** How long an exhausted pids count gets to fall (processes the exec's timeout killed being reaped) before a restore. */
+const PIDS_SETTLE_MS = 250;
 
 /** Sandboxes started by this process and not yet stopped; see stopAllDockerSandboxes. */
 const live = new Set<DockerSandbox>();
 
 export interface DockerProviderOptions {
   /**
-   * Where the OOM counter is read: `auto` uses the host's /sys/fs/cgroup when
-   * the engine is local (free), else an exec inside the container after each
-   * command; `inside` always does the latter.
+   * Where the OOM and pids counters are read: `auto` uses the host's
+   * /sys/fs/cgroup when the engine is local (free), else an exec inside the
+   * container (OOM) and the engine's stats (pids) after each command; `inside`
+   * always does the latter.
    */
   oomCounter?: 'auto' | 'inside';
 }
@@ -53,8 +59,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       await withTimeout(container.start(), ENGINE_CALL_MS, 'starting the container');
       const info = await container.inspect();
       const hostLocal = !process.env.DOCKER_HOST && this.options.oomCounter !== 'inside';
-      const counter = hostLocal ? await hostOomCounterFile(info.State.Pid) : undefined;
-      const sandbox = new DockerSandbox(container, user, counter, options.workdir ?? '/workspace');
+      const sandbox = new DockerSandbox(container, user, await hostFiles(info.State.Pid, hostLocal), options.workdir ?? '/workspace');
       live.add(sandbox);
       return sandbox;
     } catch (e) {
@@ -115,6 +120,18 @@ function parseLent(text: string | undefined): { uid: number; gid: number; lent: 
   }
 }
 
+/** The container's cgroup files on this host, when the engine runs here; read after every exec at no cost. */
+interface HostFiles {
+  local: boolean;
+  oomFile?: string;
+  pidsDir?: string;
+}
+
+async function hostFiles(pid: number, local: boolean): Promise<HostFiles> {
+  if (!local) return { local };
+  return { local, oomFile: await hostOomCounterFile(pid), pidsDir: await hostPidsDir(pid) };
+}
+
 /** Stops every Docker sandbox this process started (for exit and signal handlers). */
 export async function stopAllDockerSandboxes(): Promise<void> {
   await Promise.all([...live].map((s) => s.stop().catch(() => undefined)));
@@ -126,14 +143,23 @@ class DockerSandbox implements SandboxHandle {
   private oomSeen = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  /** Why the sandbox cannot run commands any more, once it cannot (a failed restore). */
+  private dead: string | undefined;
 
   constructor(
     private readonly container: Docker.Container,
     private readonly user: SandboxUser,
-    private readonly oomCounterFile: string | undefined,
+    private host: HostFiles,
     private readonly workdir: string,
   ) {
     this.id = container.id;
+  }
+
+  async pause(): Promise<() => Promise<void>> {
+    await withTimeout(this.container.pause(), ENGINE_CALL_MS, 'pausing the container');
+    return async () => {
+      await withTimeout(this.container.unpause(), ENGINE_CALL_MS, 'unpausing the container').catch(() => undefined);
+    };
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -162,6 +188,8 @@ class DockerSandbox implements SandboxHandle {
       withTimeout(p, Math.max(1, Math.min(ENGINE_CALL_MS, deadlineAt - performance.now())), what);
     const abandoned = () =>
       result({ timedOut: true, cause: `no answer from the exec ${hostDeadlineMs} ms after it started; abandoned by the host` });
+
+    if (this.dead !== undefined) return result({ sandboxDied: true, cause: this.dead });
 
     let exec: Docker.Exec;
     try {
@@ -231,18 +259,67 @@ class DockerSandbox implements SandboxHandle {
       // A bad cwd is the command's problem, not the sandbox's.
       return result({ exitCode, stdout: '', stderr: engineError, cause: 'the engine could not start the command' });
     }
+    // Whatever the command left behind may hold every pid the limit allows; then
+    // no later exec could fork, so the sandbox is restored (or declared dead) now.
+    const exhausted = await this.exhaustedPids();
+    if (exhausted) return this.restore(result({ exitCode, oomKilled }), exhausted);
     if (engineError) {
-      // The engine could not start the process: the container is alive but useless,
-      // typically because runaway processes hold every pid its limit allows.
-      return result({
-        sandboxDied: true,
-        cause: `the sandbox cannot start processes any more (its pids limit is probably exhausted by runaway processes): ${engineError}`,
-      });
+      // The engine could not start the process, though pids are left: the container is alive but useless.
+      return result({ sandboxDied: true, cause: `the sandbox cannot start processes any more: ${engineError}` });
     }
     const timedOut = !oomKilled && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50;
     if (timedOut) return result({ timedOut, cause: `killed after the ${timeoutMs} ms timeout` });
     if (oomKilled) return result({ exitCode, oomKilled, cause: 'a process of the command was killed by the out-of-memory killer (memory limit reached)' });
     return result({ exitCode });
+  }
+
+  /**
+   * The pids usage when too few pids are left for another command, re-read
+   * once after a moment: processes killed by the exec's own timeout are still
+   * being reaped when it returns. Undefined when fine or unknown.
+   */
+  private async exhaustedPids(): Promise<PidsUsage | undefined> {
+    const first = await this.pidsUsage();
+    if (!first || !pidsExhausted(first)) return undefined;
+    await new Promise((r) => setTimeout(r, PIDS_SETTLE_MS));
+    const again = await this.pidsUsage();
+    return again && pidsExhausted(again) ? again : undefined;
+  }
+
+  /** pids.current and pids.max: from the host's cgroup folder when the engine is local, else the engine's stats. */
+  private async pidsUsage(): Promise<PidsUsage | undefined> {
+    if (this.host.pidsDir) return readHostPids(this.host.pidsDir);
+    try {
+      const stats = await withTimeout(this.container.stats({ stream: false, 'one-shot': true }), ENGINE_CALL_MS, 'reading the container stats');
+      const p = stats.pids_stats;
+      if (p?.current === undefined) return undefined;
+      return { current: p.current, max: p.limit !== undefined && p.limit > 0 ? p.limit : undefined };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Restarts the container, which kills every process in it without needing a
+   * free pid (restart, unlike an exec, forks nothing inside). The memory cgroup
+   * is new, so the OOM counter starts again from zero. When the restart fails
+   * the sandbox is dead, and every later command says so.
+   */
+  private async restore(r: ExecResult, usage: PidsUsage): Promise<ExecResult> {
+    let error: string | undefined;
+    try {
+      await withTimeout(this.container.restart({ t: 0 }), ENGINE_CALL_MS, 'restarting the container');
+      const info = await withTimeout(this.container.inspect(), ENGINE_CALL_MS, 'inspecting the container');
+      this.host = await hostFiles(info.State.Pid, this.host.local);
+      this.oomSeen = 0;
+      const after = await this.pidsUsage();
+      if (after && pidsExhausted(after)) error = `still ${after.current} of ${after.max} pids in use after the restart`;
+    } catch (e) {
+      error = describeError(e);
+    }
+    const out = afterPidsExhausted({ ...r, sandboxDied: false }, usage, error);
+    if (out.sandboxDied) this.dead = out.cause;
+    return out;
   }
 
   /** The exec's exit code once the engine has recorded it (bounded wait). */
@@ -262,7 +339,7 @@ class DockerSandbox implements SandboxHandle {
   /** Whether the container's oom_kill counter rose since the last look. */
   private async oomKilledSinceLastExec(): Promise<boolean> {
     let count: number | undefined;
-    if (this.oomCounterFile) count = await readOomKills(this.oomCounterFile);
+    if (this.host.oomFile) count = await readOomKills(this.host.oomFile);
     else count = await this.readCounterInside();
     if (count === undefined || count <= this.oomSeen) return false;
     this.oomSeen = count;
@@ -300,6 +377,7 @@ class DockerSandbox implements SandboxHandle {
   }
 
   async status(): Promise<{ running: boolean; cause?: string }> {
+    if (this.dead !== undefined) return { running: false, cause: this.dead };
     try {
       const info = await withTimeout(this.container.inspect(), ENGINE_CALL_MS, 'inspecting the container');
       const s = info.State;

@@ -70,6 +70,13 @@ export interface SandboxHandle {
   status(): Promise<{ running: boolean; cause?: string }>;
   /** Removes the sandbox; safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Freezes every process of the sandbox until the returned function is
+   * called, so the host can read the sandbox's folders without racing it
+   * (a worker swapping a folder for a link mid-copy). Providers that cannot
+   * freeze leave it undefined.
+   */
+  pause?(): Promise<() => Promise<void>>;
 }
 
 export interface SweepResult {

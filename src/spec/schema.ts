@@ -232,6 +232,14 @@ export const SandboxSpec = z
   })
   .strict();
 
+/** Checked after every session: a workspace over either limit ends the session as crashed, and the oversized files are removed. */
+export const LimitsSpec = z
+  .object({
+    workspace: size.default('2g').describe('Total size of the workspace files (its .git excluded) after a session.'),
+    file: size.default('256m').describe('Size of any one workspace file after a session.'),
+  })
+  .strict();
+
 const metricName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, 'expected a dotted metric name such as accuracy.pk.P.max_rel');
@@ -261,6 +269,7 @@ export const Spec = z
       .object({ max_chars: z.number().int().min(2000).default(24_000) })
       .strict()
       .default({ max_chars: 24_000 }),
+    limits: LimitsSpec.default({ workspace: '2g', file: '256m' }),
   })
   .strict();
 
@@ -276,6 +285,7 @@ export type WorkerSpec = z.infer<typeof WorkerSpec>;
 export type JudgeSpec = z.infer<typeof JudgeSpec>;
 export type BudgetSpec = z.infer<typeof BudgetSpec>;
 export type SandboxSpec = z.infer<typeof SandboxSpec>;
+export type LimitsSpec = z.infer<typeof LimitsSpec>;
 
 /** The JSON Schema of baton.yaml, as `baton schema` prints it. */
 export function specJsonSchema(): Record<string, unknown> {

@@ -34,3 +34,10 @@ export function markdownSection(markdown: string, title: string): string | undef
   }
   return lines.slice(start + 1, end).join('\n').trim();
 }
+
+/** A byte count for people: `1.0 GB`, `512 MB`, `12 kB`, `80 B`. */
+export function formatBytes(bytes: number): string {
+  const units: [number, string][] = [[1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
+  for (const [size, unit] of units) if (bytes >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
+  return `${bytes} B`;
+}
