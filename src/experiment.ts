@@ -15,6 +15,8 @@ export interface ExperimentPaths {
   attempts: string;
   artifacts: string;
   scratch: string;
+  /** The full report (per-point error charts): for the researcher only, outside the workspace, mounted into no sandbox. */
+  reports: string;
 }
 
 /** The paths of the experiment at `dir`. */
@@ -34,6 +36,7 @@ export function experimentPaths(dir: string): ExperimentPaths {
     attempts: path.join(state, 'attempts'),
     artifacts: path.join(state, 'artifacts'),
     scratch: path.join(state, 'scratch'),
+    reports: path.join(root, 'reports'),
   };
 }
 

@@ -7,7 +7,7 @@
 import type { LedgerRecord } from '../ledger/record.js';
 import { benchmarkSpec, benchSeries } from './benchmark-chart.js';
 import { costSpec } from './cost-chart.js';
-import { errorSpec, type RoleSeries, type SeriesRole } from './error-chart.js';
+import { errorSpec, type ErrorDetail, type RoleSeries, type SeriesRole } from './error-chart.js';
 import { slug } from './format.js';
 import { KEPT_VERDICTS, type ReportModel } from './model.js';
 import type { SeriesArtifact } from './series.js';
@@ -72,8 +72,17 @@ export function seriesRequests(model: ReportModel): SeriesRequest[] {
   return out;
 }
 
-/** Every chart of the report, in the order REPORT.md shows them. File stems are unique. */
-export function planCharts(model: ReportModel, series: { request: SeriesRequest; series: SeriesArtifact }[], axis: TimeAxis = 'iteration'): ChartPlan[] {
+/**
+ * Every chart of the report, in the order REPORT.md shows them. File stems are
+ * unique. Error charts are `coarse` (maximum per bin of x) unless `detail` is
+ * `full`: only a report the worker never reads may hold the per-point series.
+ */
+export function planCharts(
+  model: ReportModel,
+  series: { request: SeriesRequest; series: SeriesArtifact }[],
+  axis: TimeAxis = 'iteration',
+  detail: ErrorDetail = 'coarse',
+): ChartPlan[] {
   const plans: ChartPlan[] = [];
   const used = new Set<string>();
   const add = (kind: ChartPlan['kind'], subject: string, stem: string, title: string, spec: VlSpec | undefined) => {
@@ -100,7 +109,7 @@ export function planCharts(model: ReportModel, series: { request: SeriesRequest;
         const onlyAbs = first !== undefined && first.points.every((p) => p.rel === null);
         const quantity = (abs && !rel) || onlyAbs ? 'abs' : 'rel';
         const threshold = (quantity === 'abs' ? abs : rel)?.threshold;
-        add('error', o.id, `error-${slug(o.id)}-${slug(name)}`, `${o.id}.${name}: error vs x`, errorSpec(o.id, lines, threshold, quantity));
+        add('error', o.id, `error-${slug(o.id)}-${slug(name)}`, `${o.id}.${name}: error vs x`, errorSpec(o.id, lines, threshold, quantity, detail));
       }
     } else if (o.kind === 'benchmark') {
       add('benchmark', o.id, `benchmark-${slug(o.id)}`, `${o.id}: run time`, benchmarkSpec(model, o.id, benchSeries(model, o.id)));

@@ -1,5 +1,5 @@
 /** The report: REPORT.md, metrics.csv, plots and report.html regenerated from the ledger. */
-export { generateReport, loadEmbedScripts, type GenerateReportOptions, type GenerateReportResult } from './generate.js';
+export { detailFor, generateReport, loadEmbedScripts, type GenerateReportOptions, type GenerateReportResult } from './generate.js';
 export { buildModel, type ReportModel, type RunState } from './model.js';
 export { planCharts, seriesRequests, type ChartPlan } from './charts.js';
 export { renderMarkdown } from './markdown.js';

@@ -76,7 +76,7 @@ export function registerReport(program: Command, { io }: CommandContext): void {
     .command('report')
     .description('regenerate REPORT.md, metrics.csv and the plots from the ledger alone')
     .argument('[dir]', 'the experiment folder', '.')
-    .option('--out <dir>', 'write here instead of workspace/reports')
+    .option('--out <dir>', 'write only here (full error charts unless inside the workspace) instead of workspace/reports and <experiment>/reports')
     .option('--html', 'also write a self-contained, interactive report.html')
     .action(async (dir: string, opts: { out?: string; html?: boolean }) => {
       const spec = loadExperiment(dir);
@@ -87,16 +87,20 @@ export function registerReport(program: Command, { io }: CommandContext): void {
       const s = readStatus(spec, paths);
       const notesFile = path.join(paths.workspace, 'NOTES.md');
       const outDir = path.resolve(opts.out ?? path.join(paths.workspace, 'reports'));
-      const { generateReport } = await import('../../report/index.js');
+      const { detailFor, generateReport } = await import('../../report/index.js');
+      // the worker reads the workspace: only a folder outside it gets the per-point error series
+      const detail = await detailFor(outDir, paths.workspace);
+      const fullOutDir = opts.out === undefined ? paths.reports : undefined;
       const result = await generateReport({
-        spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, html: opts.html,
+        spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, detail, fullOutDir, html: opts.html,
         notes: fs.existsSync(notesFile) ? fs.readFileSync(notesFile, 'utf8') : undefined,
         now: new Date(records[records.length - 1].at),
         onProgress: io.isTTY ? (done, total, label) => io.err(`[${done}/${total}] ${label}`) : undefined,
       });
       for (const w of result.warnings) io.err(`baton: warning: ${w}`);
-      io.out(`wrote ${result.files.length} files to ${outDir}`);
-      io.out(`report: ${path.join(outDir, 'REPORT.md')}`);
+      io.out(`wrote ${result.files.length} files to ${outDir}${fullOutDir ? ` and ${fullOutDir}` : ''}`);
+      io.out(`report: ${path.join(outDir, 'REPORT.md')}${detail === 'coarse' ? ' (error charts binned: the worker reads it)' : ''}`);
+      if (fullOutDir) io.out(`full report: ${path.join(fullOutDir, 'REPORT.md')}`);
     });
 }
 
