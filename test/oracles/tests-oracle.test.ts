@@ -8,7 +8,8 @@ import type { LedgerRecord, MeasurementRecord } from '../../src/ledger/record.js
 import { protectedTouched } from '../../src/run/integrity.js';
 import { defaultProtected, TEST_RUNNER_FILES } from '../../src/spec/protected.js';
 import { Spec } from '../../src/spec/schema.js';
-import { ROOT } from '../helpers/tmp.js';
+import { baton } from '../helpers/cli.js';
+import { ROOT, tmpDir } from '../helpers/tmp.js';
 import { fakeContext, removeFakeContexts } from './host-sandbox.js';
 
 afterAll(removeFakeContexts);
@@ -274,6 +275,15 @@ describe('test-runner files are protected by default when a tests oracle exists'
     'package.json', 'web/package.json', 'node_modules/vitest/index.js',
   ])('%s is tamper', (p) => {
     expect(protectedTouched(withTests, [p, 'solution.py'])).toEqual([p]);
+  });
+
+  it('baton check and PROMPT.md of a tests experiment name them', async () => {
+    const cwd = tmpDir();
+    expect((await baton(['init', 'exp', '-t', 'tests'], { cwd })).exitCode).toBe(0);
+    const check = await baton(['check', 'exp'], { cwd });
+    expect(check.exitCode, String(check.stderr)).toBe(0);
+    expect(String(check.stdout).split('\n')[1]).toBe(`protected by default (tests oracle: test-runner configuration and shadowing files): ${TEST_RUNNER_FILES.join(' ')}`);
+    expect(readFileSync(path.join(cwd, 'exp', 'workspace', 'PROMPT.md'), 'utf8')).toContain('`**/conftest.py`, `**/pytest.py`');
   });
 
   it('the spec\'s own globs stay, code stays free, and a spec without a tests oracle gets no defaults', () => {
