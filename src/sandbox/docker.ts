@@ -249,25 +249,26 @@ class DockerSandbox implements SandboxHandle {
 
     const exitCode = await this.exitCodeOf(exec, deadlineAt);
     const durationMs = Math.round(performance.now() - started);
-    const oomKilled = await this.oomKilledSinceLastExec();
+    // Whatever the command left behind may hold every pid the limit allows; then
+    // no later exec could fork, so the sandbox is restored (or declared dead) below.
+    const exhausted = await this.exhaustedPids();
+    // Without a free pid an exec cannot read the OOM counter inside (it would wait out its bound).
+    const oomKilled = exhausted && !this.host.oomFile ? false : await this.oomKilledSinceLastExec();
     if (exitCode === null || exitCode >= 128 || streamError !== undefined) {
       const st = await this.settledStatus(oomKilled ? 0 : 1000);
       if (!st.running) return result({ sandboxDied: true, oomKilled, cause: st.cause ?? describeError(streamError) });
     }
+    const timedOut = !oomKilled && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50;
+    if (exhausted) return this.restore(result({ exitCode: timedOut ? null : exitCode, timedOut, oomKilled }), exhausted);
     const engineError = exitCode === 126 && /^OCI runtime exec failed/.test(stdout.text()) ? stdout.text().trim() : undefined;
     if (engineError && /chdir to cwd|executable file not found/.test(engineError)) {
       // A bad cwd is the command's problem, not the sandbox's.
       return result({ exitCode, stdout: '', stderr: engineError, cause: 'the engine could not start the command' });
     }
-    // Whatever the command left behind may hold every pid the limit allows; then
-    // no later exec could fork, so the sandbox is restored (or declared dead) now.
-    const exhausted = await this.exhaustedPids();
-    if (exhausted) return this.restore(result({ exitCode, oomKilled }), exhausted);
     if (engineError) {
       // The engine could not start the process, though pids are left: the container is alive but useless.
       return result({ sandboxDied: true, cause: `the sandbox cannot start processes any more: ${engineError}` });
     }
-    const timedOut = !oomKilled && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50;
     if (timedOut) return result({ timedOut, cause: `killed after the ${timeoutMs} ms timeout` });
     if (oomKilled) return result({ exitCode, oomKilled, cause: 'a process of the command was killed by the out-of-memory killer (memory limit reached)' });
     return result({ exitCode });

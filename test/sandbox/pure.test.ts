@@ -6,6 +6,7 @@ import { parsePackageList } from '../../src/sandbox/images/recipe.js';
 import { sandboxEnv } from '../../src/sandbox/env.js';
 import { bwrapArgs, hostPathFor } from '../../src/sandbox/local-args.js';
 import { parseOomKills } from '../../src/sandbox/oom.js';
+import { PIDS_RESERVE, afterPidsExhausted, forkFailureOf, parsePidsUsage, pidsExhausted } from '../../src/sandbox/pids.js';
 import { CappedOutput, Demuxer } from '../../src/sandbox/output.js';
 import { decideUser } from '../../src/sandbox/ownership.js';
 import { LABEL, selectOrphans } from '../../src/sandbox/sweep.js';
@@ -241,5 +242,42 @@ describe('sandboxEnv', () => {
       env: { HF_TOKEN: 't', BATON_ITERATION: '3' },
       missing: ['NOPE'],
     });
+  });
+});
+
+describe('pids exhaustion', () => {
+  const base = { command: 'c', exitCode: 0, stdout: '', stderr: '', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false, durationMs: 1 };
+
+  it('counts a sandbox with fewer free pids than the next command needs as exhausted', () => {
+    expect(pidsExhausted({ current: 64, max: 64 })).toBe(true);
+    expect(pidsExhausted({ current: 64 - PIDS_RESERVE + 1, max: 64 })).toBe(true);
+    expect(pidsExhausted({ current: 64 - PIDS_RESERVE, max: 64 })).toBe(false);
+    expect(pidsExhausted({ current: 5000, max: undefined })).toBe(false);
+    expect(parsePidsUsage('12\n', 'max\n')).toEqual({ current: 12, max: undefined });
+    expect(parsePidsUsage('64\n', '64\n')).toEqual({ current: 64, max: 64 });
+    expect(parsePidsUsage('x', '64')).toBeUndefined();
+  });
+
+  it("recognises every form of a failure to fork: the engine's, the wrapper's, the shell's", () => {
+    expect(forkFailureOf({ exitCode: 126, stdout: 'OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer: unknown', stderr: '' })).toBe('engine');
+    expect(forkFailureOf({ exitCode: 125, stdout: '', stderr: 'timeout: fork system call failed: Resource temporarily unavailable\n' })).toBe('wrapper');
+    expect(forkFailureOf({ exitCode: 254, stdout: '', stderr: 'bash: fork: retry: Resource temporarily unavailable\n' })).toBe('shell');
+    expect(forkFailureOf({ exitCode: 1, stdout: '', stderr: 'environment: fork: Resource temporarily unavailable\n' })).toBe('shell');
+    // The command's own exit 125 is not the wrapper's.
+    expect(forkFailureOf({ exitCode: 125, stdout: '', stderr: 'error\n' })).toBeUndefined();
+    expect(forkFailureOf({ exitCode: 126, stdout: 'permission denied', stderr: '' })).toBeUndefined();
+  });
+
+  it('says the sandbox was restarted; a command that never ran has no exit code; a failed restart is a death', () => {
+    const usage = { current: 64, max: 64 };
+    const ran = afterPidsExhausted({ ...base, exitCode: 0, stderr: 'bash: fork: retry: Resource temporarily unavailable' }, usage, undefined);
+    expect(ran).toMatchObject({ exitCode: 0, sandboxDied: false });
+    expect(ran.cause).toMatch(/^pids limit exhausted \(64 of 64 .*restarted the sandbox/);
+    const never = afterPidsExhausted({ ...base, exitCode: 125, stderr: 'timeout: fork system call failed: Resource temporarily unavailable' }, usage, undefined);
+    expect(never).toMatchObject({ exitCode: null, sandboxDied: false });
+    expect(never.cause).toMatch(/^the command could not start: pids limit exhausted/);
+    const dead = afterPidsExhausted(base, usage, 'engine gone');
+    expect(dead).toMatchObject({ sandboxDied: true });
+    expect(dead.cause).toMatch(/^pids limit exhausted .*restarting the sandbox failed: engine gone/);
   });
 });
