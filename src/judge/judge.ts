@@ -64,7 +64,8 @@ export function judge(input: JudgeInput): IterationVerdict {
     return { kind: 'revert', reason: `the measurement failed: ${why}` };
   }
   // A test that ran in the baseline and did not run now (deselected, skipped, deleted) fails, whatever the thresholds say.
-  const vanished = input.measurements.filter((m) => missingCount(m) > 0);
+  const testsOracles = new Set(spec.oracles.filter((o) => o.kind === 'tests').map((o) => o.id));
+  const vanished = input.measurements.filter((m) => testsOracles.has(m.oracle) && missingCount(m) > 0);
   if (vanished.length) {
     return { kind: 'revert', reason: `${vanished.map((m) => m.reason ?? `tests oracle ${m.oracle}: ${missingCount(m)} tests that ran in the baseline did not run`).join('; ')}. Run every test the baseline ran` };
   }
