@@ -8,11 +8,14 @@ import * as path from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import { experimentPaths } from '../experiment.js';
 import type { Spec } from './schema.js';
+import { checkOracleCommands } from './oracle-commands.js';
 import { validateSpecText } from './validate.js';
 
 export interface CheckResult {
   spec?: Spec;
   problems: Problem[];
+  /** What is allowed but weak (e.g. metrics from a candidate-controlled process); shown, never refused. */
+  warnings: Problem[];
 }
 
 /** Validates the experiment at `dir` and returns every problem found. */
@@ -20,17 +23,18 @@ export function checkExperiment(dir: string): CheckResult {
   const paths = experimentPaths(dir);
   const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
   if (!fs.existsSync(paths.root) || !fs.statSync(paths.root).isDirectory()) {
-    return { problems: [{ file: rel(paths.root), where: 'folder', message: 'no such experiment folder', hint: 'create one with: baton init DIR' }] };
+    return { warnings: [], problems: [{ file: rel(paths.root), where: 'folder', message: 'no such experiment folder', hint: 'create one with: baton init DIR' }] };
   }
   if (!fs.existsSync(paths.spec)) {
-    return { problems: [{ file: rel(paths.spec), where: 'file', message: 'no baton.yaml in the experiment folder', hint: `create one with: baton init ${rel(paths.root)} --force` }] };
+    return { warnings: [], problems: [{ file: rel(paths.spec), where: 'file', message: 'no baton.yaml in the experiment folder', hint: `create one with: baton init ${rel(paths.root)} --force` }] };
   }
   const specFile = rel(paths.spec);
   const { spec, problems } = validateSpecText(fs.readFileSync(paths.spec, 'utf8'), specFile);
   const fileProblems = spec ? checkFiles(spec, paths.root, specFile) : [];
   const workspaceProblems = checkWorkspace(paths.workspace, rel(paths.workspace));
-  const all = [...problems, ...fileProblems, ...workspaceProblems];
-  return all.length ? { problems: all } : { spec, problems: [] };
+  const commands = spec ? checkOracleCommands(spec, paths, specFile) : { errors: [], warnings: [] };
+  const all = [...problems, ...fileProblems, ...commands.errors, ...workspaceProblems];
+  return all.length ? { problems: all, warnings: commands.warnings } : { spec, problems: [], warnings: commands.warnings };
 }
 
 /** Like checkExperiment, but throws an InputError listing every problem. */

@@ -6,13 +6,14 @@
  * symlink in $BATON_OUT for root to follow into the oracle's files. Skips
  * with a notice without an engine; fails instead when BATON_REQUIRE_DOCKER=1.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandOracle } from '../../oracles/command/index.js';
 import { DockerSandboxProvider } from '../../src/sandbox/index.js';
 import { fakeContext, removeFakeContexts } from '../oracles/host-sandbox.js';
 import { dockerReady } from '../sandbox/guard.js';
+import { ROOT } from '../helpers/tmp.js';
 
 const ready = await dockerReady();
 afterAll(removeFakeContexts);
@@ -113,6 +114,16 @@ print("planted", glob.glob("/tmp/baton-oracle-*"))
     expect(m.status, m.reason).toBe('ok');
     expect(String((m.details.run as { stdoutTail: string }).stdoutTail)).toMatch(/planted \['\/tmp\/baton-oracle-[0-9a-f]+'\]/);
     expect(m.metrics['check.score']).toBe(0);
+  }, 120_000);
+
+  it("the blank template's evaluate (oracle/check.py, as root) reads the workspace as data", async () => {
+    const { ctx } = experiment({ run: 'true', evaluate: 'python3 check.py' }, {});
+    copyFileSync(path.join(ROOT, 'templates', 'blank', 'oracle', 'check.py'), path.join(ctx.experimentDir, 'oracle', 'check.py'));
+    expect((await commandOracle.measure(ctx)).metrics).toEqual({ 'check.done': 0 });
+    writeFileSync(path.join(ctx.snapshotDir, 'DONE'), 'done\n');
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics).toEqual({ 'check.done': 1 });
   }, 120_000);
 
   it('the one-command form is the weak one: its metrics are marked as coming from a candidate-controlled process', async () => {

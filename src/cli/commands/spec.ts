@@ -1,6 +1,6 @@
 /** `baton init`, `baton check`, `baton schema`. */
 import type { Command } from 'commander';
-import { formatProblems } from '../../errors.js';
+import { formatProblems, type Problem } from '../../errors.js';
 import { initExperiment, templateNames } from '../../init/init.js';
 import { checkExperiment } from '../../spec/check.js';
 import { defaultProtected } from '../../spec/protected.js';
@@ -30,7 +30,8 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
     .description('validate an experiment without running anything; lists every problem at once')
     .argument('[dir]', 'the experiment folder', '.')
     .action((dir: string) => {
-      const { spec, problems } = checkExperiment(dir);
+      const { spec, problems, warnings } = checkExperiment(dir);
+      for (const w of warnings) io.err(formatWarning(w));
       if (problems.length || !spec) {
         io.err(formatProblems(problems));
         setCode(EXIT.badInput);
@@ -41,6 +42,11 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       const defaults = defaultProtected(spec);
       if (defaults.length) io.out(`protected by default (tests oracle: test-runner configuration and shadowing files): ${defaults.join(' ')}`);
     });
+}
+
+/** One warning of `baton check`, loud: allowed, but weaker than it looks. */
+function formatWarning(w: Problem): string {
+  return `WARNING: ${w.file}: ${w.where}: ${w.message}${w.hint ? `\n    hint:     ${w.hint}` : ''}`;
 }
 
 export function registerSchema(program: Command, { io }: CommandContext): void {
