@@ -145,8 +145,9 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
           return { ok: false, status: 'error', reason: `could not start the oracle sandbox for ${label}: ${describeError(e)}` };
         }
         sandboxStartS.push((performance.now() - t0) / 1000);
-        const env = { BATON_SEED: String(runSeed) };
-        const exec = async (what: string, command: string) => {
+        // Setup gets no seed: a build step must not precompute the seeded input's answer.
+        const exec = async (what: string, command: string, seeded = true) => {
+          const env: Record<string, string> = seeded ? { BATON_SEED: String(runSeed) } : {};
           const timeoutMs = deadline.remainingMs();
           if (timeoutMs <= 0) return { problem: { status: 'timeout' as const, reason: `the benchmark used up its ${spec.timeout} timeout before ${what}` } };
           const r = await sandbox.exec(command, { cwd: SANDBOX_PATHS.workspace, env, timeoutMs });
@@ -157,13 +158,13 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
           if (side === 'candidate' && overheadS === undefined && spec.time === 'wall' && overheadProbes > 0) {
             overheadS = await probeOverhead(sandbox, deadline, ctx.signal);
           }
-          const steps: [string, string][] = [
-            ...(spec.setup !== undefined ? [[`setup before ${label}`, spec.setup] as [string, string]] : []),
-            ...Array.from({ length: warmups }, (_, i) => [`warm-up run ${i + 1} of the ${sideName(side)}`, spec.run] as [string, string]),
+          const steps: [string, string, boolean][] = [
+            ...(spec.setup !== undefined ? [[`setup before ${label}`, spec.setup, false] as [string, string, boolean]] : []),
+            ...Array.from({ length: warmups }, (_, i) => [`warm-up run ${i + 1} of the ${sideName(side)}`, spec.run, true] as [string, string, boolean]),
           ];
-          for (const [what, command] of steps) {
+          for (const [what, command, seeded] of steps) {
             if (ctx.signal?.aborted) return { ok: false, status: 'error', reason: 'interrupted' };
-            const { problem } = await exec(what, command);
+            const { problem } = await exec(what, command, seeded);
             if (problem) return { ok: false, ...problem };
           }
           if (!timed) return undefined;

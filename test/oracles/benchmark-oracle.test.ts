@@ -180,8 +180,8 @@ describe('benchmarkOracle', () => {
     expect(new Set(digests.map((d) => d.stdout))).toEqual(new Set([sha256('')]));
   });
 
-  it('both sides of a repetition get the same $BATON_SEED, each repetition a new one', async () => {
-    const { ctx } = withScripts({ repeat: 4, warmup: 0 }, 'echo "$BATON_SEED"\n', 'echo "$BATON_SEED"\n');
+  it('both sides of a repetition get the same $BATON_SEED, each repetition a new one; setup gets none', async () => {
+    const { ctx } = withScripts({ repeat: 4, warmup: 0, setup: 'test -z "$BATON_SEED"' }, 'echo "$BATON_SEED"\n', 'echo "$BATON_SEED"\n');
     const m = await benchmarkOracle.measure(ctx);
     expect(m.status, m.reason).toBe('ok');
     const digests = (m.details.output as { digests: { stdout: string }[] }).digests;
