@@ -216,6 +216,10 @@ export function integrityWarnings(model: ReportModel, reportProblems: readonly s
     return `${its.slice(0, 3).join(', ')}, …, ${its.slice(-5).join(', ')} (${its.length} in all)`;
   };
   const out = [...byText.entries()].map(([t, its]) => `${t} — iteration${its.length > 1 ? 's' : ''} ${list(its)}`);
-  const all = [...out, ...reportProblems];
+  // A command oracle with `run` alone: its metrics line comes from the process that runs the candidate's code.
+  const weak = model.spec.oracles
+    .filter((o) => o.kind === 'command' && o.evaluate === undefined)
+    .map((o) => `oracle ${o.id}: metrics from candidate-controlled process (a command oracle with \`run\` alone; code it runs can print a forged metrics line; split it into \`run\` and \`evaluate\`)`);
+  const all = [...weak, ...out, ...reportProblems];
   return all.length > max ? [...all.slice(0, max), `… and ${all.length - max} more`] : all;
 }

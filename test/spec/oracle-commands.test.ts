@@ -94,3 +94,17 @@ describe('baton check on command oracles', () => {
     });
   });
 });
+
+describe('REPORT.md on a one-command oracle', () => {
+  it('names its metrics as coming from a candidate-controlled process, and not those of run + evaluate', async () => {
+    const { buildModel } = await import('../../src/report/model.js');
+    const { integrityWarnings } = await import('../../src/report/summary.js');
+    const { Spec } = await import('../../src/spec/schema.js');
+    const spec = Spec.parse({
+      name: 'r', goal: 'g', thresholds: {},
+      oracles: [{ id: 'weak', kind: 'command', run: 'python3 /baton/oracle/s.py' }, { id: 'safe', kind: 'command', run: 'true', evaluate: 'python3 s.py' }],
+    });
+    const warnings = integrityWarnings(buildModel(spec, [], 'running'));
+    expect(warnings).toEqual([expect.stringMatching(/^oracle weak: metrics from candidate-controlled process \(a command oracle with `run` alone/)]);
+  });
+});
