@@ -102,6 +102,14 @@ subprocess.Popen(["bash", "-c", "sleep 1.5; touch $BATON_OUT/bg-alive"], start_n
     expect(m.metrics['check.bg_alive']).toBe(0);
   }, 120_000);
 
+  it('run + evaluate: a process that keeps forking is dead, children and all, before evaluate starts', async () => {
+    const run = `setsid bash -c 'while :; do (sleep 1.5; touch "$BATON_OUT/bg-alive") & sleep 0.02; done' </dev/null >/dev/null 2>&1 & sleep 1`;
+    const { ctx } = experiment({ run, evaluate: 'WAIT=3 python3 score.py' }, {});
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics['check.bg_alive']).toBe(0);
+  }, 120_000);
+
   it('run + evaluate: a symlink in $BATON_OUT cannot point root at the oracle files', async () => {
     // The candidate sees the private folder's name in /tmp and guesses the rest.
     const solve = `import glob, os
