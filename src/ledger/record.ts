@@ -4,6 +4,7 @@
  * version `v`; validated on every read.
  */
 import { z } from 'zod';
+import { Isolation } from '../sandbox/isolation.js';
 
 export const VERDICT_KINDS = ['baseline', 'met', 'keep', 'revert', 'crashed', 'tamper', 'stalled', 'budget'] as const;
 /**
@@ -67,6 +68,8 @@ export const LedgerRecordV1 = z.object({
   /** Integrity findings: tamper, non-finite outputs, oracle file hash changes. */
   warnings: z.array(z.string()).default([]),
   durationMs: z.number().min(0),
+  /** The isolation the iteration's session and measurements ran under (provider, runtime, image id, user, network). */
+  isolation: Isolation.optional(),
 });
 
 export type LedgerRecord = z.infer<typeof LedgerRecordV1>;

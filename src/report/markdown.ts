@@ -7,6 +7,7 @@ import { boundText, fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fm
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { benchmarkNoise, testFlips } from './oracle-sections.js';
+import { describeIsolation } from '../sandbox/isolation.js';
 import {
   STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, thresholdRows, timeline, verdictLine,
 } from './summary.js';
@@ -55,7 +56,16 @@ function header(m: ReportModel): string[] {
     `| ${STATE_LABEL[m.state]} | ${fmtInt(m.latestIteration)} (${parts.join(', ')}) | ${best(m)} | ${m.iterations.length ? fmtHours(t.elapsedHours) : '—'} | ${t.tokens.total || t.usd ? `${fmtUsd(t.usd)} · ${fmtTokens(t.tokens.total)} tokens` : 'no model usage'} |`,
     '',
     `**${verdictLine(m)}**`,
+    ...isolationLine(m),
   ];
+}
+
+/** The isolation the run's commands had; plain processes on the host are said loudly. */
+function isolationLine(m: ReportModel): string[] {
+  if (!m.isolation) return [];
+  const text = describeIsolation(m.isolation);
+  const plain = m.isolation.provider === 'local' && m.isolation.runtime === 'none';
+  return ['', plain ? `**⚠ Isolation: ${text}. The worker and the oracles could read and change anything this user can.**` : `Isolation: ${text}.`];
 }
 
 function thresholds(m: ReportModel): string[] {

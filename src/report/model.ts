@@ -5,6 +5,7 @@
 import type { LedgerRecord, VerdictKind } from '../ledger/record.js';
 import type { Spec } from '../spec/schema.js';
 import { direction, holds, parseThreshold, type Threshold } from '../spec/threshold.js';
+import type { Isolation } from '../sandbox/isolation.js';
 
 /** How the run stands when the report is written. */
 export type RunState = 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error';
@@ -93,6 +94,8 @@ export interface ReportModel {
   /** Kept iterations after the baseline (keep and met). */
   kept: number;
   totals: RunTotals;
+  /** The isolation of the latest ledger record that names one (every record of a run has the same). */
+  isolation?: Isolation;
 }
 
 const ERROR_LIKE = /(^|[._-])(max_rel|mean_rel|rms_rel|max_abs|rel|abs|err|error|errors|residual|loss|rmse|mse|mae|chi2)([._-]|$)/i;
@@ -208,6 +211,7 @@ export function buildModel(spec: Spec, records: readonly LedgerRecord[], state: 
     latestIteration: iterations.length ? iterations[iterations.length - 1].iteration : 0,
     counts, kept: counts.keep + counts.met,
     totals: { usd, tokens, elapsedHours, durationMs, records: sorted.length },
+    isolation: [...sorted].reverse().find((r) => r.isolation)?.isolation,
   };
 }
 

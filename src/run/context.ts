@@ -1,6 +1,7 @@
 /** What every step of a run shares: the spec, the paths, the adapters, the state read from disk. */
 import type { ExperimentPaths } from '../experiment.js';
 import type { LedgerRecord } from '../ledger/record.js';
+import type { Isolation } from '../sandbox/isolation.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { Worker } from '../workers/types.js';
@@ -18,6 +19,8 @@ export interface RunContext {
   paths: ExperimentPaths;
   repo: Repo;
   provider: SandboxProvider;
+  /** The isolation the run's sandboxes get (recorded in every ledger record); undefined with an injected provider (tests). */
+  isolation?: Isolation;
   worker: Worker;
   runId: string;
   /** When the run began (its first `run-start`), for the time budget and elapsed hours. */

@@ -39,6 +39,7 @@ export async function snapshot(ctx: RunContext, commit: string, name: string): P
 
 /** Appends a ledger record to disk and to the in-memory ledger. */
 export function appendLedger(ctx: RunContext, record: LedgerRecord): void {
+  if (ctx.isolation && !record.isolation) record = { ...record, isolation: ctx.isolation };
   appendJsonl(ctx.paths.ledger, record);
   ctx.ledger.push(record);
   failpoint('ledger:append');

@@ -24,7 +24,7 @@ export async function measureOnce(dir: string, options: { provider?: SandboxProv
   let sandboxWarnings: string[] = [];
   let provider = options.provider;
   if (!provider) {
-    const chosen = await chooseSandboxProvider(spec.sandbox);
+    const chosen = await chooseSandboxProvider(spec.sandbox, base.workspace);
     provider = chosen.provider;
     sandboxWarnings = chosen.warnings;
   }

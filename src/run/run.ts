@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { experimentId, experimentPaths } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
-import { chooseSandboxProvider, sweep } from '../sandbox/index.js';
+import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, sweep, type ResolvedSandbox } from '../sandbox/index.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { loadExperiment } from '../spec/check.js';
 import type { Spec } from '../spec/schema.js';
@@ -59,6 +59,8 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   if (options.adjustSpec) spec = options.adjustSpec(spec);
   const emit = options.onEvent ?? (() => undefined);
   const now = options.now ?? (() => new Date());
+  // The spec's isolation or nothing: resolved, and compared with the run's first start, before anything is written.
+  const sandbox = options.provider ? undefined : await resolveRunSandbox(spec, paths.state, paths.workspace);
   for (const d of [paths.state, paths.transcripts, paths.attempts, paths.artifacts, paths.scratch]) fs.mkdirSync(d, { recursive: true });
   const lock = acquireLock(paths.lock, now());
   if (lock.warning) emit({ type: 'warning', text: lock.warning });
@@ -66,11 +68,10 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   const onAbort = (): void => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    let provider = options.provider;
-    if (!provider) {
-      const chosen = await chooseSandboxProvider(spec.sandbox);
-      for (const w of chosen.warnings) emit({ type: 'warning', text: w });
-      provider = chosen.provider;
+    const provider = options.provider ?? sandbox!.provider;
+    if (sandbox) {
+      for (const w of sandbox.warnings) emit({ type: 'warning', text: w });
+      recordIsolation(paths.state, sandbox.isolation);
     }
     await sweepOrphans(experimentId(paths.root, spec.name), provider, emit);
     const journal = readJournal(paths.journal, { repair: true });
@@ -82,7 +83,7 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     const hashEntry = journal.records.find((e) => e.type === 'oracle-hashes');
     const repo = new Repo(paths.workspace);
     const ctx: RunContext = {
-      spec, paths, repo, provider, runId,
+      spec, paths, repo, provider, runId, isolation: sandbox?.isolation,
       worker: options.worker ?? createWorker(spec, paths.root),
       startedAt: firstStart ? new Date(firstStart.at) : now(),
       ledger: ledger.records,
@@ -90,7 +91,7 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
       signal: controller.signal,
       emit, now,
     };
-    emit({ type: 'info', text: `${firstStart ? 'resuming' : 'starting'} run ${runId} of ${spec.name}: ${provider.kind} sandbox, ${ctx.worker.kind} worker` });
+    emit({ type: 'info', text: `${firstStart ? 'resuming' : 'starting'} run ${runId} of ${spec.name}: ${sandbox ? describeIsolation(sandbox.isolation) : `${provider.kind} sandbox`}, ${ctx.worker.kind} worker` });
     if (!hashEntry) {
       ctx.oracleHashes = oracleFileHashes(spec, paths.root);
       appendJournal(paths.journal, { type: 'oracle-hashes', hashes: ctx.oracleHashes }, now());
@@ -103,6 +104,32 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     fs.rmSync(paths.scratch, { recursive: true, force: true });
     lock.release();
   }
+}
+
+const ISOLATION_FILE = 'isolation.json';
+
+/** The sandbox of the spec on this machine; a UserError when unavailable, or when it differs from the isolation the run started with. */
+async function resolveRunSandbox(spec: Spec, stateDir: string, workspace: string): Promise<ResolvedSandbox> {
+  const resolved = await chooseSandboxProvider(spec.sandbox, workspace);
+  const file = path.join(stateDir, ISOLATION_FILE);
+  if (!fs.existsSync(file)) return resolved;
+  const recorded = Isolation.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!recorded.success) throw new UserError(`${file} is not a valid isolation record: ${recorded.error.message}`, { code: 'BATON_STATE_CORRUPT', context: { path: file } });
+  const diff = isolationDifferences(recorded.data, resolved.isolation);
+  if (diff.length) {
+    throw new UserError(
+      `this run started with ${describeIsolation(recorded.data)}; resuming it here would use ${describeIsolation(resolved.isolation)} (${diff.join('; ')}). ` +
+        'baton does not change the isolation of a run midway: restore the original setup (engine, image, workspace owner, spec) and run again, or start the experiment afresh in a new folder.',
+      { code: 'BATON_SANDBOX', context: { path: file } },
+    );
+  }
+  return resolved;
+}
+
+/** Records the isolation of the run's first start (resumes compare with it). */
+function recordIsolation(stateDir: string, isolation: Isolation): void {
+  const file = path.join(stateDir, ISOLATION_FILE);
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `${JSON.stringify(isolation, null, 2)}\n`);
 }
 
 async function sweepOrphans(experiment: string, provider: SandboxProvider, emit: (e: RunEvent) => void): Promise<void> {

@@ -5,7 +5,11 @@ import { dockerClient, probeEngine } from './engine.js';
 import { imageRecipe } from './images/build.js';
 import { BASE_IMAGE, BROWSER_IMAGE, baseRecipeHash, browserRecipeHash } from './images/recipe.js';
 import { rootfsUnavailableReason } from './images/rootfs.js';
+import { UserError } from '../errors.js';
+import type { SandboxSpec } from '../spec/schema.js';
+import { describeIsolation, type Isolation } from './isolation.js';
 import { bwrapWorks } from './local.js';
+import { resolveSandbox } from './resolve.js';
 
 export interface Finding {
   /** What was checked: engine, image:baton-base, image:baton-browser, bubblewrap, debootstrap. */
@@ -16,16 +20,21 @@ export interface Finding {
   fix?: string;
 }
 
+/** Which isolation one experiment's spec gets on this machine. */
+export type SpecIsolation = { spec: string; isolation: Isolation; text: string } | { spec: string; refused: string };
+
 export interface DoctorReport {
   /** Docker sandboxes can run (engine reachable, baton-base present). */
   dockerReady: boolean;
   /** The local fallback isolates (bubblewrap works). */
   localIsolated: boolean;
   findings: Finding[];
+  /** With a spec: the isolation it gets here, or why it would be refused. */
+  spec?: SpecIsolation;
 }
 
 /** Checks the sandbox prerequisites; never throws for a missing piece. */
-export async function doctor(docker: Docker = dockerClient()): Promise<DoctorReport> {
+export async function doctor(docker: Docker = dockerClient(), experiment?: { specFile: string; sandbox: SandboxSpec; workspace: string }): Promise<DoctorReport> {
   const findings: Finding[] = [];
   const engine = await probeEngine(docker);
   let baseOk = false;
@@ -48,7 +57,7 @@ export async function doctor(docker: Docker = dockerClient()): Promise<DoctorRep
     findings.push({
       check: 'engine',
       status: 'error',
-      message: `No Docker engine is reachable (${engine.error ?? 'no answer'}); baton would fall back to the local sandbox.`,
+      message: `No Docker engine is reachable (${engine.error ?? 'no answer'}); a spec with sandbox.kind docker (the default) will not run.`,
       fix: process.env.DOCKER_HOST
         ? `Check that the engine at DOCKER_HOST=${process.env.DOCKER_HOST} is running and reachable.`
         : 'Start Docker (`sudo systemctl start docker`, or `sudo dockerd &` where there is no systemd), and make sure this user may use /var/run/docker.sock.',
@@ -57,11 +66,11 @@ export async function doctor(docker: Docker = dockerClient()): Promise<DoctorRep
   const bwrap = await bwrapWorks();
   findings.push(
     bwrap
-      ? { check: 'bubblewrap', status: 'ok', message: 'bubblewrap works: the local sandbox isolates commands when Docker is unavailable.' }
+      ? { check: 'bubblewrap', status: 'ok', message: 'bubblewrap works: a spec with sandbox.kind local runs its commands under it.' }
       : {
           check: 'bubblewrap',
           status: 'warn',
-          message: 'bubblewrap is missing or cannot create namespaces: without Docker, commands would run with NO isolation.',
+          message: 'bubblewrap is missing or cannot create namespaces: a spec with sandbox.kind local will not run (unless it opts in to plain processes with sandbox.allow_plain_processes, refused as root).',
           fix: 'Install it (`apt-get install bubblewrap`); if it is installed, allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1).',
         },
   );
@@ -79,5 +88,18 @@ export async function doctor(docker: Docker = dockerClient()): Promise<DoctorRep
           },
     );
   }
-  return { dockerReady: engine.reachable && baseOk, localIsolated: bwrap, findings };
+  const report: DoctorReport = { dockerReady: engine.reachable && baseOk, localIsolated: bwrap, findings };
+  if (experiment) report.spec = await specIsolation(experiment.specFile, experiment.sandbox, experiment.workspace, docker);
+  return report;
+}
+
+/** The isolation `sandbox` gets here (what `baton run` would use), or why it would be refused; never throws for a refusal. */
+export async function specIsolation(specFile: string, sandbox: SandboxSpec, workspace: string, docker?: Docker): Promise<SpecIsolation> {
+  try {
+    const { isolation } = await resolveSandbox(sandbox, workspace, docker ? { docker } : {});
+    return { spec: specFile, isolation, text: describeIsolation(isolation) };
+  } catch (e) {
+    if (e instanceof UserError) return { spec: specFile, refused: e.message };
+    throw e;
+  }
 }

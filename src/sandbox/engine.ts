@@ -16,6 +16,8 @@ export interface EngineInfo {
   version?: string;
   /** cgroup version of the engine's host (1 or 2), when reported. */
   cgroupVersion?: string;
+  /** The runtime containers get by default (runc), when reported. */
+  runtime?: string;
   /** Why not, when unreachable. */
   error?: string;
 }
@@ -26,8 +28,9 @@ export async function probeEngine(docker: Docker = dockerClient(), timeoutMs = 3
     const info = (await withTimeout(docker.info(), timeoutMs, 'the Docker engine did not answer')) as {
       ServerVersion?: string;
       CgroupVersion?: string;
+      DefaultRuntime?: string;
     };
-    return { reachable: true, version: info.ServerVersion, cgroupVersion: info.CgroupVersion };
+    return { reachable: true, version: info.ServerVersion, cgroupVersion: info.CgroupVersion, runtime: info.DefaultRuntime };
   } catch (e) {
     return { reachable: false, error: describeError(e) };
   }

@@ -3,13 +3,13 @@
  * build|sweep|doctor`. Nothing here prints; results are data.
  */
 import type Docker from 'dockerode';
-import { SystemError, UserError, describeError } from '../errors.js';
-import type { SandboxSpec } from '../spec/schema.js';
-import { DockerSandboxProvider, stopAllDockerSandboxes, sweepDocker } from './docker.js';
-import { dockerClient, probeEngine } from './engine.js';
-import { localSandboxProvider, stopAllLocalSandboxes } from './local.js';
+import { SystemError, describeError } from '../errors.js';
+import { stopAllDockerSandboxes, sweepDocker } from './docker.js';
+import { dockerClient } from './engine.js';
+import { stopAllLocalSandboxes } from './local.js';
+import { resolveSandbox, type ResolveDeps, type ResolvedSandbox } from './resolve.js';
 import { currentOwner } from './owner.js';
-import type { SandboxProvider, SweepResult } from './types.js';
+import type { SweepResult } from './types.js';
 
 export type { DoctorReport, Finding } from './doctor.js';
 export { doctor } from './doctor.js';
@@ -19,32 +19,17 @@ export { DockerSandboxProvider, stopAllDockerSandboxes, type DockerProviderOptio
 export { LocalSandboxProvider, localSandboxProvider, NO_ISOLATION_WARNING, bwrapWorks } from './local.js';
 export { probeEngine } from './engine.js';
 export { sandboxEnv, type SandboxEnv } from './env.js';
+export { Isolation, describeIsolation, isolationDifferences } from './isolation.js';
+export { resolveSandbox, type ResolvedSandbox, type ResolveDeps } from './resolve.js';
 export type * from './types.js';
 
-/** The provider of one kind: docker (through DOCKER_HOST or the local socket) or local (bwrap, else plain). */
-export async function getSandboxProvider(kind: 'docker' | 'local'): Promise<SandboxProvider> {
-  if (kind === 'docker') return new DockerSandboxProvider();
-  if (kind === 'local') return localSandboxProvider();
-  throw new UserError(`unknown sandbox kind ${JSON.stringify(kind)} (expected docker or local)`, { code: 'BATON_INPUT_INVALID' });
-}
-
-export interface ChosenProvider {
-  provider: SandboxProvider;
-  /** Things the caller must show the user once (fallback to local, no isolation). */
-  warnings: string[];
-}
-
-/** The provider for a spec: docker when asked and reachable, else local, with the warnings to print once. */
-export async function chooseSandboxProvider(spec: Pick<SandboxSpec, 'kind'>, docker: Docker = dockerClient()): Promise<ChosenProvider> {
-  const warnings: string[] = [];
-  if (spec.kind === 'docker') {
-    const engine = await probeEngine(docker);
-    if (engine.reachable) return { provider: new DockerSandboxProvider(docker), warnings };
-    warnings.push(`No Docker engine is reachable (${engine.error ?? 'no answer'}); using the local sandbox instead. Run \`baton sandbox doctor\` for what to do.`);
-  }
-  const local = await localSandboxProvider();
-  if (local.warning) warnings.push(local.warning);
-  return { provider: local, warnings };
+/**
+ * The provider for a spec on this machine and the isolation it gives, or a
+ * UserError (exit 2) when the spec's isolation is not available here: never a
+ * fallback to weaker isolation (resolve.ts).
+ */
+export async function chooseSandboxProvider(spec: Parameters<typeof resolveSandbox>[0], workspace?: string, deps: ResolveDeps = {}): Promise<ResolvedSandbox> {
+  return resolveSandbox(spec, workspace, deps);
 }
 
 /** `baton sandbox sweep`: removes baton containers whose owner process is gone from this host; SystemError when the engine fails. */

@@ -229,6 +229,12 @@ export const SandboxSpec = z
     tmp: size.default('512m').describe('Size of the tmpfs at /tmp.'),
     network: z.enum(['none', 'bridge']).default('none'),
     env: envNames.default([]),
+    allow_plain_processes: z
+      .boolean()
+      .default(false)
+      .describe(
+        'kind: local only. Where bubblewrap does not work, run commands as plain processes on the host, with no isolation at all. Refused when baton runs as root; named in REPORT.md.',
+      ),
   })
   .strict();
 
@@ -263,7 +269,7 @@ export const Spec = z
     judge: JudgeSpec.default({ keep: 'improve', confirm: 1, stall_after: 8 }),
     budget: BudgetSpec.default({ iterations: 20, time: '24h', session: { time: '30m', turns: 80 } }),
     sandbox: SandboxSpec.default({
-      kind: 'docker', image: 'baton-base', memory: '2g', cpus: 2, pids: 512, tmp: '512m', network: 'none', env: [],
+      kind: 'docker', image: 'baton-base', memory: '2g', cpus: 2, pids: 512, tmp: '512m', network: 'none', env: [], allow_plain_processes: false,
     }),
     prompt: z
       .object({ max_chars: z.number().int().min(2000).default(24_000) })

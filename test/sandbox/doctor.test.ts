@@ -17,10 +17,11 @@ describe('doctor', () => {
     expect(report.findings.some((f) => f.check === 'bubblewrap')).toBe(true);
   });
 
-  it('falls back to the local sandbox, with a warning, when no engine answers', async () => {
-    const chosen = await chooseSandboxProvider({ kind: 'docker' }, new Docker({ socketPath: '/nonexistent/docker.sock' }));
-    expect(chosen.provider.kind).toBe('local');
-    expect(chosen.warnings[0]).toMatch(/No Docker engine is reachable.*local sandbox/);
+  it('never falls back to the local sandbox when no engine answers: kind docker is refused (exit 2)', async () => {
+    await expect(chooseSandboxProvider({ kind: 'docker' }, undefined, { docker: new Docker({ socketPath: '/nonexistent/docker.sock' }) })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/does not answer.*start the engine.*kind: local/),
+    });
   });
 
   it('fails a sweep without an engine with a SystemError that says what to do', async () => {

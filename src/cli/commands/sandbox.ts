@@ -1,6 +1,8 @@
 /** `baton sandbox build|sweep|doctor`. */
 import type { Command } from 'commander';
 import { buildImages, doctor, sweep } from '../../sandbox/index.js';
+import { experimentPaths } from '../../experiment.js';
+import { loadExperiment } from '../../spec/check.js';
 import { formatDuration } from '../../spec/units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -30,15 +32,25 @@ export function registerSandbox(program: Command, { io, setCode }: CommandContex
       io.out(`removed ${r.removed.length} container(s)${r.removed.length ? `: ${r.removed.join(', ')}` : ''}; left ${r.kept.length} of live owners`);
     });
   sandbox
-    .command('doctor')
-    .description('what works, what is missing, and what to do about it')
-    .action(async () => {
-      const report = await doctor();
+    .command('doctor [dir]')
+    .description('what works, what is missing, and what to do about it; with an experiment folder, which isolation its spec gets here')
+    .action(async (dir?: string) => {
+      const experiment = dir ? loadExperiment(dir) : undefined;
+      const report = await doctor(undefined, experiment && { specFile: experimentPaths(dir!).spec, sandbox: experiment.sandbox, workspace: experimentPaths(dir!).workspace });
       for (const f of report.findings) {
         io.out(`${f.status === 'ok' ? 'ok  ' : f.status === 'warn' ? 'warn' : 'FAIL'}  ${f.check}: ${f.message}`);
         if (f.fix) io.out(`      fix: ${f.fix}`);
       }
-      io.out(report.dockerReady ? 'Docker sandboxes are ready.' : report.localIsolated ? 'Docker is not ready; runs will use the local bubblewrap sandbox.' : 'Neither Docker nor bubblewrap is ready: commands would run without isolation.');
+      io.out(report.dockerReady ? 'Docker sandboxes are ready.' : report.localIsolated ? 'Docker is not ready: specs with sandbox.kind docker will not run; kind local runs under bubblewrap.' : 'Neither Docker nor bubblewrap is ready: no spec will run unless it opts in to plain processes.');
+      if (report.spec) {
+        if ('refused' in report.spec) {
+          io.out(`FAIL  ${report.spec.spec}: baton run would refuse: ${report.spec.refused}`);
+          setCode(EXIT.badInput);
+          return;
+        }
+        io.out(`ok    ${report.spec.spec} gets: ${report.spec.text}`);
+        return;
+      }
       if (!report.dockerReady) setCode(EXIT.internal);
     });
 }
