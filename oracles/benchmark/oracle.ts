@@ -140,7 +140,9 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         try {
           rmSync(outDir, { recursive: true, force: true });
           mkdirSync(outDir, { recursive: true });
-          sandbox = await ctx.startSandbox({ mounts: oracleMounts(sideCtx), env: oracleEnv(sideCtx), workdir: SANDBOX_PATHS.workspace });
+          // The timed program is the candidate's own; it has no use for the experiment's oracle/ folder.
+          const mounts = oracleMounts(sideCtx, { oracleReadableByCandidate: false });
+          sandbox = await ctx.startSandbox({ mounts, env: oracleEnv(sideCtx), workdir: SANDBOX_PATHS.workspace });
         } catch (e) {
           return { ok: false, status: 'error', reason: `could not start the oracle sandbox for ${label}: ${describeError(e)}` };
         }

@@ -67,6 +67,7 @@ describe('benchmarkOracle', () => {
     const order = path.join(tmpDir('baton-order-'), 'order');
     onTestFinished(() => rmSync(path.dirname(order), { recursive: true, force: true }));
     const { ctx, log, starts } = withScripts({ repeat: 10, warmup: 1 }, `echo A >> ${order}; sleep 0.01\n`, `echo B >> ${order}; sleep 0.1\n`);
+    mkdirSync(path.join(ctx.experimentDir, 'oracle'));
     const m = await benchmarkOracle.measure(ctx);
     expect(readFileSync(order, 'utf8')).toBe('A\nB\n'.repeat(11));
     expect(m.status).toBe('ok');
@@ -83,6 +84,7 @@ describe('benchmarkOracle', () => {
     expect(workspaceOf(0)).toMatchObject({ hostPath: ctx.snapshotDir, readOnly: true });
     expect(workspaceOf(1)).toMatchObject({ hostPath: ctx.bestSnapshotDir, readOnly: true });
     expect(starts.flatMap((s) => s.mounts).find((x) => x.containerPath === '/baton/best')).toBeUndefined();
+    expect(starts.flatMap((s) => s.mounts).find((x) => x.containerPath === '/baton/oracle')).toBeUndefined();
   });
 
   it('a slower candidate is "regressed"', async () => {
