@@ -31,8 +31,8 @@ const DIFF_OPTS = ['--no-renames', '--no-ext-diff', '--no-textconv', '--no-color
 export async function collectChanges(repo: RunContext['repo'], baseline: string, candidate: string): Promise<FileChange[]> {
   const fields = (await repo.run(['diff', ...DIFF_OPTS, '--numstat', '-z', baseline, candidate, '--', '.', ...STATE_PATHS])).split('\0');
   const changes: FileChange[] = [];
-  for (let i = 0; i + 1 < fields.length; i++) {
-    const m = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(fields[i]);
+  for (const field of fields) {
+    const m = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(field);
     if (!m) continue;
     const binary = m[1] === '-';
     changes.push({ path: m[3], binary, ...(binary ? {} : { added: Number(m[1]), deleted: Number(m[2]) }) });
