@@ -105,6 +105,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
       const sandboxStartS: number[] = [];
       let bestError: string | undefined = comparing ? undefined : 'no best kept commit to compare with';
       let overheadS: number | undefined;
+      let probed = false;
       let sandboxes = 0;
       const details = (): Record<string, unknown> => ({
         time: spec.time,
@@ -157,7 +158,9 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         };
         let result: RunOutcome | undefined;
         try {
-          if (side === 'candidate' && overheadS === undefined && spec.time === 'wall' && overheadProbes > 0) {
+          // Once, in the first candidate sandbox, before any of the candidate's commands ran in it.
+          if (side === 'candidate' && !probed && spec.time === 'wall' && overheadProbes > 0) {
+            probed = true;
             overheadS = await probeOverhead(sandbox, deadline, ctx.signal);
           }
           const steps: [string, string, boolean][] = [
