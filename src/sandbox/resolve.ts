@@ -81,8 +81,9 @@ export async function resolveSandbox(spec: SandboxChoice, workspace: string | un
 
 /** The endpoint of an injected client (tests), from its options. */
 function describeClient(docker: Docker): string {
-  const m = (docker as unknown as { modem?: { socketPath?: string; host?: string; port?: number } }).modem;
-  if (m?.socketPath) return `unix://${m.socketPath}`;
-  if (m?.host) return `tcp://${m.host}:${m.port ?? ''}`;
+  // dockerode's default client holds a socket resolver function here, not a path.
+  const m = (docker as unknown as { modem?: { socketPath?: unknown; host?: unknown; port?: unknown } }).modem;
+  if (typeof m?.socketPath === 'string') return `unix://${m.socketPath}`;
+  if (typeof m?.host === 'string') return `tcp://${m.host}:${String(m.port ?? '')}`;
   return engineEndpoint();
 }

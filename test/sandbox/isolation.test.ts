@@ -107,6 +107,17 @@ describe('baton run and baton sandbox doctor with the isolation unavailable', ()
     const doc = await baton(['sandbox', 'doctor', dir], { cwd: dir, env: { DOCKER_HOST: DEAD } });
     expect(doc.exitCode).toBe(2);
     expect(doc.stdout).toMatch(/baton run would refuse: sandbox.kind is docker/);
+    const check = await baton(['check', dir], { cwd: dir, env: { DOCKER_HOST: DEAD } });
+    expect(check.stderr).toMatch(/isolation on this machine: baton run would refuse: sandbox.kind is docker/);
+    expect(listing(dir)).toEqual(before);
+  });
+
+  it.runIf(ready.ok)('`baton check` and `baton sandbox doctor` say which isolation the spec gets here', async () => {
+    const dir = await fixtureExperiment('story');
+    const check = await baton(['check', dir], { cwd: dir });
+    expect(check.stdout).toMatch(/isolation on this machine: Docker \(runc, unix:\/\/\/var\/run\/docker.sock .*image baton-base [0-9a-f]{12}, user 1000:1000, network none/);
+    const doc = await baton(['sandbox', 'doctor', dir], { cwd: dir });
+    expect(doc.stdout).toMatch(/baton.yaml gets: Docker \(runc/);
   });
 
   it('refuses to resume with the engine down, changing nothing', async () => {

@@ -8,6 +8,8 @@ import { specJsonSchema } from '../../spec/schema.js';
 import { replayJsonSchema } from '../../workers/replay-script.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { experimentPaths } from '../../experiment.js';
+import { specIsolation } from '../../sandbox/doctor.js';
 
 export function registerInit(program: Command, { io }: CommandContext): void {
   program
@@ -29,7 +31,7 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
     .command('check')
     .description('validate an experiment without running anything; lists every problem at once')
     .argument('[dir]', 'the experiment folder', '.')
-    .action((dir: string) => {
+    .action(async (dir: string) => {
       const { spec, problems, warnings } = checkExperiment(dir);
       for (const w of warnings) io.err(formatWarning(w));
       if (problems.length || !spec) {
@@ -41,6 +43,11 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       io.out(`ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`);
       const defaults = defaultProtected(spec);
       if (defaults.length) io.out(`protected by default (tests oracle: test-runner configuration and shadowing files): ${defaults.join(' ')}`);
+      // What `baton run` would get here: the spec's isolation, or a refusal (never a weaker fallback).
+      const paths = experimentPaths(dir);
+      const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace);
+      if ('refused' in iso) io.err(`WARNING: isolation on this machine: baton run would refuse: ${iso.refused}`);
+      else io.out(`isolation on this machine: ${iso.text}`);
     });
 }
 
