@@ -1,4 +1,4 @@
-/** `baton status`, `baton log`, `baton report`: read the run's state, never change it (report rewrites reports/). */
+/** `baton status`, `baton log`, `baton report`: read the run's state, never change it (report writes outside the workspace only). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -12,6 +12,7 @@ import { loadExperiment } from '../../spec/check.js';
 import { formatDuration } from '../../spec/units.js';
 import { readJsonl } from '../../state/jsonl.js';
 import { readTranscript } from '../../workers/transcript.js';
+import { readTextOrEmpty } from '../../workspace/safe-fs.js';
 import type { CommandContext } from '../main.js';
 import { table } from '../table.js';
 
@@ -51,6 +52,9 @@ export function registerLog(program: Command, { io }: CommandContext): void {
       const paths = experimentPaths(dir);
       if (opts.session !== undefined) {
         const n = Number(opts.session);
+        if (!/^\d+$/.test(opts.session) || !Number.isSafeInteger(n) || n < 1) {
+          throw new UserError(`--session ${opts.session}: expected a session number such as 1 (found ${JSON.stringify(opts.session)})`, { code: 'BATON_INPUT_INVALID' });
+        }
         const file = path.join(paths.transcripts, `${String(n).padStart(4, '0')}.jsonl`);
         if (!Number.isInteger(n) || !fs.existsSync(file)) {
           throw new UserError(`no transcript of session ${opts.session} (looked for ${file})`, { code: 'BATON_FILE_NOT_FOUND' });
@@ -76,7 +80,7 @@ export function registerReport(program: Command, { io }: CommandContext): void {
     .command('report')
     .description('regenerate REPORT.md, metrics.csv and the plots from the ledger alone')
     .argument('[dir]', 'the experiment folder', '.')
-    .option('--out <dir>', 'write only here (full error charts unless inside the workspace) instead of workspace/reports and <experiment>/reports')
+    .option('--out <dir>', 'write here instead of <experiment>/reports (never inside the workspace)')
     .option('--html', 'also write a self-contained, interactive report.html')
     .action(async (dir: string, opts: { out?: string; html?: boolean }) => {
       const spec = loadExperiment(dir);
@@ -86,22 +90,26 @@ export function registerReport(program: Command, { io }: CommandContext): void {
       if (records.length === 0) throw new UserError(`${paths.ledger}: no measurements yet; run \`baton run ${dir}\` first`, { code: 'BATON_FILE_NOT_FOUND' });
       const s = readStatus(spec, paths);
       const notesFile = path.join(paths.workspace, 'NOTES.md');
-      const outDir = path.resolve(opts.out ?? path.join(paths.workspace, 'reports'));
-      const { detailFor, generateReport } = await import('../../report/index.js');
-      // the worker reads the workspace: only a folder outside it gets the per-point error series
-      const detail = await detailFor(outDir, paths.workspace);
-      const fullOutDir = opts.out === undefined ? paths.reports : undefined;
+      // Never into the workspace: a file there is the next session's change (judged tamper), or a live session's.
+      // The run keeps workspace/reports (binned) current itself.
+      const { reportTarget } = await import('../../report/out-dir.js');
+      const outDir = await reportTarget(paths, opts.out);
+      const { generateReport } = await import('../../report/index.js');
       const result = await generateReport({
-        spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, detail, fullOutDir, html: opts.html,
-        notes: fs.existsSync(notesFile) ? fs.readFileSync(notesFile, 'utf8') : undefined,
+        spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, detail: 'full', html: opts.html,
+        notes: readNotes(paths.workspace),
         now: new Date(records[records.length - 1].at),
         onProgress: io.isTTY ? (done, total, label) => io.err(`[${done}/${total}] ${label}`) : undefined,
       });
       for (const w of result.warnings) io.err(`baton: warning: ${w}`);
-      io.out(`wrote ${result.files.length} files to ${outDir}${fullOutDir ? ` and ${fullOutDir}` : ''}`);
-      io.out(`report: ${path.join(outDir, 'REPORT.md')}${detail === 'coarse' ? ' (error charts binned: the worker reads it)' : ''}`);
-      if (fullOutDir) io.out(`full report: ${path.join(fullOutDir, 'REPORT.md')}`);
+      io.out(`wrote ${result.files.length} files to ${outDir}`);
+      io.out(`report: ${path.join(outDir, 'REPORT.md')}`);
     });
+}
+
+/** NOTES.md of the workspace, read as the run reads it (no links followed, size capped); absent when unreadable. */
+function readNotes(workspace: string): string | undefined {
+  return readTextOrEmpty(workspace, 'NOTES.md') || undefined;
 }
 
 function reportState(state: string): 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error' {
