@@ -7,3 +7,5 @@ export {
   type BootstrapOptions, type SampleSummary,
 } from './stats.js';
 export { mulberry32 } from './prng.js';
+export { comparableStdout, compareOutputs, outputDigests, type FileOutput, type OutputSelection, type RunOutput } from './output-compare.js';
+export { readOutputFile, MAX_OUTPUT_FILE_BYTES } from './output-read.js';
