@@ -120,6 +120,7 @@ async function measureTwoPhase(
 
   // 3. Nothing of the candidate's outlives its phase.
   const kill = await sandbox.exec(killScript(main), { timeoutMs: STEP_MS });
+  details.kill = { exitCode: kill.exitCode, output: tail(kill.stdout + kill.stderr, 400), durationMs: kill.durationMs, spared: main };
   if (kill.exitCode !== 0) {
     const why = kill.exitCode === SURVIVORS_EXIT ? 'processes of the run command survived every attempt to kill them' : (kill.cause ?? tail(kill.stderr, 600));
     return stop(kill.sandboxDied ? 'error' : 'failed', `could not end the candidate's processes before evaluating: ${why}`);

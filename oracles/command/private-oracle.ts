@@ -6,7 +6,9 @@
  *    any candidate code runs, and unpacks it into /tmp/baton-oracle-<A>/<B>:
  *    <A> is root-only (0700), so the candidate, which can list /tmp and so
  *    learn <A>, can neither read the files nor learn <B>, and a symlink it
- *    plants in $BATON_OUT cannot name them for root to follow;
+ *    plants in $BATON_OUT cannot name them for root to follow; $HOME and
+ *    $TMPDIR of evaluate are under another random name in <A>, for the same
+ *    reason (evaluate may write what it knows there);
  *  - after `run`, the sandbox user kills every process of its own uid but
  *    the container's main one, until none is left;
  *  - `evaluate` runs as root with $HOME, $TMPDIR and caches in the private
@@ -36,7 +38,9 @@ export interface PrivatePaths {
 /** Fresh random private paths for one measurement. */
 export function privatePaths(random: () => string = () => randomBytes(12).toString('hex')): PrivatePaths {
   const root = `/tmp/baton-oracle-${random()}`;
-  return { root, oracle: `${root}/${random()}`, home: `${root}/home`, tmp: `${root}/tmp` };
+  // The scratch folders are as unguessable as the oracle's: evaluate may write what it knows there.
+  const scratch = `${root}/${random()}`;
+  return { root, oracle: `${root}/${random()}`, home: `${scratch}/home`, tmp: `${scratch}/tmp` };
 }
 
 /** Environment of root's execs: nothing of the candidate's ($HOME, /tmp) is on any lookup path. */
@@ -81,7 +85,8 @@ export async function packOracleDir(experimentDir: string): Promise<{ ok: true; 
 export const INSTALL_SCRIPT = `set -eu
 umask 077
 mkdir -m 700 -- "$BATON_PRIVATE"
-mkdir -- "$BATON_ORACLE" "$HOME" "$TMPDIR"
+mkdir -- "$BATON_ORACLE"
+mkdir -p -- "$HOME" "$TMPDIR"
 if [ "$BATON_HAS_ORACLE" = 1 ]; then base64 -d | tar -x -f - --no-same-owner -C "$BATON_ORACLE"; fi
 chmod 700 -- "$BATON_PRIVATE"
 mkdir -m 755 /tmp/node_modules

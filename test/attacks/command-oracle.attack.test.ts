@@ -90,21 +90,24 @@ describe.runIf(ready.ok)('command oracle: candidate code never reaches the oracl
     expect(m.metrics).toEqual({ 'check.score': 1, 'check.bg_alive': 0 });
   }, 120_000);
 
+  // Waits until root's evaluate is running, then marks that it lived on into it.
+  const WATCHER = 'until pgrep -u 0 -f score.py >/dev/null; do sleep 0.05; done; touch "$BATON_OUT/bg-alive"';
+
   it('run + evaluate: a process the candidate leaves behind is dead before evaluate starts', async () => {
-    // The background process waits for evaluate to start, then marks that it lived on.
     const solve = `import os, subprocess
-subprocess.Popen(["bash", "-c", "sleep 1.5; touch $BATON_OUT/bg-alive"], start_new_session=True,
+subprocess.Popen(["bash", "-c", ${JSON.stringify(WATCHER)}], start_new_session=True,
                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 `;
-    const { ctx } = experiment({ run: 'python3 solve.py', evaluate: 'WAIT=3 python3 score.py' }, { 'solve.py': solve });
+    const { ctx } = experiment({ run: 'python3 solve.py', evaluate: 'WAIT=2 python3 score.py' }, { 'solve.py': solve });
     const m = await commandOracle.measure(ctx);
     expect(m.status, m.reason).toBe('ok');
     expect(m.metrics['check.bg_alive']).toBe(0);
+    expect(m.details.kill).toMatchObject({ exitCode: 0, output: expect.stringMatching(/^none left after \d+ rounds/) });
   }, 120_000);
 
   it('run + evaluate: a process that keeps forking is dead, children and all, before evaluate starts', async () => {
-    const run = `setsid bash -c 'while :; do (sleep 1.5; touch "$BATON_OUT/bg-alive") & sleep 0.02; done' </dev/null >/dev/null 2>&1 & sleep 1`;
-    const { ctx } = experiment({ run, evaluate: 'WAIT=3 python3 score.py' }, {});
+    const run = `setsid bash -c 'while :; do (${WATCHER}) & sleep 0.02; done' </dev/null >/dev/null 2>&1 & sleep 1`;
+    const { ctx } = experiment({ run, evaluate: 'WAIT=2 python3 score.py' }, {});
     const m = await commandOracle.measure(ctx);
     expect(m.status, m.reason).toBe('ok');
     expect(m.metrics['check.bg_alive']).toBe(0);
@@ -132,6 +135,21 @@ print("planted", glob.glob("/tmp/baton-oracle-*"))
     const m = await commandOracle.measure(ctx);
     expect(m.status, m.reason).toBe('ok');
     expect(m.metrics).toEqual({ 'check.done': 1 });
+  }, 120_000);
+
+  it("run + evaluate: a symlink cannot point root at what evaluate wrote to its own $TMPDIR or $HOME", async () => {
+    // This evaluate copies the expected answer to scratch space before reading the candidate's.
+    const evaluate = 'cp expected.txt "$TMPDIR/expected.txt" && cp expected.txt "$HOME/expected.txt" && python3 score.py';
+    const solve = `import glob, os
+out = os.environ["BATON_OUT"]
+for d in glob.glob("/tmp/baton-oracle-*"):
+    os.symlink(d + "/tmp/expected.txt", out + "/answer.txt")
+    os.symlink(d + "/home/expected.txt", out + "/answer-home.txt")
+`;
+    const { ctx } = experiment({ run: 'python3 solve.py', evaluate }, { 'solve.py': solve });
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics['check.score']).toBe(0);
   }, 120_000);
 
   it('the one-command form is the weak one: its metrics are marked as coming from a candidate-controlled process', async () => {
