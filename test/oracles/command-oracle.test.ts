@@ -3,6 +3,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandOracle, parseMetricsLine } from '../../oracles/command/index.js';
 import { oracleEnv } from '../../oracles/command/oracle-sandbox.js';
+import { killScript, mainPids, privatePaths } from '../../oracles/command/private-oracle.js';
+import { execa } from 'execa';
+import { chmodSync } from 'node:fs';
+import { tmpDir } from '../helpers/tmp.js';
 import { fakeContext, removeFakeContexts } from './host-sandbox.js';
 
 afterAll(removeFakeContexts);
@@ -130,5 +134,28 @@ describe('commandOracle', () => {
     };
     const m = await commandOracle.measure(ctx);
     expect(m).toMatchObject({ status: 'error', reason: 'could not start the oracle sandbox: docker engine unreachable' });
+  });
+});
+
+describe('the private side of run + evaluate', () => {
+  it('the kill step refuses to run as root: as root, "kill every process" would reach far more than the candidate', async () => {
+    // A fake `id` says uid 0, so the script is tried safely whoever runs the tests.
+    const bin = tmpDir('baton-fake-id-');
+    writeFileSync(path.join(bin, 'id'), '#!/bin/sh\necho 0\n');
+    chmodSync(path.join(bin, 'id'), 0o755);
+    const r = await execa('bash', ['-c', killScript([])], { env: { PATH: `${bin}:${process.env.PATH}` }, reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe('refusing to kill every process as root');
+  });
+
+  it('private paths: the oracle copy and the scratch folders under random names inside a random root-only folder', () => {
+    let n = 0;
+    const p = privatePaths(() => `r${++n}`);
+    expect(p).toEqual({ root: '/tmp/baton-oracle-r1', oracle: '/tmp/baton-oracle-r1/r3', home: '/tmp/baton-oracle-r1/r2/home', tmp: '/tmp/baton-oracle-r1/r2/tmp' });
+    const a = privatePaths();
+    const b = privatePaths();
+    expect(a.oracle).not.toBe(b.oracle);
+    expect(a.oracle).toMatch(/^\/tmp\/baton-oracle-[0-9a-f]{24}\/[0-9a-f]{24}$/);
+    expect(mainPids('main 7\nmain 12\ninstalled\n')).toEqual([7, 12]);
   });
 });
