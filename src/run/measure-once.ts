@@ -8,6 +8,7 @@ import { loadExperiment } from '../spec/check.js';
 import type { Spec } from '../spec/schema.js';
 import { Repo } from '../workspace/git.js';
 import { measureSnapshot, type MeasureResult } from './measure.js';
+import { mkdirInExperiment } from './preflight.js';
 
 export interface MeasureOnceResult extends MeasureResult {
   spec: Spec;
@@ -30,7 +31,7 @@ export async function measureOnce(dir: string, options: { provider?: SandboxProv
   }
   try {
     const snap = path.join(paths.scratch, 'snapshot');
-    fs.mkdirSync(snap, { recursive: true });
+    mkdirInExperiment(base.root, snap);
     await new Repo(paths.workspace).exportWorkingTree(snap);
     const result = await measureSnapshot({ spec, paths, provider, runId: 'measure', iteration: 0, tag: 'measure', snapshotDir: snap, signal: options.signal });
     return { ...result, spec, sandboxWarnings };

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { InterruptedError, UserError } from '../errors.js';
 import { experimentId, experimentPaths } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
 import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, sweep, type ResolvedSandbox } from '../sandbox/index.js';
@@ -32,6 +32,7 @@ import { cleanWorkspace, inspectWorkspace } from './workspace-check.js';
 import { scanHazards } from '../workspace/hazards.js';
 import { regularFileExists, safeWriteFile } from '../workspace/safe-fs.js';
 import { settle, writeStateFiles, type RunState } from './settle.js';
+import { baselineError, discardBatonLeftovers, makeStateDirs, preflightWorkspace, unmeasurable } from './preflight.js';
 
 export interface RunOptions {
   /** Replaces the spec's worker (e.g. `--worker anthropic`). */
@@ -61,7 +62,9 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   const now = options.now ?? (() => new Date());
   // The spec's isolation or nothing: resolved, and compared with the run's first start, before anything is written.
   const sandbox = options.provider ? undefined : await resolveRunSandbox(spec, paths.state, paths.workspace);
-  for (const d of [paths.state, paths.transcripts, paths.attempts, paths.artifacts, paths.scratch]) fs.mkdirSync(d, { recursive: true });
+  // A detached HEAD or the user's uncommitted changes: refused before anything is written.
+  await preflightWorkspace(paths);
+  makeStateDirs(paths);
   const lock = acquireLock(paths.lock, now());
   if (lock.warning) emit({ type: 'warning', text: lock.warning });
   const controller = new AbortController();
@@ -80,7 +83,9 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     const firstStart = journal.records.find((e) => e.type === 'run-start');
     const runId = firstStart?.type === 'run-start' ? firstStart.run : `r${now().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
     appendJournal(paths.journal, { type: 'run-start', run: runId, pid: process.pid, resumed: Boolean(firstStart) }, now());
-    const hashEntry = journal.records.find((e) => e.type === 'oracle-hashes');
+    // Until the baseline is measured the user may still be fixing oracle files: their hashes are taken afresh.
+    const baselineDone = journal.records.some((e) => e.type === 'baseline-done');
+    const hashEntry = baselineDone ? [...journal.records].reverse().find((e) => e.type === 'oracle-hashes') : undefined;
     const repo = new Repo(paths.workspace);
     const ctx: RunContext = {
       spec, paths, repo, provider, runId, isolation: sandbox?.isolation,
@@ -98,6 +103,8 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     }
     await baseline(ctx, journal.records);
     await recover(ctx, journal.records);
+    const discarded = await discardBatonLeftovers(repo, paths.workspace);
+    if (discarded.length) emit({ type: 'info', text: `discarded baton's own uncommitted files (regenerated from the ledger; no session is judged for them): ${discarded.join(', ')}` });
     return await loop(ctx);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -155,6 +162,10 @@ async function baseline(ctx: RunContext, journal: JournalEntry[]): Promise<void>
     ctx.emit({ type: 'step', iteration: 0, step: 'measure', text: 'measuring the baseline (the untouched workspace)' });
     const t0 = Date.now();
     const m = await measureCommit(ctx, untouched, 0, tagOf(0));
+    // Nothing is recorded or committed: the next `baton run` measures the baseline afresh.
+    if (ctx.signal.aborted) throw new InterruptedError('interrupted while measuring the baseline; `baton run` measures it again');
+    const failed = unmeasurable(m.measurements);
+    if (failed.length) throw baselineError(failed, ctx.paths.root);
     // With a model worker, one session expands the goal into PLAN.md; its cost is the baseline's session.
     const session = isModelWorker(ctx.worker) ? await runInitializer(ctx, m) : undefined;
     appendLedger(ctx, {

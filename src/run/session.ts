@@ -49,6 +49,8 @@ function exposedMount(ctx: RunContext, iteration: number): Mount | undefined {
   const match = picomatch(ctx.spec.expose, { dot: false });
   const dest = path.join(ctx.paths.scratch, `exposed-${iteration}`);
   fs.rmSync(dest, { recursive: true, force: true });
+  // Made even when nothing matches: the engine refuses to mount a missing folder.
+  fs.mkdirSync(dest, { recursive: true });
   const walk = (rel: string): void => {
     const abs = path.join(ctx.paths.root, rel);
     for (const e of fs.readdirSync(abs, { withFileTypes: true })) {

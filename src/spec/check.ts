@@ -9,7 +9,8 @@ import { InputError, type Problem } from '../errors.js';
 import { experimentPaths } from '../experiment.js';
 import type { Spec } from './schema.js';
 import { checkOracleCommands } from './oracle-commands.js';
-import { validateSpecText } from './validate.js';
+import { lineFinder, validateSpecText } from './validate.js';
+import { checkExpose, checkReferences, checkReplayScript } from './check-inputs.js';
 
 export interface CheckResult {
   spec?: Spec;
@@ -29,12 +30,40 @@ export function checkExperiment(dir: string): CheckResult {
     return { warnings: [], problems: [{ file: rel(paths.spec), where: 'file', message: 'no baton.yaml in the experiment folder', hint: `create one with: baton init ${rel(paths.root)} --force` }] };
   }
   const specFile = rel(paths.spec);
-  const { spec, problems } = validateSpecText(fs.readFileSync(paths.spec, 'utf8'), specFile);
-  const fileProblems = spec ? checkFiles(spec, paths.root, specFile) : [];
+  const text = readSpecText(paths.spec, specFile);
+  if (typeof text !== 'string') return { warnings: [], problems: [text] };
+  const { spec, problems } = validateSpecText(text, specFile);
+  const lineOf = lineFinder(text);
+  const fileProblems = spec
+    ? [...checkFiles(spec, paths.root, specFile), ...checkExpose(spec, paths.root, specFile, lineOf), ...checkReplayScript(spec, paths.root)]
+    : [];
   const workspaceProblems = checkWorkspace(paths.workspace, rel(paths.workspace));
   const commands = spec ? checkOracleCommands(spec, paths, specFile) : { errors: [], warnings: [] };
   const all = [...problems, ...fileProblems, ...commands.errors, ...workspaceProblems];
   return all.length ? { problems: all, warnings: commands.warnings } : { spec, problems: [], warnings: commands.warnings };
+}
+
+/**
+ * checkExperiment, and then what needs reading the referenced files as the
+ * run will (reference tables, their columns): what `baton check` runs.
+ */
+export async function checkExperimentInputs(dir: string): Promise<CheckResult> {
+  const result = checkExperiment(dir);
+  if (!result.spec) return result;
+  const paths = experimentPaths(dir);
+  const specFile = path.relative(process.cwd(), paths.spec) || paths.spec;
+  const problems = await checkReferences(result.spec, paths, specFile, lineFinder(fs.readFileSync(paths.spec, 'utf8')));
+  return problems.length ? { problems, warnings: result.warnings } : result;
+}
+
+/** The text of baton.yaml, or the problem that it is not a readable file. */
+function readSpecText(file: string, shown: string): string | Problem {
+  try {
+    if (!fs.statSync(file).isFile()) return { file: shown, where: 'file', message: 'baton.yaml is not a file', expected: 'a YAML file', found: 'a folder (or another non-file)' };
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return { file: shown, where: 'file', message: `cannot read baton.yaml (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, expected: 'a readable YAML file' };
+  }
 }
 
 /** Like checkExperiment, but throws an InputError listing every problem. */

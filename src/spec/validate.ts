@@ -9,6 +9,7 @@ import type { Problem } from '../errors.js';
 import { Spec } from './schema.js';
 import { isProducible, knownMetricNames } from './metrics.js';
 import { closest } from './suggest.js';
+import { parseDuration, parseSize } from './units.js';
 
 /** Samples per side the benchmark oracle's significance test needs (oracles/benchmark). */
 const MIN_SAMPLES = 10;
@@ -61,6 +62,16 @@ export function validateSpecText(text: string, file: string): ValidateResult {
   return problems.length ? { problems } : { spec: parsed.data, problems: [] };
 }
 
+/** ` (line N)` of a key path in a baton.yaml text, or '' when not found: for checks outside this file. */
+export function lineFinder(text: string): (path: Path) => string {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  return (p) => {
+    const n = lineAt(doc, lc, p);
+    return n === undefined ? '' : ` (line ${n})`;
+  };
+}
+
 /** Checks that need the whole spec: unique ids, thresholds on producible metrics. */
 export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number | undefined = () => undefined): Problem[] {
   const problems: Problem[] = [];
@@ -111,6 +122,7 @@ export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number
       hint: suggestion ? `did you mean "${suggestion}"?` : 'metric names are <oracle id>.<table>.<column>.<stat> for tables, <oracle id>.<stat> otherwise',
     });
   }
+  problems.push(...limitProblems(spec, file, at));
   const primary = spec.judge.primary;
   if (primary !== undefined && !metrics.includes(primary)) {
     problems.push({
@@ -121,6 +133,25 @@ export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number
       found: primary,
       hint: closest(primary, metrics) ? `did you mean "${closest(primary, metrics)}"?` : undefined,
     });
+  }
+  return problems;
+}
+
+/** Docker refuses a memory limit under 6 MB (HTTP 400 at the first sandbox); baton asks for no less. */
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+/** Budgets and sizes the run could not work with, though each is well formed. */
+function limitProblems(spec: Spec, file: string, at: (path: Path) => string): Problem[] {
+  const problems: Problem[] = [];
+  if (parseSize(spec.sandbox.memory) < MIN_MEMORY) {
+    problems.push({ file, where: at(['sandbox', 'memory']), message: 'too small for a sandbox: Docker refuses a memory limit under 6 MB', expected: 'a size of at least 6m (e.g. 2g)', found: JSON.stringify(spec.sandbox.memory) });
+  }
+  const time = parseDuration(spec.budget.time);
+  if (time <= 0) problems.push({ file, where: at(['budget', 'time']), message: 'a time budget of zero would stop the run before its baseline', expected: 'a duration above zero, e.g. 24h', found: JSON.stringify(spec.budget.time) });
+  const session = parseDuration(spec.budget.session.time);
+  if (session <= 0) problems.push({ file, where: at(['budget', 'session', 'time']), message: 'a session time of zero would end every session at once', expected: 'a duration above zero, e.g. 30m', found: JSON.stringify(spec.budget.session.time) });
+  else if (time > 0 && session > time) {
+    problems.push({ file, where: at(['budget', 'session', 'time']), message: `a session (${spec.budget.session.time}) longer than the whole run's time budget (${spec.budget.time})`, expected: `at most budget.time (${spec.budget.time})`, found: JSON.stringify(spec.budget.session.time), hint: 'shorten budget.session.time or raise budget.time' });
   }
   return problems;
 }

@@ -5,11 +5,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { InputError, type Problem } from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import { ZERO_USAGE } from '../ledger/record.js';
 import { formatPath } from '../spec/validate.js';
+import { closest } from '../spec/suggest.js';
 import { parseDuration } from '../spec/units.js';
 import type { ExecResult } from '../sandbox/types.js';
 import { appendToSection } from '../workspace/state-files.js';
@@ -17,17 +18,50 @@ import { ReplayScript, type ReplayStep } from './replay-script.js';
 import { shq } from './shell.js';
 import type { SessionContext, SessionResult, StopReason, Worker } from './types.js';
 
-/** Reads and validates a replay script, naming the file and key path of every problem. */
+/** The keys that start each kind of step. */
+const STEP_KEYS = ['write', 'patch', 'exec', 'note', 'failed'];
+
+/** Reads and validates a replay script, naming the file, key path and line of every problem. */
 export function loadReplayScript(file: string): ReplayScript {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new InputError([{ file, where: 'file', message: `cannot read the replay script: ${(cause as Error).message.split('\n')[0]}` }], { cause });
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new InputError([{ file, where: 'file', message: `cannot read the replay script (${code ?? (cause as Error).message.split('\n')[0]})`, expected: 'a YAML file' }], { cause });
   }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new InputError(doc.errors.map((e) => ({ file, where: `line ${lc.linePos(e.pos[0]).line}`, message: `YAML syntax: ${e.message.split('\n')[0]}` })));
+  }
+  const raw: unknown = doc.toJS();
   const parsed = ReplayScript.safeParse(raw);
   if (!parsed.success) {
-    const problems: Problem[] = parsed.error.issues.map((i) => ({ file, where: formatPath(i.path), message: i.message.replace(/^Invalid input: /, '') }));
+    const lineOf = (p: PropertyKey[]): string => {
+      for (let n = p.length; n >= 0; n--) {
+        const node = doc.getIn(p.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+        if (node && typeof node === 'object' && node.range) return ` (line ${lc.linePos(node.range[0]).line})`;
+      }
+      return '';
+    };
+    const problems: Problem[] = parsed.error.issues.map((i) => {
+      const where = `${formatPath(i.path)}${lineOf(i.path)}`;
+      const value = valueAt(raw, i.path);
+      if (i.code === 'invalid_union' && /steps\.\d+$/.test(i.path.join('.')) && value && typeof value === 'object' && !Array.isArray(value)) {
+        const keys = Object.keys(value);
+        const guess = keys.map((k) => closest(k, STEP_KEYS)).find((g) => g !== undefined);
+        const known = keys.find((k) => STEP_KEYS.includes(k));
+        return {
+          file, where,
+          message: known ? `not a valid ${known} step` : 'not a step',
+          expected: known ? `the keys of a ${known} step (see: baton schema --replay)` : `a step with one of the keys ${STEP_KEYS.join(', ')}`,
+          found: `keys ${keys.join(', ')}`,
+          hint: !known && guess ? `did you mean "${guess}"?` : undefined,
+        };
+      }
+      return { file, where, message: i.message.replace(/^Invalid input: /, '') };
+    });
     throw new InputError(problems);
   }
   const dir = path.dirname(file);
@@ -111,4 +145,10 @@ function describeStep(step: ReplayStep): Record<string, unknown> {
   if ('patch' in step) return { patch: `${step.patch.split('\n').length} lines` };
   if ('exec' in step) return { exec: step.exec, timeout: step.timeout };
   return 'failed' in step ? { failed: step.failed } : { note: step.note };
+}
+
+function valueAt(raw: unknown, p: PropertyKey[]): unknown {
+  let cur = raw;
+  for (const k of p) cur = cur && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
+  return cur;
 }

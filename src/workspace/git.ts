@@ -110,6 +110,16 @@ export class Repo {
     return this.run(['log', '-1', '--format=%B', commit]);
   }
 
+  /** Whether HEAD names a branch (an unborn one included), not a detached commit. */
+  async onBranch(): Promise<boolean> {
+    return this.succeeds(['symbolic-ref', '-q', 'HEAD']);
+  }
+
+  /** Puts the listed tracked paths back as HEAD has them (index and working tree). */
+  async restoreFromHead(paths: string[]): Promise<void> {
+    await this.run(['checkout', '-q', 'HEAD', '--', ...paths.map((p) => `:(literal)${p}`)]);
+  }
+
   async hasCommits(): Promise<boolean> {
     return this.succeeds(['rev-parse', '--verify', '-q', 'HEAD']);
   }

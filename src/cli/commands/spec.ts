@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { formatProblems, type Problem } from '../../errors.js';
 import { initExperiment, templateNames } from '../../init/init.js';
-import { checkExperiment } from '../../spec/check.js';
+import { checkExperimentInputs } from '../../spec/check.js';
 import { defaultProtected } from '../../spec/protected.js';
 import { specJsonSchema } from '../../spec/schema.js';
 import { replayJsonSchema } from '../../workers/replay-script.js';
@@ -32,7 +32,7 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
     .description('validate an experiment without running anything; lists every problem at once')
     .argument('[dir]', 'the experiment folder', '.')
     .action(async (dir: string) => {
-      const { spec, problems, warnings } = checkExperiment(dir);
+      const { spec, problems, warnings } = await checkExperimentInputs(dir);
       for (const w of warnings) io.err(formatWarning(w));
       if (problems.length || !spec) {
         io.err(formatProblems(problems));
