@@ -52,6 +52,7 @@ export function prepareDir(dir: string, shown: string): void {
       st = fs.statSync(at);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') fail(`a part of ${at} is a file, not a folder`, e);
       if (code !== 'ENOENT') fail(`${at}: ${code}`, e);
     }
     if (st) {
