@@ -15,6 +15,8 @@ export interface ExperimentPaths {
   attempts: string;
   artifacts: string;
   scratch: string;
+  /** Lendings of host folders to a sandbox user not yet handed back (sandbox/ownership.ts); the next run's recovery undoes them. */
+  lent: string;
   /** The full report (per-point error charts): for the researcher only, outside the workspace, mounted into no sandbox. */
   reports: string;
 }
@@ -36,6 +38,7 @@ export function experimentPaths(dir: string): ExperimentPaths {
     attempts: path.join(state, 'attempts'),
     artifacts: path.join(state, 'artifacts'),
     scratch: path.join(state, 'scratch'),
+    lent: path.join(state, 'lent'),
     reports: path.join(root, 'reports'),
   };
 }

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeError } from '../errors.js';
+import { describeError, SystemError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import { experimentId, type ExperimentPaths } from '../experiment.js';
 import type { MeasurementRecord } from '../ledger/record.js';
@@ -71,6 +71,9 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
   fs.mkdirSync(outDir, { recursive: true });
   fs.mkdirSync(artifactDir, { recursive: true });
   let m: Measurement;
+  // A sandbox that cannot start is the machine's fault (an engine lost mid-run), never the candidate's: the oracle
+  // turns it into an `error` measurement, but the run must stop unjudged and measure again when resumed.
+  let startFailure: unknown;
   try {
     m = await oracle.measure({
       spec: o.spec,
@@ -83,7 +86,8 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
       artifactDir,
       signal: o.signal,
       startSandbox: (opts) =>
-        o.provider.start({
+        o.provider
+          .start({
           spec: o.spec.sandbox,
           role: 'oracle',
           image: opts.image,
@@ -91,12 +95,22 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
           env: opts.env,
           workdir: opts.workdir,
           labels: { experiment: experimentId(o.paths.root, o.spec.name), run: o.runId, iteration: o.iteration },
-        }),
+          lendRecords: o.paths.lent,
+          })
+          .catch((e: unknown) => {
+            startFailure = e;
+            throw e;
+          }),
     });
   } catch (e) {
     return fail('error', `the ${oracleSpec.kind} oracle crashed: ${describeError(e)}`);
   } finally {
     fs.rmSync(path.join(o.paths.scratch, o.tag, id), { recursive: true, force: true });
+  }
+  if (startFailure !== undefined) {
+    throw new SystemError(`could not start the ${id} oracle's sandbox: ${describeError(startFailure)}; the candidate is not judged on it. Fix the engine, then \`baton run\` resumes and measures it again.`, {
+      code: 'BATON_SANDBOX', cause: startFailure,
+    });
   }
   // Defence in depth: the ledger accepts finite numbers only.
   const bad = Object.entries(m.metrics).filter(([, v]) => typeof v !== 'number' || !Number.isFinite(v));

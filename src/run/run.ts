@@ -10,6 +10,7 @@ import { InterruptedError, UserError } from '../errors.js';
 import { experimentId, experimentPaths } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
 import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, sweep, type ResolvedSandbox } from '../sandbox/index.js';
+import { restoreLent } from '../sandbox/ownership.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { loadExperiment } from '../spec/check.js';
 import type { Spec } from '../spec/schema.js';
@@ -77,6 +78,9 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
       recordIsolation(paths.state, sandbox.isolation);
     }
     await sweepOrphans(experimentId(paths.root, spec.name), provider, emit);
+    // What a killed run lent to a sandbox user (recorded before the chown) goes back to its owner, now that its sandboxes are gone.
+    const restored = restoreLent(paths.lent);
+    if (restored.length) emit({ type: 'info', text: `handed back what a killed run had lent to the sandbox user: ${restored.join(', ')}` });
     const journal = readJournal(paths.journal, { repair: true });
     const ledger = readJsonl(paths.ledger, LedgerRecord, { repair: true });
     for (const w of [...journal.warnings, ...ledger.warnings]) emit({ type: 'warning', text: w });

@@ -111,6 +111,7 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
       env: workerEnv(ctx, iteration),
       workdir: '/workspace',
       labels: { experiment: experimentId(ctx.paths.root, ctx.spec.name), run: ctx.runId, iteration },
+      lendRecords: ctx.paths.lent,
     });
     const used = totalUsage(ctx.ledger);
     result = await ctx.worker.runSession({

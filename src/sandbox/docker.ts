@@ -6,6 +6,7 @@
  * restarted (pids.ts), so the next command runs.
  */
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { SystemError, describeError } from '../errors.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_S } from './defaults.js';
@@ -52,19 +53,21 @@ export class DockerSandboxProvider implements SandboxProvider {
     const user = await sandboxUser(options.mounts);
     const name = `baton-${options.labels.experiment}-${options.labels.iteration}-${options.role}-${randomBytes(3).toString('hex')}`;
     const create = containerCreateOptions(options, this.owner, user, name);
-    await lend(user);
+    // Recorded before the first chown: a kill before the container (and its label) exists still leaves a trace to undo.
+    const record = options.lendRecords ? path.join(options.lendRecords, `${name}.json`) : undefined;
+    await lend(user, record);
     let container: Docker.Container | undefined;
     try {
       container = await withTimeout(this.docker.createContainer(create), ENGINE_CALL_MS, 'creating the container');
       await withTimeout(container.start(), ENGINE_CALL_MS, 'starting the container');
       const info = await container.inspect();
       const hostLocal = !process.env.DOCKER_HOST && this.options.oomCounter !== 'inside';
-      const sandbox = new DockerSandbox(container, user, await hostFiles(info.State.Pid, hostLocal), options.workdir ?? '/workspace');
+      const sandbox = new DockerSandbox(container, user, await hostFiles(info.State.Pid, hostLocal), options.workdir ?? '/workspace', record);
       live.add(sandbox);
       return sandbox;
     } catch (e) {
       await container?.remove({ force: true }).catch(() => undefined);
-      await giveBack(user.lend, user);
+      await giveBack(user.lend, user, record);
       const missing = statusCodeOf(e) === 404 ? ' (image missing? run `baton sandbox build`)' : '';
       throw new SystemError(`Could not start a Docker sandbox from ${create.Image}${missing}: ${describeError(e)}`, {
         code: 'BATON_SANDBOX',
@@ -151,6 +154,7 @@ class DockerSandbox implements SandboxHandle {
     private readonly user: SandboxUser,
     private host: HostFiles,
     private readonly workdir: string,
+    private readonly lendRecord?: string,
   ) {
     this.id = container.id;
   }
@@ -414,6 +418,6 @@ class DockerSandbox implements SandboxHandle {
         throw new SystemError(`Could not remove sandbox ${this.id.slice(0, 12)}: ${describeError(e)}`, { code: 'BATON_SANDBOX', cause: e });
       }
     }
-    await giveBack(this.user.lend, this.user);
+    await giveBack(this.user.lend, this.user, this.lendRecord);
   }
 }

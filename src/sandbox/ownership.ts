@@ -8,11 +8,17 @@
  * as `baton` (1000:1000) and the writable mounts are *lent* to it: chowned to
  * 1000:1000 at start and handed back (`chown --from=1000:1000`) at stop. The
  * lending is recorded in the container's `baton.lent` label so a sweep after a
- * crash hands the files back too.
+ * crash hands the files back too, and, before the first chown, in a record
+ * file (SandboxStartOptions.lendRecords) that is removed only after the give-
+ * back: a kill at any instant of lend, create, stop or give-back leaves the
+ * record, and the next run's recovery (restoreLent) hands the folders back.
+ * The chowns run in this process, so a SIGKILL stops them too (a `chown -R`
+ * child would go on lending after its parent died, racing the recovery).
  */
+import * as fs from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { execa } from 'execa';
-import { SystemError } from '../errors.js';
+import * as path from 'node:path';
+import { SystemError, UserError } from '../errors.js';
 import type { Mount } from './types.js';
 
 export const SANDBOX_UID = 1000;
@@ -50,19 +56,121 @@ export async function sandboxUser(mounts: Mount[]): Promise<SandboxUser> {
   return decideUser(writable);
 }
 
-/** Chowns the lent folders to the sandbox user (only when this process may). */
-export async function lend(user: SandboxUser): Promise<void> {
-  for (const l of user.lend) await chown(['-R', `${user.uid}:${user.gid}`, l.path]);
+/** A lending as recorded before it is made (and in the container's label). */
+export interface LendRecord {
+  uid: number;
+  gid: number;
+  lent: Lent[];
 }
 
-/** Hands lent folders back: what the sandbox user owns there goes back to the original owner. */
-export async function giveBack(lent: Lent[], from: { uid: number; gid: number }): Promise<void> {
-  for (const l of lent) await chown(['-R', `--from=${from.uid}:${from.gid}`, `${l.uid}:${l.gid}`, l.path]);
+/** Chowns the lent folders to the sandbox user, after writing `record` (when given) so a kill at any instant can be undone. */
+export async function lend(user: SandboxUser, record?: string): Promise<void> {
+  if (!user.lend.length) return;
+  if (record) writeRecord(record, { uid: user.uid, gid: user.gid, lent: user.lend });
+  for (const l of user.lend) chownTree(l.path, { uid: user.uid, gid: user.gid });
 }
 
-async function chown(args: string[]): Promise<void> {
-  const r = await execa('chown', args, { reject: false, timeout: 120_000 });
-  if (r.exitCode !== 0 && !/No such file/.test(String(r.stderr))) {
-    throw new SystemError(`chown ${args.join(' ')} failed: ${String(r.stderr).trim()}`, { code: 'BATON_SANDBOX', context: { command: `chown ${args.join(' ')}` } });
+/** Hands lent folders back: what the sandbox user owns there goes back to the original owner; then the record goes. */
+export async function giveBack(lent: Lent[], from: { uid: number; gid: number }, record?: string): Promise<void> {
+  for (const l of lent) chownTree(l.path, { uid: l.uid, gid: l.gid }, from);
+  if (record) fs.rmSync(record, { force: true });
+}
+
+/**
+ * Recovery: hands back every lending recorded in `dir` (what a killed run left
+ * lent) and removes the records. Call it only with every sandbox of those
+ * lendings gone (after the sweep), or a live one would lose its files. Returns
+ * the folders handed back; a UserError says which folder and how to fix it
+ * when this process may not.
+ */
+export function restoreLent(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const restored: string[] = [];
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    const file = path.join(dir, name);
+    const record = readRecord(file);
+    for (const l of record.lent) {
+      try {
+        chownTree(l.path, { uid: l.uid, gid: l.gid }, record);
+      } catch (e) {
+        throw new UserError(
+          `${l.path} is still lent to the sandbox user ${record.uid}:${record.gid} by a run that was killed (${file}), and this process cannot hand it back: ${(e as Error).message}. ` +
+            `Run \`chown -R --from=${record.uid}:${record.gid} ${l.uid}:${l.gid} ${l.path}\` as root, remove ${file}, and run again.`,
+          { code: 'BATON_SANDBOX', cause: e, context: { path: l.path, record: file } },
+        );
+      }
+      restored.push(l.path);
+    }
+    fs.rmSync(file, { force: true });
   }
+  return restored;
+}
+
+function writeRecord(file: string, record: LendRecord): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function readRecord(file: string): LendRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file} is not a readable lend record (${(e as Error).message}). Check who owns the folders it names, remove it, and run again.`, {
+      code: 'BATON_STATE_CORRUPT', cause: e, context: { path: file },
+    });
+  }
+  const r = raw as Partial<LendRecord>;
+  const id = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
+  if (!id(r.uid) || !id(r.gid) || !Array.isArray(r.lent) || !r.lent.every((l) => typeof l?.path === 'string' && path.isAbsolute(l.path) && id(l.uid) && id(l.gid))) {
+    throw new UserError(`${file} is not a valid lend record: expected {"uid","gid","lent":[{"path","uid","gid"}]}, found ${JSON.stringify(raw).slice(0, 200)}. Check who owns the folders it names, remove it, and run again.`, {
+      code: 'BATON_STATE_CORRUPT', context: { path: file },
+    });
+  }
+  return r as LendRecord;
+}
+
+/**
+ * chown -R without following links (lchown on every entry), optionally only
+ * entries owned by `from` (chown --from). A folder that vanished is no error.
+ */
+function chownTree(root: string, to: { uid: number; gid: number }, from?: { uid: number; gid: number }): void {
+  const visit = (p: string): void => {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw fail(p, e);
+    }
+    if (!from || (st.uid === from.uid && st.gid === from.gid)) {
+      try {
+        fs.lchownSync(p, to.uid, to.gid);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(p, e);
+      }
+    }
+    if (!st.isDirectory()) return;
+    let names: string[];
+    try {
+      names = fs.readdirSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw fail(p, e);
+    }
+    for (const n of names) visit(path.join(p, n));
+  };
+  visit(root);
+}
+
+function fail(p: string, cause: unknown): SystemError {
+  return new SystemError(`could not change the owner of ${p}: ${(cause as Error).message}`, { code: 'BATON_SANDBOX', cause, context: { path: p } });
 }

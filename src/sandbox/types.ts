@@ -26,6 +26,8 @@ export interface SandboxStartOptions {
   labels: { experiment: string; run: string; iteration: number };
   /** Working directory of execs by default, inside the sandbox. */
   workdir?: string;
+  /** Folder where a lending of writable mounts to the sandbox user is recorded until it is handed back (ownership.ts). */
+  lendRecords?: string;
 }
 
 export interface ExecOptions {
