@@ -11,6 +11,7 @@ import { experimentId, experimentPaths } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
 import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, sweep, type ResolvedSandbox } from '../sandbox/index.js';
 import { restoreLent } from '../sandbox/ownership.js';
+import { failpoint } from '../failpoint.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { loadExperiment } from '../spec/check.js';
 import type { Spec } from '../spec/schema.js';
@@ -270,6 +271,7 @@ async function loop(ctx: RunContext): Promise<RunOutcome> {
 async function finish(ctx: RunContext, state: RunOutcome['state'], reason: string): Promise<RunOutcome> {
   await writeStateFiles(ctx, state);
   if ((await ctx.repo.dirtyPaths()).length) await ctx.repo.commitAll(`baton: run ${state}: ${reason}`);
+  failpoint('run:end-commit');
   appendJournal(ctx.paths.journal, { type: 'run-end', state, reason }, ctx.now());
   return { state, reason, iterations: lastIteration(ctx.ledger), report: `${ctx.paths.workspace}/reports/REPORT.md` };
 }

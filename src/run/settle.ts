@@ -28,6 +28,7 @@ const KEPT: ReadonlySet<VerdictKind> = new Set(['keep', 'met']);
  */
 export async function writeStateFiles(ctx: RunContext, state: RunState, report = true): Promise<void> {
   safeWriteFile(ctx.paths.workspace, 'PROGRESS.md', progressFile(ctx.spec, ctx.ledger), ctx.paths.scratch);
+  failpoint('state:progress');
   if (!report) return;
   // The report folder is baton's: whatever the workspace holds in its place (a link, a file) is replaced by a real folder.
   ensureRealDir(ctx.paths.workspace, 'reports');
@@ -91,7 +92,9 @@ export async function settle(
   failpoint('settle:report');
   const record = [...ctx.ledger].reverse().find((r) => r.iteration === n);
   const shown = Object.fromEntries([...thresholdsOf(ctx.spec).keys()].filter((m) => record?.metrics[m] !== undefined).map((m) => [m, record!.metrics[m]]));
-  return ctx.repo.commitAll(`baton: iteration ${n} ${verdict}: ${oneLine(summary)}`, { iteration: n, verdict, metrics: shown });
+  const head = await ctx.repo.commitAll(`baton: iteration ${n} ${verdict}: ${oneLine(summary)}`, { iteration: n, verdict, metrics: shown });
+  failpoint('settle:commit');
+  return head;
 }
 
 /** A summary fit for a commit subject. */

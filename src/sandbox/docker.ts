@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { SystemError, describeError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_S } from './defaults.js';
 import { containerCreateOptions, execArgv } from './docker-options.js';
 import { dockerClient, statusCodeOf, withTimeout } from './engine.js';
@@ -56,6 +57,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     // Recorded before the first chown: a kill before the container (and its label) exists still leaves a trace to undo.
     const record = options.lendRecords ? path.join(options.lendRecords, `${name}.json`) : undefined;
     await lend(user, record);
+    failpoint('sandbox:lent');
     let container: Docker.Container | undefined;
     try {
       container = await withTimeout(this.docker.createContainer(create), ENGINE_CALL_MS, 'creating the container');
@@ -411,6 +413,7 @@ class DockerSandbox implements SandboxHandle {
     live.delete(this);
     try {
       await forceRemove(this.container);
+      failpoint('sandbox:removed');
     } catch (e) {
       if (statusCodeOf(e) !== 404) {
         this.stopped = false;

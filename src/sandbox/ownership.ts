@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import type { Mount } from './types.js';
 
 export const SANDBOX_UID = 1000;
@@ -73,6 +74,7 @@ export async function lend(user: SandboxUser, record?: string): Promise<void> {
 /** Hands lent folders back: what the sandbox user owns there goes back to the original owner; then the record goes. */
 export async function giveBack(lent: Lent[], from: { uid: number; gid: number }, record?: string): Promise<void> {
   for (const l of lent) chownTree(l.path, { uid: l.uid, gid: l.gid }, from);
+  failpoint('ownership:given-back');
   if (record) fs.rmSync(record, { force: true });
 }
 
@@ -154,6 +156,7 @@ function chownTree(root: string, to: { uid: number; gid: number }, from?: { uid:
     if (!from || (st.uid === from.uid && st.gid === from.gid)) {
       try {
         fs.lchownSync(p, to.uid, to.gid);
+        failpoint('ownership:chown');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(p, e);
       }

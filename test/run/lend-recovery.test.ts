@@ -1,0 +1,124 @@
+/**
+ * What a run changes on the host for a sandbox is undone by the next run,
+ * whatever instant the kill came at. As root the workspace is lent to the
+ * sandbox user (1000) for each session: kills inside the lend (mid-chown),
+ * between the lend and the container, between the container's removal and the
+ * give-back, and mid-give-back; then during the report and the settle and end
+ * commits. The run must still end as an uninterrupted one (helpers/chaos.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { restoreLent } from '../../src/sandbox/ownership.js';
+import { BATON_BIN } from '../helpers/cli.js';
+import { checkEndState } from '../helpers/chaos.js';
+import { fixtureExperiment } from '../helpers/experiment.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { dockerReady } from '../sandbox/guard.js';
+
+const ready = await dockerReady();
+const root = process.getuid?.() === 0;
+
+function run(dir: string, env: Record<string, string> = {}) {
+  return execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 600_000, env, stdin: 'ignore' });
+}
+
+function owners(dir: string): Set<number> {
+  const seen = new Set<number>();
+  const walk = (p: string): void => {
+    const st = fs.lstatSync(p);
+    seen.add(st.uid);
+    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
+  };
+  walk(dir);
+  return seen;
+}
+
+function ownedBy(dir: string, uid: number): number {
+  let n = 0;
+  const walk = (p: string): void => {
+    const st = fs.lstatSync(p);
+    if (st.uid === uid) n++;
+    if (st.isDirectory()) for (const x of fs.readdirSync(p)) walk(path.join(p, x));
+  };
+  walk(dir);
+  return n;
+}
+
+describe.runIf(ready.ok && root)('kills in the lend and give-back window, the report and the commits (real Docker, git, root)', () => {
+  it('each kill leaves a lend record or nothing lent; the next run hands the workspace back and the story ends as uninterrupted', async () => {
+    const dir = await fixtureExperiment('chaos');
+    const ws = path.join(dir, 'workspace');
+    const lent = path.join(dir, '.baton', 'lent');
+    const killWith = async (point: string): Promise<void> => {
+      const r = await run(dir, { BATON_FAILPOINT: point });
+      expect(r.signal, `the run was not killed at ${point}: exit ${r.exitCode}\n${r.stderr}`).toBe('SIGKILL');
+    };
+    await killWith('journal:baseline-done');
+    // Lent, and no container exists yet (nor its label): only the record knows.
+    await killWith('sandbox:lent');
+    expect(fs.readdirSync(lent).length).toBe(1);
+    expect(fs.statSync(ws).uid).toBe(1000);
+    // Half handed back by the recovery (ownership:chown counts every entry chowned, the recovery's too).
+    await killWith('ownership:chown@3');
+    expect(owners(ws)).toEqual(new Set([0, 1000]));
+    // Half lent: the recovery hands back the rest, then the session's lend is killed at its third entry.
+    await killWith(`ownership:chown@${ownedBy(ws, 1000) + 3}`);
+    expect(owners(ws)).toEqual(new Set([0, 1000]));
+    expect(ownedBy(ws, 1000)).toBe(3);
+    expect(fs.readdirSync(lent).length).toBe(1);
+    // The container is gone, its files not handed back: the window that wedged runs for good.
+    await killWith('sandbox:removed');
+    expect(fs.readdirSync(lent).length).toBe(1);
+    expect(owners(ws).has(1000)).toBe(true);
+    // Handed back, the record not yet removed: handing back again is harmless.
+    await killWith('ownership:given-back');
+    expect(owners(ws)).toEqual(new Set([0]));
+    // The report and the commits of settling and of the run's end.
+    for (const p of ['state:progress', 'settle:report@2', 'settle:commit', 'state:progress@4', 'settle:commit@2', 'run:end-commit']) await killWith(p);
+    const last = await run(dir);
+    expect(last.exitCode, last.stderr).toBe(0);
+    expect(await checkEndState(dir, last.stdout)).toEqual([]);
+  }, 900_000);
+});
+
+describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner', () => {
+  it('hands back only what the sandbox user owns, removes the record, and is idempotent', () => {
+    const base = tmpDir('baton-lent-');
+    const folder = path.join(base, 'ws');
+    fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'sub', 'a.txt'), 'a');
+    fs.writeFileSync(path.join(folder, 'other.txt'), 'b');
+    fs.symlinkSync('/etc/passwd', path.join(folder, 'link'));
+    for (const p of [folder, path.join(folder, 'sub'), path.join(folder, 'sub', 'a.txt'), path.join(folder, 'link')]) fs.lchownSync(p, 1000, 1000);
+    fs.lchownSync(path.join(folder, 'other.txt'), 1234, 1234);
+    const records = path.join(base, 'lent');
+    fs.mkdirSync(records);
+    fs.writeFileSync(path.join(records, 'x.json'), JSON.stringify({ uid: 1000, gid: 1000, lent: [{ path: folder, uid: 0, gid: 0 }, { path: path.join(base, 'gone'), uid: 0, gid: 0 }] }));
+    const passwdOwner = fs.statSync('/etc/passwd').uid;
+    expect(restoreLent(records)).toEqual([folder, path.join(base, 'gone')]);
+    expect(fs.lstatSync(folder).uid).toBe(0);
+    expect(fs.lstatSync(path.join(folder, 'sub', 'a.txt')).uid).toBe(0);
+    expect(fs.lstatSync(path.join(folder, 'link')).uid).toBe(0);
+    expect(fs.lstatSync(path.join(folder, 'other.txt')).uid).toBe(1234); // not the sandbox user's: left alone
+    expect(fs.statSync('/etc/passwd').uid).toBe(passwdOwner); // a link is never followed
+    expect(fs.readdirSync(records)).toEqual([]);
+    expect(restoreLent(records)).toEqual([]);
+  });
+
+  it('a record it cannot read is a UserError naming the file and the fix', () => {
+    const records = tmpDir('baton-lent-');
+    fs.writeFileSync(path.join(records, 'bad.json'), '{"uid": 1000, "lent": "x"}');
+    let error: unknown;
+    try {
+      restoreLent(records);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain(path.join(records, 'bad.json'));
+    expect((error as Error).message).toMatch(/remove it, and run again/);
+  });
+});
