@@ -14,12 +14,16 @@ describe('baton init / check / schema, as a user types them', () => {
     expect(fs.existsSync(path.join(cwd, 'pk', 'workspace', '.git'))).toBe(true);
     expect(fs.readFileSync(path.join(cwd, 'pk', 'workspace', 'PROMPT.md'), 'utf8')).toContain('accuracy.solution.y.max_abs');
     const check = await baton(['check', 'pk'], { cwd });
-    expect(check.exitCode).toBe(0);
     const [ok, isolation] = check.stdout.split('\n');
     expect(ok).toBe('ok: pk: 1 oracle, 1 threshold, worker replay, sandbox docker');
-    // Which isolation the spec gets on this machine: Docker, or a warning that `baton run` would refuse.
-    if (isolation) expect(isolation).toMatch(/^isolation on this machine: Docker \(/);
-    else expect(check.stderr).toMatch(/^WARNING: isolation on this machine: baton run would refuse: sandbox.kind is docker/);
+    // Which isolation the spec gets on this machine: Docker, or (exit 2) that `baton run` would refuse.
+    if (isolation) {
+      expect(isolation).toMatch(/^isolation on this machine: Docker \(/);
+      expect(check.exitCode).toBe(0);
+    } else {
+      expect(check.stderr).toMatch(/^baton: isolation on this machine: baton run would refuse: sandbox.kind is docker/);
+      expect(check.exitCode).toBe(2);
+    }
   });
 
   it('init refuses a non-empty folder unless --force, and writes nothing', async () => {

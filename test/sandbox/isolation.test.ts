@@ -109,6 +109,7 @@ describe('baton run and baton sandbox doctor with the isolation unavailable', ()
     expect(doc.stdout).toMatch(/baton run would refuse: sandbox.kind is docker/);
     const check = await baton(['check', dir], { cwd: dir, env: { DOCKER_HOST: DEAD } });
     expect(check.stderr).toMatch(/isolation on this machine: baton run would refuse: sandbox.kind is docker/);
+    expect(check.exitCode).toBe(2);
     expect(listing(dir)).toEqual(before);
   });
 

@@ -46,8 +46,11 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       // What `baton run` would get here: the spec's isolation, or a refusal (never a weaker fallback).
       const paths = experimentPaths(dir);
       const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace);
-      if ('refused' in iso) io.err(`WARNING: isolation on this machine: baton run would refuse: ${iso.refused}`);
-      else io.out(`isolation on this machine: ${iso.text}`);
+      // `check` catches what `run` would fail on: an isolation `run` refuses here is bad input too (exit 2).
+      if ('refused' in iso) {
+        io.err(`baton: isolation on this machine: baton run would refuse: ${iso.refused}`);
+        setCode(EXIT.badInput);
+      } else io.out(`isolation on this machine: ${iso.text}`);
     });
 }
 
