@@ -11,6 +11,7 @@ import { experimentId, experimentPaths } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
 import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, sweep, type ResolvedSandbox } from '../sandbox/index.js';
 import { restoreLent } from '../sandbox/ownership.js';
+import { clearStaleGitLocks } from '../workspace/git-locks.js';
 import { failpoint } from '../failpoint.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { loadExperiment } from '../spec/check.js';
@@ -82,6 +83,9 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     // What a killed run lent to a sandbox user (recorded before the chown) goes back to its owner, now that its sandboxes are gone.
     const restored = restoreLent(paths.lent);
     if (restored.length) emit({ type: 'info', text: `handed back what a killed run had lent to the sandbox user: ${restored.join(', ')}` });
+    // A kill that took git with it leaves its lock files, and every later git command would fail on them.
+    const staleLocks = await clearStaleGitLocks(paths.workspace);
+    if (staleLocks.length) emit({ type: 'warning', text: `removed git lock files a killed run left in the workspace: ${staleLocks.join(', ')}` });
     const journal = readJournal(paths.journal, { repair: true });
     const ledger = readJsonl(paths.ledger, LedgerRecord, { repair: true });
     for (const w of [...journal.warnings, ...ledger.warnings]) emit({ type: 'warning', text: w });

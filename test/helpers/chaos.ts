@@ -27,8 +27,8 @@ export interface ChaosOptions {
 export interface ChaosResult {
   seed: number;
   dir: string;
-  /** Each kill: its delay and the last journal entry before it (where it landed). */
-  kills: { afterMs: number; after: string }[];
+  /** Each kill: its delay, whether the whole process group died, and the last journal entry before it (where it landed). */
+  kills: { afterMs: number; group: boolean; after: string }[];
   problems: string[];
   durationMs: number;
 }
@@ -65,12 +65,21 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
   const problems: string[] = [];
   for (let k = 0; k < options.kills; k++) {
     const afterMs = Math.round(options.minMs + random() * (options.maxMs - options.minMs));
-    const run = execa('node', [BATON_BIN, 'run', dir], { reject: false, stdin: 'ignore', timeout: 600_000 });
-    const timer = setTimeout(() => run.kill('SIGKILL'), afterMs);
+    // Half the kills take baton's children (git, chown) with it, as a power cut or `kill -9 -PGID` would; the rest leave them running.
+    const group = random() < 0.5;
+    const run = execa('node', [BATON_BIN, 'run', dir], { reject: false, stdin: 'ignore', timeout: 600_000, detached: true });
+    const timer = setTimeout(() => {
+      try {
+        if (group) process.kill(-run.pid!, 'SIGKILL');
+        else run.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, afterMs);
     const r = await run;
     clearTimeout(timer);
     if (r.signal === 'SIGKILL') {
-      kills.push({ afterMs, after: lastJournalEntry(dir) });
+      kills.push({ afterMs, group, after: lastJournalEntry(dir) });
       continue;
     }
     // The run ended before its kill: only the story's own end is acceptable.

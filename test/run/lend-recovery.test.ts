@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { restoreLent } from '../../src/sandbox/ownership.js';
+import { gitLockFiles } from '../../src/workspace/git-locks.js';
 import { BATON_BIN } from '../helpers/cli.js';
 import { checkEndState } from '../helpers/chaos.js';
 import { fixtureExperiment } from '../helpers/experiment.js';
@@ -82,6 +83,35 @@ describe.runIf(ready.ok && root)('kills in the lend and give-back window, the re
     expect(last.exitCode, last.stderr).toBe(0);
     expect(await checkEndState(dir, last.stdout)).toEqual([]);
   }, 900_000);
+});
+
+describe.runIf(ready.ok)('git lock files left by a kill that took git with it', () => {
+  it('are removed by the next run (saying so), which then ends as uninterrupted', async () => {
+    const dir = await fixtureExperiment('chaos');
+    const gitDir = path.join(dir, 'workspace', '.git');
+    const killed = await run(dir, { BATON_FAILPOINT: 'journal:session-end' });
+    expect(killed.signal).toBe('SIGKILL');
+    // What `git add` and `git update-ref` killed mid-command leave behind.
+    fs.writeFileSync(path.join(gitDir, 'index.lock'), '');
+    fs.writeFileSync(path.join(gitDir, 'refs', 'heads', 'main.lock'), '');
+    const last = await run(dir);
+    expect(last.exitCode, last.stderr).toBe(0);
+    expect(last.stderr).toContain('removed git lock files a killed run left in the workspace: .git/index.lock, .git/refs/heads/main.lock');
+    expect(await checkEndState(dir, last.stdout)).toEqual([]);
+  }, 600_000);
+});
+
+describe('gitLockFiles', () => {
+  it('finds lock files at the top, under refs/ and logs/, and follows no link', () => {
+    const gitDir = tmpDir('baton-locks-');
+    fs.mkdirSync(path.join(gitDir, 'refs', 'baton', 'attempts'), { recursive: true });
+    fs.mkdirSync(path.join(gitDir, 'objects'));
+    for (const f of ['index.lock', 'HEAD.lock', 'refs/baton/attempts/3.lock', 'objects/x.lock', 'config']) fs.writeFileSync(path.join(gitDir, f), '');
+    const outside = tmpDir('baton-outside-');
+    fs.writeFileSync(path.join(outside, 'victim.lock'), '');
+    fs.symlinkSync(outside, path.join(gitDir, 'refs', 'linked'));
+    expect(gitLockFiles(gitDir)).toEqual(['HEAD.lock', 'index.lock', 'refs/baton/attempts/3.lock']);
+  });
 });
 
 describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner', () => {
