@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { restoreLent } from '../../src/sandbox/ownership.js';
+import { giveBack, lend, restoreLent } from '../../src/sandbox/ownership.js';
 import { gitLockFiles } from '../../src/workspace/git-locks.js';
 import { BATON_BIN } from '../helpers/cli.js';
 import { checkEndState } from '../helpers/chaos.js';
@@ -121,21 +121,38 @@ describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner
     fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
     fs.writeFileSync(path.join(folder, 'sub', 'a.txt'), 'a');
     fs.writeFileSync(path.join(folder, 'other.txt'), 'b');
-    fs.symlinkSync('/etc/passwd', path.join(folder, 'link'));
+    const outside = path.join(tmpDir('baton-outside-'), 'host-file');
+    fs.writeFileSync(outside, 'x');
+    fs.chownSync(outside, 1000, 1000);
+    fs.symlinkSync(outside, path.join(folder, 'link'));
     for (const p of [folder, path.join(folder, 'sub'), path.join(folder, 'sub', 'a.txt'), path.join(folder, 'link')]) fs.lchownSync(p, 1000, 1000);
     fs.lchownSync(path.join(folder, 'other.txt'), 1234, 1234);
     const records = path.join(base, 'lent');
     fs.mkdirSync(records);
     fs.writeFileSync(path.join(records, 'x.json'), JSON.stringify({ uid: 1000, gid: 1000, lent: [{ path: folder, uid: 0, gid: 0 }, { path: path.join(base, 'gone'), uid: 0, gid: 0 }] }));
-    const passwdOwner = fs.statSync('/etc/passwd').uid;
     expect(restoreLent(records)).toEqual([folder, path.join(base, 'gone')]);
     expect(fs.lstatSync(folder).uid).toBe(0);
     expect(fs.lstatSync(path.join(folder, 'sub', 'a.txt')).uid).toBe(0);
     expect(fs.lstatSync(path.join(folder, 'link')).uid).toBe(0);
     expect(fs.lstatSync(path.join(folder, 'other.txt')).uid).toBe(1234); // not the sandbox user's: left alone
-    expect(fs.statSync('/etc/passwd').uid).toBe(passwdOwner); // a link is never followed
+    expect(fs.statSync(outside).uid).toBe(1000); // a link is never followed
     expect(fs.readdirSync(records)).toEqual([]);
     expect(restoreLent(records)).toEqual([]);
+  });
+
+  it('lending never follows a link the workspace holds: a host file stays root\'s', async () => {
+    const folder = tmpDir('baton-lend-');
+    const hostFile = path.join(tmpDir('baton-host-'), 'secret');
+    fs.writeFileSync(hostFile, 'root only');
+    fs.symlinkSync(hostFile, path.join(folder, 'evil'));
+    const record = path.join(tmpDir('baton-lent-'), 'r.json');
+    await lend({ uid: 1000, gid: 1000, lend: [{ path: folder, uid: 0, gid: 0 }] }, record);
+    expect(fs.lstatSync(path.join(folder, 'evil')).uid).toBe(1000);
+    expect(fs.statSync(hostFile).uid).toBe(0);
+    expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toEqual({ uid: 1000, gid: 1000, lent: [{ path: folder, uid: 0, gid: 0 }] });
+    await giveBack([{ path: folder, uid: 0, gid: 0 }], { uid: 1000, gid: 1000 }, record);
+    expect(fs.lstatSync(folder).uid).toBe(0);
+    expect(fs.existsSync(record)).toBe(false);
   });
 
   it('a record it cannot read is a UserError naming the file and the fix', () => {
