@@ -87,6 +87,8 @@ export async function giveBack(lent: Lent[], from: { uid: number; gid: number },
  */
 export function restoreLent(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
+  // A record killed before its rename: nothing was chowned yet.
+  for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.json.tmp'))) fs.rmSync(path.join(dir, n), { force: true });
   const restored: string[] = [];
   for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
     const file = path.join(dir, name);

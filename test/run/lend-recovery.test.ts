@@ -129,6 +129,7 @@ describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner
     fs.lchownSync(path.join(folder, 'other.txt'), 1234, 1234);
     const records = path.join(base, 'lent');
     fs.mkdirSync(records);
+    fs.writeFileSync(path.join(records, 'y.json.tmp'), '{"uid": 10');
     fs.writeFileSync(path.join(records, 'x.json'), JSON.stringify({ uid: 1000, gid: 1000, lent: [{ path: folder, uid: 0, gid: 0 }, { path: path.join(base, 'gone'), uid: 0, gid: 0 }] }));
     expect(restoreLent(records)).toEqual([folder, path.join(base, 'gone')]);
     expect(fs.lstatSync(folder).uid).toBe(0);
