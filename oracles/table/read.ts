@@ -4,7 +4,7 @@
  * parsed in a worker thread, so the candidate and the reference of a
  * comparison, read concurrently, are parsed in parallel.
  */
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,8 @@ async function readTableHere(path: string, format: TableFormat | 'auto', options
   const kind = formatOf(path, format);
   let fh;
   try {
-    fh = await open(path, 'r');
+    // O_NONBLOCK: a FIFO in place of a table opens at once (and is refused below as not a regular file) instead of blocking forever.
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(

@@ -181,6 +181,16 @@ function quoted(text: string | undefined, maxLines: number, empty: string): stri
   return boundText(text.trim(), maxLines, 6000).split('\n');
 }
 
+/**
+ * Text the worker wrote (NOTES.md), quoted and inert: `<`, `>` and `&` are
+ * escaped so an unclosed `<!--` or a raw HTML block cannot hide the rest of
+ * the report in a Markdown renderer, and every line is a blockquote line.
+ */
+function workerQuoted(text: string | undefined, maxLines: number, empty: string): string[] {
+  if (!text || !text.trim()) return [empty];
+  return quoted(text, maxLines, empty).map((l) => `> ${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`.trimEnd());
+}
+
 /** The whole of REPORT.md. */
 export function renderMarkdown(input: MarkdownInput): string {
   const { model: m } = input;
@@ -188,14 +198,15 @@ export function renderMarkdown(input: MarkdownInput): string {
   const sections: string[][] = [
     header(m),
     thresholds(m),
+    // Near the top: nothing the worker wrote comes before it.
+    ['## Integrity', '', ...(warnings.length ? warnings.map((w) => `- ⚠️ ${mdCell(w, 400)}`) : ['No integrity warnings: no tampering, no oracle errors or timeouts, no non-finite outputs recorded.'])],
     plots(input.charts),
     timelineSection(m, input.recentRows ?? 40),
     incidentSection(m),
-    ['## Failed approaches (from NOTES.md)', '', ...quoted(failedApproaches(input.notes), 60, input.notes ? '*NOTES.md has no section on failed approaches.*' : '*No NOTES.md yet.*')],
-    ['## Next steps', '', 'What the next session is told:', '', ...quoted(input.nextPrompt, 40, '*Nothing yet.*').map((l) => `> ${l}`.trimEnd())],
+    ['## Failed approaches (from NOTES.md)', '', ...workerQuoted(failedApproaches(input.notes), 60, input.notes ? '*NOTES.md has no section on failed approaches.*' : '*No NOTES.md yet.*')],
+    ['## Next steps', '', 'What the next session is told:', '', ...(input.nextPrompt?.trim() ? workerQuoted(input.nextPrompt, 40, '') : ['> *Nothing yet.*'])],
     benchmarkSection(m),
     testsSection(m),
-    ['## Integrity', '', ...(warnings.length ? warnings.map((w) => `- ⚠️ ${mdCell(w, 400)}`) : ['No integrity warnings: no tampering, no oracle errors or timeouts, no non-finite outputs recorded.'])],
   ];
   const last = m.iterations[m.iterations.length - 1];
   const footer = [

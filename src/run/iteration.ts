@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeError, SystemError } from '../errors.js';
 import { appendJsonl } from '../state/jsonl.js';
 import { failpoint } from '../failpoint.js';
 import { judge, type DiffFacts } from '../judge/judge.js';
@@ -18,15 +19,33 @@ import { changedHashes, oracleFileHashes, protectedTouched } from './integrity.j
 import { consultModelJudge, modelJudgeDue } from './model-judge-step.js';
 import { oneLine } from './settle.js';
 
-/** Commits the session's work as the candidate of iteration `n` (or adopts the commit a crash left). */
-export async function commitCandidate(ctx: RunContext, n: number, session: SessionRecord): Promise<string> {
+/**
+ * Commits the session's work as the candidate of iteration `n` (or adopts the
+ * commit a crash left). Work git refuses to add (a `.gitmodules` link, a name
+ * such as `.git.`, a file its attributes cannot convert) would fail the same
+ * way at every resume: the session is then crashed with git's reason, the
+ * workspace is put back to the kept code, and an empty candidate stands in.
+ */
+export async function commitCandidate(ctx: RunContext, n: number, session: SessionRecord): Promise<{ commit: string; session: SessionRecord }> {
   const trailers = parseTrailers(await ctx.repo.message());
-  const commit =
-    trailers.iteration === n && trailers.verdict === 'candidate'
-      ? await ctx.repo.head()
-      : await ctx.repo.commitAll(`baton: iteration ${n} candidate: ${oneLine(session.summary)}`, { iteration: n, verdict: 'candidate' });
+  const message = `baton: iteration ${n} candidate: ${oneLine(session.summary)}`;
+  let commit: string;
+  if (trailers.iteration === n && trailers.verdict === 'candidate') commit = await ctx.repo.head();
+  else {
+    try {
+      commit = await ctx.repo.commitAll(message, { iteration: n, verdict: 'candidate' });
+    } catch (e) {
+      if (!(e instanceof SystemError) || e.code !== 'BATON_GIT') throw e;
+      const why = describeError(e).split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 3).join('; ') || describeError(e).slice(0, 300);
+      session = { ...session, cause: session.cause ?? `git-refused: git could not commit the session's work (${why}); the workspace is back at the kept code` };
+      appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
+      ctx.emit({ type: 'warning', text: `iteration ${n}: ${session.cause}` });
+      await ctx.repo.resetHard('HEAD');
+      commit = await ctx.repo.commitAll(message, { iteration: n, verdict: 'candidate' });
+    }
+  }
   appendJournal(ctx.paths.journal, { type: 'candidate', iteration: n, commit }, ctx.now());
-  return commit;
+  return { commit, session };
 }
 
 /** Exports a commit's tree to a fresh scratch folder. */

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { describeError } from '../errors.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import type { SandboxHandle } from '../sandbox/types.js';
+import { parseSize } from '../spec/units.js';
 import { copyListedFiles, hostGitArgs, hostGitEnv } from '../workspace/git.js';
 import { measurementTable } from '../workspace/prompt.js';
 import type { RunContext } from './context.js';
@@ -49,13 +50,13 @@ export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: Mea
  * a folder for a link between the host's check and its read. Host git lists
  * the files with baton's fixed config; the copy never follows a link.
  */
-async function exportLentWorkingTree(workspace: string, dest: string, sandbox: SandboxHandle | undefined): Promise<void> {
+async function exportLentWorkingTree(workspace: string, dest: string, sandbox: SandboxHandle | undefined, limits: { fileBytes: number; totalBytes: number }): Promise<void> {
   const resume = sandbox?.pause ? await sandbox.pause() : undefined;
   try {
     const { stdout } = await execa('git', hostGitArgs(['ls-files', '-z', '--cached', '--others', '--exclude-standard']), {
       cwd: workspace, env: hostGitEnv(), extendEnv: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024,
     });
-    copyListedFiles(workspace, new Set(stdout.split('\0').filter(Boolean)), dest);
+    copyListedFiles(workspace, new Set(stdout.split('\0').filter(Boolean)), dest, limits);
   } finally {
     await resume?.();
   }
@@ -74,7 +75,9 @@ export function measureTool(ctx: RunContext, iteration: number, sandbox: () => S
     try {
       const snap = path.join(own, 'snapshot');
       fs.mkdirSync(snap, { recursive: true });
-      await exportLentWorkingTree(ctx.paths.workspace, snap, sandbox());
+      await exportLentWorkingTree(ctx.paths.workspace, snap, sandbox(), {
+        fileBytes: parseSize(ctx.spec.limits.file), totalBytes: parseSize(ctx.spec.limits.workspace),
+      });
       const m = await measureSnapshot({
         spec: ctx.spec, paths, provider: ctx.provider, runId: ctx.runId, iteration, tag, snapshotDir: snap, signal: ctx.signal,
         baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,

@@ -96,6 +96,7 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     const baselineDone = journal.records.some((e) => e.type === 'baseline-done');
     const hashEntry = baselineDone ? [...journal.records].reverse().find((e) => e.type === 'oracle-hashes') : undefined;
     const repo = new Repo(paths.workspace);
+    await repo.pinAttributes();
     const ctx: RunContext = {
       spec, paths, repo, provider, runId, isolation: sandbox?.isolation,
       worker: options.worker ?? createWorker(spec, paths.root),
@@ -129,7 +130,13 @@ async function resolveRunSandbox(spec: Spec, stateDir: string, workspace: string
   const resolved = await chooseSandboxProvider(spec.sandbox, workspace);
   const file = path.join(stateDir, ISOLATION_FILE);
   if (!fs.existsSync(file)) return resolved;
-  const recorded = Isolation.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file} is not readable JSON (${(e as Error).message}); it records the isolation this run started with. Restore it, or start the experiment afresh in a new folder.`, { code: 'BATON_STATE_CORRUPT', context: { path: file } });
+  }
+  const recorded = Isolation.safeParse(raw);
   if (!recorded.success) throw new UserError(`${file} is not a valid isolation record: ${recorded.error.message}`, { code: 'BATON_STATE_CORRUPT', context: { path: file } });
   const diff = isolationDifferences(recorded.data, resolved.isolation);
   if (diff.length) {
@@ -145,7 +152,10 @@ async function resolveRunSandbox(spec: Spec, stateDir: string, workspace: string
 /** Records the isolation of the run's first start (resumes compare with it). */
 function recordIsolation(stateDir: string, isolation: Isolation): void {
   const file = path.join(stateDir, ISOLATION_FILE);
-  if (!fs.existsSync(file)) fs.writeFileSync(file, `${JSON.stringify(isolation, null, 2)}\n`);
+  if (fs.existsSync(file)) return;
+  // Written whole or not at all: a kill mid-write must not leave a file every resume then fails to read.
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(isolation, null, 2)}\n`);
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 async function sweepOrphans(experiment: string, provider: SandboxProvider, emit: (e: RunEvent) => void): Promise<void> {
@@ -197,7 +207,7 @@ function refuseNestedRepositories(ctx: RunContext): void {
   const found = scanHazards(ctx.paths.workspace, { fileBytes: Number.MAX_SAFE_INTEGER }).nestedGit;
   if (!found.length) return;
   throw new UserError(
-    `${ctx.paths.workspace} holds nested git repositories (${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}); baton's git would trust their config on the host. Make them plain folders (remove their .git) or move them out of the workspace, then run again.`,
+    `${ctx.paths.workspace} holds nested git repositories or names git refuses (${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}); baton's git would trust their config on the host. Make them plain folders (remove their .git) or move them out of the workspace, then run again.`,
     { code: 'BATON_INPUT_INVALID', context: { nested: found } },
   );
 }
@@ -239,7 +249,8 @@ function openIteration(journal: JournalEntry[]) {
 async function finishIteration(ctx: RunContext, n: number, base: string, session: SessionRecord, candidate?: string, report = true): Promise<boolean> {
   // Before any host git command: what the session planted is gone (its evidence is in the journalled session).
   cleanWorkspace(ctx);
-  const commit = candidate ?? (await commitCandidate(ctx, n, session));
+  let commit = candidate;
+  if (commit === undefined) ({ commit, session } = await commitCandidate(ctx, n, session));
   let record = ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate');
   if (!record) {
     if (ctx.signal.aborted && !session.cause) return false;

@@ -26,6 +26,12 @@ export const TEST_RUNNER_FILES: readonly string[] = [
   '**/setup.cfg',
   '**/tox.ini',
   '**/conftest.py',
+  // Python imports a package folder, an extension module or a cached bytecode file in place of X.py:
+  // `conftest/__init__.py` shadows a protected conftest.py (red team, verified end to end).
+  '**/conftest/**',
+  '**/conftest.*',
+  '**/__pycache__/**',
+  '**/*.pyc',
   '**/pytest.py',
   '**/pytest/**',
   '**/_pytest/**',
@@ -52,7 +58,21 @@ export function defaultProtected(spec: Pick<Spec, 'oracles'>): string[] {
   return spec.oracles.some((o) => o.kind === 'tests') ? [...TEST_RUNNER_FILES] : [];
 }
 
-/** Every protected glob of the spec: its own, then the defaults its oracles add. */
+/**
+ * What else Python imports in place of a protected module `X.py`: the
+ * package `X/`, an extension module `X.so` / `X.<tag>.so`, and its cached
+ * bytecode. Protecting `grader.py` alone lets `grader/__init__.py` shadow it.
+ */
+export function moduleShadows(glob: string): string[] {
+  if (!glob.endsWith('.py')) return [];
+  const stem = glob.slice(0, -3);
+  const slash = stem.lastIndexOf('/');
+  const dir = slash >= 0 ? stem.slice(0, slash + 1) : '';
+  const name = stem.slice(slash + 1);
+  return [`${stem}/**`, `${stem}.so`, `${stem}.*.so`, `${stem}.pyd`, `${dir}__pycache__/${name}.*`];
+}
+
+/** Every protected glob of the spec: its own (with the Python modules that would shadow them), then the defaults its oracles add. */
 export function protectedGlobs(spec: Pick<Spec, 'oracles' | 'protected'>): string[] {
-  return [...new Set([...spec.protected, ...defaultProtected(spec)])];
+  return [...new Set([...spec.protected, ...spec.protected.flatMap(moduleShadows), ...defaultProtected(spec)])];
 }

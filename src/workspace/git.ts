@@ -132,6 +132,19 @@ export class Repo {
     return this.head();
   }
 
+  /**
+   * Writes `.git/info/attributes`, which outranks every `.gitattributes` in
+   * the tree: no filter, ident, encoding or eol conversion applies when the
+   * host adds or checks out files, so the worker's attributes can neither
+   * change what is committed nor make `git add` fail at every resume.
+   */
+  async pinAttributes(): Promise<void> {
+    const rel = (await this.run(['rev-parse', '--git-path', 'info/attributes'])).trim();
+    const file = path.resolve(this.dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '# written by baton: the workspace\'s .gitattributes never apply to host git\n* !filter !ident !working-tree-encoding !eol -text\n');
+  }
+
   /** Paths changed between two commits (renames as both paths). */
   async changedPaths(from: string, to: string): Promise<string[]> {
     return splitZ(await this.run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', from, to]));
@@ -363,7 +376,8 @@ class BatchReader {
  * else (FIFOs, sockets, devices, nested .git) is skipped. Safe against the
  * worker only while its processes are stopped (paused or gone).
  */
-export function copyListedFiles(from: string, listed: Set<string>, dest: string): void {
+export function copyListedFiles(from: string, listed: Set<string>, dest: string, limits: { fileBytes: number; totalBytes: number } = { fileBytes: Infinity, totalBytes: Infinity }): void {
+  let total = 0;
   for (const rel of listed) {
     const parts = rel.split('/');
     if (parts.some((p) => p === '' || p === '..' || p.toLowerCase() === '.git')) continue;
@@ -388,6 +402,10 @@ export function copyListedFiles(from: string, listed: Set<string>, dest: string)
       continue;
     }
     if (!st.isFile()) continue;
+    // Checked before copying: a sparse 10 TB file costs the worker nothing and would fill the host's disk.
+    if (st.size > limits.fileBytes) throw new Error(`${rel} is ${st.size} bytes, over the ${limits.fileBytes}-byte file limit (limits.file); not copied`);
+    total += st.size;
+    if (total > limits.totalBytes) throw new Error(`the working tree holds more than ${limits.totalBytes} bytes, the workspace limit (limits.workspace); not copied`);
     let fd: number;
     try {
       fd = fs.openSync(src, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { formatBytes } from './text.js';
 
 export interface Hazards {
-  /** Paths (relative, `/`-separated) of every `.git` below the root, file or folder. */
+  /** Paths (relative, `/`-separated) of every `.git` below the root (file, folder or link) and every name git refuses (see gitRefuses). */
   nestedGit: string[];
   /** Files larger than the per-file limit. */
   oversized: { path: string; bytes: number }[];
@@ -44,9 +44,12 @@ export function scanHazards(root: string, limits: HazardLimits): Hazards {
         return;
       }
       const r = rel ? `${rel}/${e.name}` : e.name;
-      // Case-insensitive: a case-insensitive file system (or a later copy onto one) treats .GIT as .git.
       if (e.name.toLowerCase() === '.git') {
         if (rel !== '') out.nestedGit.push(r);
+        continue;
+      }
+      if (gitRefuses(e)) {
+        out.nestedGit.push(r);
         continue;
       }
       if (e.isDirectory()) walk(r);
@@ -66,9 +69,22 @@ export function scanHazards(root: string, limits: HazardLimits): Hazards {
   return out;
 }
 
+/**
+ * Names git treats as its own or refuses to add: `.git` in any case (a
+ * case-insensitive file system, or a later copy onto one, reads .GIT as
+ * .git), `.git` followed by dots or spaces and `git~1` (NTFS spellings git
+ * refuses everywhere), and a link named `.gitmodules` (refused by `git
+ * add`, which would fail at every resume).
+ */
+function gitRefuses(e: fs.Dirent): boolean {
+  const name = e.name.toLowerCase();
+  if (/^\.git[. ]+$/.test(name) || /^git~\d+$/.test(name)) return true;
+  return e.isSymbolicLink() && ['.gitmodules', '.gitattributes', '.gitignore', '.mailmap'].includes(name);
+}
+
 /** One line per hazard, for the session record and the report. */
 export function describeHazards(h: Hazards, limits: { fileBytes: number; workspaceBytes: number }): { tamper: string[]; crash?: string } {
-  const tamper = h.nestedGit.map((p) => `a nested git repository or link (${p}) was planted in the workspace; baton removed it`);
+  const tamper = h.nestedGit.map((p) => `${p}, a name git treats as a repository or refuses (a nested .git, a .git look-alike, a linked .gitmodules), was planted in the workspace; baton removed it`);
   const crash: string[] = [];
   if (h.oversized.length) {
     crash.push(`${h.oversized.map((f) => `${f.path} is ${formatBytes(f.bytes)}`).join(', ')}, over the ${formatBytes(limits.fileBytes)} file limit (limits.file); removed`);

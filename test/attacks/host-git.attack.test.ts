@@ -194,3 +194,21 @@ describe('host reads and writes never follow a link out of the workspace', () =>
     expect(all.stdout).toBe('');
   });
 });
+
+describe('names that shadow protected Python modules', () => {
+  it('a package, extension module or bytecode beside a protected X.py is protected too (fails without moduleShadows)', () => {
+    const s = spec(['grader.py', 'lib/check.py']);
+    const changed = ['grader/__init__.py', 'grader.cpython-311-x86_64-linux-gnu.so', '__pycache__/grader.cpython-311.pyc', 'lib/check/__init__.py', 'lib/__pycache__/check.cpython-311.pyc', 'other.py'];
+    expect(protectedTouched(s, changed)).toEqual(changed.slice(0, 5));
+  });
+});
+
+describe('a FIFO where the table oracle expects a table', () => {
+  it('is refused at once instead of blocking the harness forever (fails without O_NONBLOCK)', async () => {
+    const { readTable } = await import('../../oracles/table/read.js');
+    const dir = tmpDir('baton-fifo-');
+    const fifo = path.join(dir, 'out.dat');
+    execaSync('mkfifo', [fifo]);
+    await expect(readTable(fifo, 'auto', { worker: false })).rejects.toThrow(/not a regular file/);
+  }, 10_000);
+});

@@ -55,7 +55,7 @@ describe.runIf(ready.ok)('host attacks through baton run (real Docker and git)',
         'thresholds: { s.score: "< 1" }',
         'worker: { kind: replay, script: replay.yaml }',
         'judge: { keep: improve, confirm: 1, stall_after: 8 }',
-        'budget: { iterations: 3, time: 20m, session: { time: 2m } }',
+        'budget: { iterations: 4, time: 20m, session: { time: 2m } }',
         'limits: { workspace: 200m, file: 100m }',
         'sandbox: { kind: docker, image: baton-base, memory: 256m, cpus: 1, network: none }',
         '',
@@ -74,6 +74,8 @@ describe.runIf(ready.ok)('host attacks through baton run (real Docker and git)',
         steps: [{ exec: `rm -f PLAN.md NOTES.md && ln -s /proc/self/environ PLAN.md && ln -s ${hostFile} NOTES.md` }, { write: 'score.json', content: '{"score": 2}\n' }],
       },
       { summary: 'a big data file', steps: [{ exec: 'truncate -s 1G big.bin' }, { write: 'score.json', content: '{"score": 0}\n' }] },
+      // A name git refuses to add, which no hazard rule knows: `git add -A` fails; it must not fail at every resume.
+      { summary: 'an odd file', steps: [{ exec: "touch '.git::$INDEX_ALLOCATION' && ln -s /etc/passwd .gitmodules" }, { write: 'score.json', content: '{"score": 0}\n' }] },
     ];
     fs.writeFileSync(path.join(dir, 'replay.yaml'), JSON.stringify({ sessions }, null, 2));
     const repo = await Repo.init(ws);
@@ -82,7 +84,7 @@ describe.runIf(ready.ok)('host attacks through baton run (real Docker and git)',
     const env = { ...process.env, BATON_TEST_SECRET: SECRET };
     const r = await execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 300_000, stdin: 'ignore', env });
     const out = `${r.stdout}\n${r.stderr}`;
-    expect(r.exitCode, out).toBe(3); // budget: three iterations, none met
+    expect(r.exitCode, out).toBe(3); // budget: four iterations, none met
 
     // Nothing ran on the host.
     expect(fs.readdirSync(canaryDir), out).toEqual([]);
@@ -99,6 +101,11 @@ describe.runIf(ready.ok)('host attacks through baton run (real Docker and git)',
     expect(it3.verdict.reason).toMatch(/big\.bin is 1\.1 GB, over the 104\.9 MB file limit/);
     expect(fs.existsSync(path.join(ws, 'vendor', 'lib', '.git'))).toBe(false);
     expect(fs.existsSync(path.join(ws, 'big.bin'))).toBe(false);
+    const it4 = ledger.find((x) => x.iteration === 4 && x.phase === 'candidate')!;
+    expect(it4.verdict.kind).toBe('tamper'); // the linked .gitmodules is a planted name; the other one git refused
+    expect(it4.verdict.reason).toContain('.gitmodules');
+    expect(it4.session?.cause).toMatch(/^git-refused: .*invalid path/);
+    expect(fs.readdirSync(ws)).not.toContain('.git::$INDEX_ALLOCATION');
 
     // Named where the researcher and the next session read.
     const progress = fs.readFileSync(path.join(ws, 'PROGRESS.md'), 'utf8');
@@ -109,7 +116,7 @@ describe.runIf(ready.ok)('host attacks through baton run (real Docker and git)',
     expect(report).not.toMatch(/No integrity warnings/);
 
     // A resume runs (no wedge): more budget, the script is spent, the run stops cleanly.
-    fs.writeFileSync(path.join(dir, 'baton.yaml'), fs.readFileSync(path.join(dir, 'baton.yaml'), 'utf8').replace('iterations: 3', 'iterations: 4'));
+    fs.writeFileSync(path.join(dir, 'baton.yaml'), fs.readFileSync(path.join(dir, 'baton.yaml'), 'utf8').replace('iterations: 4', 'iterations: 5'));
     const again = await execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 300_000, stdin: 'ignore', env });
     expect([0, 3, 4], `${again.stdout}\n${again.stderr}`).toContain(again.exitCode);
     expect(fs.readdirSync(canaryDir)).toEqual([]);
