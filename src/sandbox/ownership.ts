@@ -68,7 +68,9 @@ export interface LendRecord {
 export async function lend(user: SandboxUser, record?: string): Promise<void> {
   if (!user.lend.length) return;
   if (record) writeRecord(record, { uid: user.uid, gid: user.gid, lent: user.lend });
-  for (const l of user.lend) chownTree(l.path, { uid: user.uid, gid: user.gid });
+  // The repository itself is never lent: the worker mounts it read-only anyway, and uid 1000 may be a real account
+  // on the host that could otherwise rewrite .git/config or hooks while a session runs (red team finding 6).
+  for (const l of user.lend) chownTree(l.path, { uid: user.uid, gid: user.gid }, undefined, path.join(l.path, '.git'));
 }
 
 /** Hands lent folders back: what the sandbox user owns there goes back to the original owner; then the record goes. */
@@ -146,8 +148,9 @@ function readRecord(file: string): LendRecord {
  * chown -R without following links (lchown on every entry), optionally only
  * entries owned by `from` (chown --from). A folder that vanished is no error.
  */
-function chownTree(root: string, to: { uid: number; gid: number }, from?: { uid: number; gid: number }): void {
+function chownTree(root: string, to: { uid: number; gid: number }, from?: { uid: number; gid: number }, skip?: string): void {
   const visit = (p: string): void => {
+    if (p === skip) return;
     let st: fs.Stats;
     try {
       st = fs.lstatSync(p);

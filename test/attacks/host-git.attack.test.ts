@@ -212,3 +212,17 @@ describe('a FIFO where the table oracle expects a table', () => {
     await expect(readTable(fifo, 'auto', { worker: false })).rejects.toThrow(/not a regular file/);
   }, 10_000);
 });
+
+describe('lending the workspace to the sandbox user', () => {
+  it.runIf(process.getuid?.() === 0)('never lends the repository itself: .git stays the harness\'s (fails if .git is chowned)', async () => {
+    const { lend, giveBack } = await import('../../src/sandbox/ownership.js');
+    const { dir } = await repoWith({ 'a.txt': 'a\n' });
+    const user = { uid: 1000, gid: 1000, lend: [{ path: dir, uid: 0, gid: 0 }] };
+    await lend(user);
+    expect(fs.statSync(path.join(dir, 'a.txt')).uid).toBe(1000);
+    expect(fs.statSync(path.join(dir, '.git')).uid).toBe(0);
+    expect(fs.statSync(path.join(dir, '.git', 'config')).uid).toBe(0);
+    await giveBack(user.lend, user);
+    expect(fs.statSync(path.join(dir, 'a.txt')).uid).toBe(0);
+  });
+});
