@@ -1,5 +1,5 @@
 /** The `benchmark` oracle kind and its statistics. */
-export { benchmarkOracle, createBenchmarkOracle, jsonSeconds, type BenchmarkOracleOptions } from './oracle.js';
+export { benchmarkOracle, createBenchmarkOracle, cpuSeconds, jsonSeconds, JSON_TIME_SOURCE, type BenchmarkOracleOptions } from './oracle.js';
 export { compareSamples, type CompareOptions, type Comparison, type ComparisonVerdict } from './compare.js';
 export { mannWhitneyU, type MannWhitneyResult } from './mann-whitney.js';
 export {

@@ -15,9 +15,14 @@
  *
  * Limits worth knowing: wall time includes the sandbox's cost of starting
  * a process (tens of milliseconds for `docker exec`, a few hundred under
- * bubblewrap on a busy machine), which adds noise the test then rightly
- * refuses to call a change; for runs much shorter than a second, have the
- * command time itself and print {"seconds": ...} with `time: json`. A fresh
+ * bubblewrap on a busy machine) and the time spent waiting for a core,
+ * which adds noise the test then rightly refuses to call a change. `time:
+ * cpu` reads the sandbox's cgroup CPU counter from the host right before
+ * and right after the timed run (a fresh sandbox, so nothing else runs in
+ * it): the CPU seconds of every process the run started, without the
+ * waiting, and out of the candidate's reach. `time: json` takes the seconds
+ * the timed command prints, i.e. from a process that runs the candidate's
+ * code, which can forge them (security audit): `baton check` warns. A fresh
  * sandbox per run costs one container start per run (details.sandboxStartS),
  * untimed. The output check proves the timed run reproduced the best's
  * output, not that it computed it: a benchmark that derives its input from
@@ -28,7 +33,7 @@ import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { describeError } from '../../src/errors.js';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
-import type { SandboxHandle } from '../../src/sandbox/types.js';
+import type { CpuUsage, SandboxHandle } from '../../src/sandbox/types.js';
 import type { BenchmarkOracleSpec } from '../../src/spec/schema.js';
 import { parseDuration } from '../../src/spec/units.js';
 import {
@@ -49,6 +54,9 @@ export interface BenchmarkOracleOptions {
 }
 
 type Side = 'candidate' | 'best';
+
+/** Says so in details and REPORT.md: under `time: json` the seconds come from the process that runs the candidate's code. */
+export const JSON_TIME_SOURCE = 'candidate-controlled process';
 
 /** One timed or untimed run's outcome: seconds (per `time`), the harness's wall seconds and the output, or why it failed. */
 type RunOutcome =
@@ -109,6 +117,8 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
       let sandboxes = 0;
       const details = (): Record<string, unknown> => ({
         time: spec.time,
+        ...(spec.time === 'json' ? { timeFrom: JSON_TIME_SOURCE } : {}),
+        ...(spec.time === 'cpu' ? { timeFrom: "the sandbox's cgroup CPU counter, read by the host before and after each timed run" } : {}),
         repeat: spec.repeat,
         warmup: spec.warmup,
         order: comparing ? 'interleaved: candidate, best, candidate, best, ...' : 'candidate only',
@@ -174,8 +184,12 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
           }
           if (!timed) return undefined;
           if (ctx.signal?.aborted) return { ok: false, status: 'error', reason: 'interrupted' };
+          const cpuBefore = spec.time === 'cpu' ? await readCpu(sandbox, label) : undefined;
+          if (typeof cpuBefore === 'string') return { ok: false, status: 'error', reason: cpuBefore };
           const { r, problem } = await exec(label, spec.run);
+          const cpuAfter = spec.time === 'cpu' && !problem ? await readCpu(sandbox, label) : undefined;
           if (problem || r === undefined) return { ok: false, ...(problem ?? { status: 'error', reason: `${label} did not run` }) };
+          if (typeof cpuAfter === 'string') return { ok: false, status: 'error', reason: cpuAfter };
           if (r.outputTruncated && select.stdout) {
             return { ok: false, status: 'failed', reason: `${label} printed more than its stdout cap, so its output cannot be compared; write large output to a file named in output.files` };
           }
@@ -183,6 +197,10 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
           let seconds = wallSeconds;
           if (spec.time === 'json') {
             const s = jsonSeconds(r.stdout);
+            if (typeof s === 'string') return { ok: false, status: 'failed', reason: `${label}: ${s}` };
+            seconds = s;
+          } else if (cpuBefore !== undefined && cpuAfter !== undefined) {
+            const s = cpuSeconds(cpuBefore, cpuAfter);
             if (typeof s === 'string') return { ok: false, status: 'failed', reason: `${label}: ${s}` };
             seconds = s;
           }
@@ -269,7 +287,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
           ? {
               hint:
                 `about ${Math.round((100 * overheadS) / summary.median)}% of each timed run is the sandbox's cost of starting a process ` +
-                `(${overheadS.toPrecision(2)} s for \`true\`); time the work inside the command and use \`time: json\``,
+                `(${overheadS.toPrecision(2)} s for \`true\`); \`time: cpu\` counts the CPU the run used instead, without the waiting`,
             }
           : {}),
         summary,
@@ -283,6 +301,29 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
       return { ...baseMeasurement(ctx, startedAt), status: 'ok', metrics, details: allDetails };
     },
   };
+}
+
+/** The sandbox's CPU counter, or why `time: cpu` cannot be measured in it. */
+async function readCpu(sandbox: SandboxHandle, label: string): Promise<CpuUsage | string> {
+  const u = await sandbox.cpuUsage?.().catch(() => undefined);
+  if (u !== undefined) return u;
+  return sandbox.cpuUsage === undefined
+    ? `\`time: cpu\` needs a sandbox with a cgroup CPU counter (sandbox.kind: docker); the ${sandbox.kind} sandbox has none, so ${label} cannot be timed; use \`time: wall\``
+    : `could not read the sandbox's CPU counter (cgroup cpu.stat / cpuacct.usage, or the engine's stats) around ${label}`;
+}
+
+/**
+ * CPU seconds between two readings of one sandbox's counter. A restart in
+ * between (baton restarts a sandbox whose pids ran out) starts the counter
+ * again from zero and would erase the run's CPU time, so it fails the run.
+ */
+export function cpuSeconds(before: CpuUsage, after: CpuUsage): number | string {
+  if (after.restarts !== before.restarts) {
+    return 'the sandbox was restarted during the run (its pids ran out), which resets its CPU counter, so the run has no CPU time; a timed run must not leave processes behind';
+  }
+  const s = after.seconds - before.seconds;
+  if (!Number.isFinite(s) || s < 0) return `the sandbox's CPU counter went from ${before.seconds} s to ${after.seconds} s`;
+  return s;
 }
 
 const sideName = (side: Side) => (side === 'best' ? 'best kept commit' : 'candidate');

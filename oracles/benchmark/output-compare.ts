@@ -22,12 +22,12 @@ export interface OutputSelection {
 }
 
 /**
- * The part of stdout that is compared: all of it under `time: wall`; under
+ * The part of stdout that is compared: all of it under `time: wall` and `cpu`; under
  * `time: json` all but the last non-empty line, which carries the run's own
  * timing and so differs from run to run.
  */
-export function comparableStdout(stdout: string, time: 'wall' | 'json'): string {
-  if (time === 'wall') return stdout;
+export function comparableStdout(stdout: string, time: 'wall' | 'cpu' | 'json'): string {
+  if (time !== 'json') return stdout;
   const lines = stdout.split('\n');
   let last = lines.length - 1;
   while (last >= 0 && lines[last].trim() === '') last--;

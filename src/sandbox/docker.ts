@@ -18,8 +18,9 @@ import { CappedOutput, Demuxer } from './output.js';
 import { currentOwner, isProcessAlive, type Owner } from './owner.js';
 import { giveBack, lend, sandboxUser, type Lent, type SandboxUser } from './ownership.js';
 import { afterPidsExhausted, hostPidsDir, pidsExhausted, readHostPids, type PidsUsage } from './pids.js';
+import { hostCpuFile, readHostCpuSeconds, statsCpuSeconds, type HostCpuFile } from './cpu.js';
 import { LABEL, selectOrphans } from './sweep.js';
-import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
+import type { CpuUsage, ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
 
 /** How long after the in-container kill the host gives up on the exec stream. */
 const HOST_DEADLINE_SLACK_MS = 5_000;
@@ -130,11 +131,12 @@ interface HostFiles {
   local: boolean;
   oomFile?: string;
   pidsDir?: string;
+  cpuFile?: HostCpuFile;
 }
 
 async function hostFiles(pid: number, local: boolean): Promise<HostFiles> {
   if (!local) return { local };
-  return { local, oomFile: await hostOomCounterFile(pid), pidsDir: await hostPidsDir(pid) };
+  return { local, oomFile: await hostOomCounterFile(pid), pidsDir: await hostPidsDir(pid), cpuFile: await hostCpuFile(pid) };
 }
 
 /** Stops every Docker sandbox this process started (for exit and signal handlers). */
@@ -146,6 +148,8 @@ class DockerSandbox implements SandboxHandle {
   readonly kind = 'docker' as const;
   readonly id: string;
   private oomSeen = 0;
+  /** Restarts by restore(); each starts the CPU counter again from zero. */
+  private restarts = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
   /** Why the sandbox cannot run commands any more, once it cannot (a failed restore). */
@@ -293,6 +297,21 @@ class DockerSandbox implements SandboxHandle {
     return again && pidsExhausted(again) ? again : undefined;
   }
 
+  /** CPU seconds of every process of the container: the host's cgroup file when the engine is local, else the engine's stats. */
+  async cpuUsage(): Promise<CpuUsage | undefined> {
+    const restarts = this.restarts;
+    let seconds: number | undefined;
+    if (this.host.cpuFile) seconds = await readHostCpuSeconds(this.host.cpuFile);
+    else {
+      try {
+        seconds = statsCpuSeconds(await withTimeout(this.container.stats({ stream: false, 'one-shot': true }), ENGINE_CALL_MS, 'reading the container stats'));
+      } catch {
+        seconds = undefined;
+      }
+    }
+    return seconds === undefined ? undefined : { seconds, restarts };
+  }
+
   /** pids.current and pids.max: from the host's cgroup folder when the engine is local, else the engine's stats. */
   private async pidsUsage(): Promise<PidsUsage | undefined> {
     if (this.host.pidsDir) return readHostPids(this.host.pidsDir);
@@ -314,6 +333,8 @@ class DockerSandbox implements SandboxHandle {
    */
   private async restore(r: ExecResult, usage: PidsUsage): Promise<ExecResult> {
     let error: string | undefined;
+    // Counted before the attempt: a restart that fails half-way may still have reset the CPU counter.
+    this.restarts++;
     try {
       await withTimeout(this.container.restart({ t: 0 }), ENGINE_CALL_MS, 'restarting the container');
       const info = await withTimeout(this.container.inspect(), ENGINE_CALL_MS, 'inspecting the container');

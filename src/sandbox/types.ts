@@ -64,6 +64,13 @@ export interface ExecResult {
   durationMs: number;
 }
 
+/** CPU time of every process a sandbox ran, from its cgroup. */
+export interface CpuUsage {
+  seconds: number;
+  /** Times the sandbox was restarted so far; a restart starts `seconds` again from zero. */
+  restarts: number;
+}
+
 export interface SandboxHandle {
   readonly id: string;
   readonly kind: 'docker' | 'local';
@@ -79,6 +86,13 @@ export interface SandboxHandle {
    * freeze leave it undefined.
    */
   pause?(): Promise<() => Promise<void>>;
+  /**
+   * CPU seconds used by every process of the sandbox since it (re)started,
+   * read by the host from the sandbox's cgroup, which nothing inside can
+   * change; undefined when it cannot tell. Providers without a cgroup of
+   * their own leave it undefined.
+   */
+  cpuUsage?(): Promise<CpuUsage | undefined>;
 }
 
 export interface SweepResult {

@@ -99,7 +99,12 @@ export const BenchmarkOracleSpec = z
     warmup: z.number().int().min(0).default(1).describe('Untimed runs before timing.'),
     alpha: z.number().gt(0).lt(1).default(0.05).describe('Significance level of the Mann-Whitney U test.'),
     min_effect: z.number().min(0).default(0.02).describe('Smallest relative change of the median that counts (0.02 = 2%).'),
-    time: z.enum(['wall', 'json']).default('wall').describe('wall: harness time around the process; json: the "seconds" field of the last JSON line the command prints.'),
+    time: z
+      .enum(['wall', 'cpu', 'json'])
+      .default('wall')
+      .describe(
+        'wall: harness time around the process; cpu: CPU seconds of every process of the timed run, read by the host from the sandbox\'s cgroup (Docker only; as stable as CPU time and beyond the candidate\'s reach); json: the "seconds" field of the last JSON line the command prints (a candidate-controlled process: code it runs can forge it; `baton check` warns).',
+      ),
     output: benchmarkOutput,
   })
   .strict();
