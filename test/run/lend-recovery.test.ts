@@ -101,6 +101,20 @@ describe.runIf(ready.ok)('git lock files left by a kill that took git with it', 
   }, 600_000);
 });
 
+describe.runIf(ready.ok)('a state file a recovery cannot read', () => {
+  it('an unreadable .baton/isolation.json stops the run with exit 2, naming the file and what to do', async () => {
+    const dir = await fixtureExperiment('chaos');
+    expect((await run(dir, { BATON_FAILPOINT: 'journal:run-start' })).signal).toBe('SIGKILL');
+    const file = path.join(dir, '.baton', 'isolation.json');
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).provider).toBe('docker');
+    fs.writeFileSync(file, '{"provider": "dock');
+    const r = await run(dir);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${file} is not readable JSON`);
+    expect(r.stderr).toContain('start the experiment afresh in a new folder');
+  }, 120_000);
+});
+
 describe('gitLockFiles', () => {
   it('finds lock files at the top, under refs/ and logs/, and follows no link', () => {
     const gitDir = tmpDir('baton-locks-');
