@@ -7,7 +7,8 @@ function findRoot(start: string): string {
   let dir = start;
   for (;;) {
     const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'baton') return dir;
+    // Published as baton-harness (the registry's `baton` is another package); its command is still `baton`.
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).bin?.baton) return dir;
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`baton's package.json not found above ${start}`);
     dir = up;

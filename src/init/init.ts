@@ -12,13 +12,10 @@ import { InputError } from '../errors.js';
 import { Repo } from '../workspace/git.js';
 import { promptFile } from '../workspace/prompt-file.js';
 
-export const TEMPLATES_DIR = path.join(PACKAGE_ROOT, 'templates');
-export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'baton.schema.json');
+import { TEMPLATES_DIR, templateNames } from '../cli/catalog.js';
 
-/** Names of the built-in templates. */
-export function templateNames(): string[] {
-  return fs.readdirSync(TEMPLATES_DIR).filter((n) => fs.statSync(path.join(TEMPLATES_DIR, n)).isDirectory()).sort();
-}
+export { TEMPLATES_DIR, templateNames };
+export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'baton.schema.json');
 
 export interface InitOptions {
   template: string;

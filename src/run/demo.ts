@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { EXPERIMENTS_DIR, bundledExperiments } from '../cli/catalog.js';
 import { buildImages, probeEngine } from '../sandbox/index.js';
 import type { BuildProgress } from '../sandbox/index.js';
 import type { Spec } from '../spec/schema.js';
@@ -14,13 +14,7 @@ import { Repo } from '../workspace/git.js';
 import type { RunEvent } from './context.js';
 import { runExperiment, type RunOutcome } from './run.js';
 
-export const EXPERIMENTS_DIR = path.join(PACKAGE_ROOT, 'experiments');
-
-/** The bundled experiments (folders of experiments/ with a baton.yaml). */
-export function bundledExperiments(): string[] {
-  if (!fs.existsSync(EXPERIMENTS_DIR)) return [];
-  return fs.readdirSync(EXPERIMENTS_DIR).filter((n) => fs.existsSync(path.join(EXPERIMENTS_DIR, n, 'baton.yaml'))).sort();
-}
+export { EXPERIMENTS_DIR, bundledExperiments };
 
 export interface DemoOptions {
   name: string;

@@ -8,6 +8,7 @@ import { createClient } from './model-api.js';
 import { requirePrice } from './pricing.js';
 import { ReplayWorker } from './replay.js';
 import type { Worker } from './types.js';
+import { WORKER_KINDS } from '../cli/catalog.js';
 
 /** The worker the spec asks for. What a model worker or the model judge needs (a key, a price) is checked now, not hours later. */
 export function createWorker(spec: Spec, experimentDir: string): Worker {
@@ -26,7 +27,7 @@ export function createWorker(spec: Spec, experimentDir: string): Worker {
 }
 
 /** The worker kinds `baton run --worker` accepts. */
-export const WORKER_KINDS = ['anthropic', 'command', 'replay'] as const;
+export { WORKER_KINDS };
 
 /**
  * The spec with its worker switched to `kind` (`baton run --worker`): the

@@ -2,8 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { bundledExperiments, runDemo } from '../../run/demo.js';
-import { withWorker, WORKER_KINDS } from '../../workers/index.js';
+import { bundledExperiments, WORKER_KINDS } from '../catalog.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { printEvent } from './run.js';
@@ -17,6 +16,8 @@ export function registerDemo(program: Command, { io, setCode }: CommandContext):
     .option('--worker <kind>', `use this worker instead of the experiment's replay script (${WORKER_KINDS.join(' | ')})`)
     .option('--model <id>', "the anthropic worker's model")
     .action(async (name: string, opts: { dir?: string; worker?: string; model?: string }) => {
+      const { runDemo } = await import('../../run/demo.js');
+      const { withWorker } = await import('../../workers/index.js');
       const dir = path.resolve(opts.dir ?? path.join('baton-demo', name));
       let lastBuild = 0;
       const r = await runDemo({

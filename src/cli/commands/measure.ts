@@ -1,7 +1,6 @@
 /** `baton measure`: every metric with its threshold and pass/fail, or JSON. */
 import type { Command } from 'commander';
 import { fmt } from '../../judge/judge.js';
-import { measureOnce } from '../../run/measure-once.js';
 import { holds, parseThreshold } from '../../spec/threshold.js';
 import { formatDuration } from '../../spec/units.js';
 import { EXIT } from '../exit-codes.js';
@@ -15,6 +14,7 @@ export function registerMeasure(program: Command, { io, setCode }: CommandContex
     .argument('[dir]', 'the experiment folder', '.')
     .option('--json', 'machine-readable output')
     .action(async (dir: string, opts: { json?: boolean }) => {
+      const { measureOnce } = await import('../../run/measure-once.js');
       const r = await measureOnce(dir);
       for (const w of r.sandboxWarnings) io.err(`baton: warning: ${w}`);
       const rows = Object.entries(r.spec.thresholds).map(([metric, text]) => {

@@ -1,9 +1,9 @@
 /** `baton run`: the loop, with progress on the terminal and exit codes by outcome. */
 import type { Command } from 'commander';
-import { runExperiment, type RunOutcome } from '../../run/run.js';
+import type { RunOutcome } from '../../run/run.js';
 import type { RunEvent } from '../../run/context.js';
-import { stopAllSandboxes } from '../../sandbox/index.js';
-import { withWorker, WORKER_KINDS } from '../../workers/index.js';
+import type { Spec } from '../../spec/schema.js';
+import { WORKER_KINDS } from '../catalog.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import type { CliIO } from '../io.js';
@@ -34,6 +34,9 @@ export function registerRun(program: Command, { io, setCode }: CommandContext): 
     .option('--worker <kind>', `use this worker instead of the spec's (${WORKER_KINDS.join(' | ')})`)
     .option('--model <id>', "the anthropic worker's model instead of the spec's")
     .action(async (dir: string, opts: { worker?: string; model?: string }) => {
+      const { runExperiment } = await import('../../run/run.js');
+      const { stopAllSandboxes } = await import('../../sandbox/index.js');
+      const { withWorker } = await import('../../workers/index.js');
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals): void => {
         io.err(`baton: ${signal}: stopping the session; state stays consistent and \`baton run ${dir}\` resumes`);
@@ -43,7 +46,7 @@ export function registerRun(program: Command, { io, setCode }: CommandContext): 
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const adjustSpec = opts.worker || opts.model ? (spec: Parameters<typeof withWorker>[0]) => withWorker(spec, opts.worker ?? spec.worker.kind, opts.model) : undefined;
+        const adjustSpec = opts.worker || opts.model ? (spec: Spec) => withWorker(spec, opts.worker ?? spec.worker.kind, opts.model) : undefined;
         const outcome = await runExperiment(dir, { signal: controller.signal, onEvent: (e) => printEvent(io, e), adjustSpec });
         io.out(`${outcome.state}: ${outcome.reason} (after ${outcome.iterations} iteration${outcome.iterations === 1 ? '' : 's'})`);
         io.out(`report: ${outcome.report}`);

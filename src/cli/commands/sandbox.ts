@@ -1,8 +1,6 @@
 /** `baton sandbox build|sweep|doctor`. */
 import type { Command } from 'commander';
-import { buildImages, doctor, sweep } from '../../sandbox/index.js';
 import { experimentPaths } from '../../experiment.js';
-import { loadExperiment } from '../../spec/check.js';
 import { formatDuration } from '../../spec/units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -15,6 +13,7 @@ export function registerSandbox(program: Command, { io, setCode }: CommandContex
     .option('--force', 'rebuild even when the recipe is unchanged')
     .option('--only <image>', 'build only baton-base or baton-browser')
     .action(async (opts: { force?: boolean; only?: string }) => {
+      const { buildImages } = await import('../../sandbox/index.js');
       const started = Date.now();
       const result = await buildImages({
         force: opts.force,
@@ -28,6 +27,7 @@ export function registerSandbox(program: Command, { io, setCode }: CommandContex
     .command('sweep')
     .description("remove baton's containers whose owner process is gone")
     .action(async () => {
+      const { sweep } = await import('../../sandbox/index.js');
       const r = await sweep();
       io.out(`removed ${r.removed.length} container(s)${r.removed.length ? `: ${r.removed.join(', ')}` : ''}; left ${r.kept.length} of live owners`);
     });
@@ -35,6 +35,8 @@ export function registerSandbox(program: Command, { io, setCode }: CommandContex
     .command('doctor [dir]')
     .description('what works, what is missing, and what to do about it; with an experiment folder, which isolation its spec gets here')
     .action(async (dir?: string) => {
+      const { doctor } = await import('../../sandbox/index.js');
+      const { loadExperiment } = await import('../../spec/check.js');
       const experiment = dir ? loadExperiment(dir) : undefined;
       const report = await doctor(undefined, experiment && { specFile: experimentPaths(dir!).spec, sandbox: experiment.sandbox, workspace: experimentPaths(dir!).workspace });
       for (const f of report.findings) {

@@ -1,15 +1,11 @@
 /** `baton init`, `baton check`, `baton schema`. */
+// Each action imports what it uses: the CLI's start-up loads only the command that runs (npm run bench -- --only startup).
 import type { Command } from 'commander';
 import { formatProblems, type Problem } from '../../errors.js';
-import { initExperiment, templateNames } from '../../init/init.js';
-import { checkExperimentInputs } from '../../spec/check.js';
-import { defaultProtected } from '../../spec/protected.js';
-import { specJsonSchema } from '../../spec/schema.js';
-import { replayJsonSchema } from '../../workers/replay-script.js';
+import { templateNames } from '../catalog.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { experimentPaths } from '../../experiment.js';
-import { specIsolation } from '../../sandbox/doctor.js';
 
 export function registerInit(program: Command, { io }: CommandContext): void {
   program
@@ -20,6 +16,7 @@ export function registerInit(program: Command, { io }: CommandContext): void {
     .option('--name <name>', 'the experiment name (default: the folder name)')
     .option('-f, --force', 'write into a non-empty folder')
     .action(async (dir: string, opts: { template: string; name?: string; force?: boolean }) => {
+      const { initExperiment } = await import('../../init/init.js');
       const result = await initExperiment(dir, opts);
       io.out(`created ${result.dir} from template "${opts.template}" (${result.files.length} files, commit ${result.commit.slice(0, 8)})`);
       io.out(`next: baton check ${dir}   then: baton run ${dir}`);
@@ -32,6 +29,7 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
     .description('validate an experiment without running anything; lists every problem at once')
     .argument('[dir]', 'the experiment folder', '.')
     .action(async (dir: string) => {
+      const { checkExperimentInputs } = await import('../../spec/check.js');
       const { spec, problems, warnings } = await checkExperimentInputs(dir);
       for (const w of warnings) io.err(formatWarning(w));
       if (problems.length || !spec) {
@@ -41,10 +39,12 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       }
       const n = Object.keys(spec.thresholds).length;
       io.out(`ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`);
+      const { defaultProtected } = await import('../../spec/protected.js');
       const defaults = defaultProtected(spec);
       if (defaults.length) io.out(`protected by default (tests oracle: test-runner configuration and shadowing files): ${defaults.join(' ')}`);
       // What `baton run` would get here: the spec's isolation, or a refusal (never a weaker fallback).
       const paths = experimentPaths(dir);
+      const { specIsolation } = await import('../../sandbox/doctor.js');
       const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace);
       // `check` catches what `run` would fail on: an isolation `run` refuses here is bad input too (exit 2).
       if ('refused' in iso) {
@@ -64,8 +64,9 @@ export function registerSchema(program: Command, { io }: CommandContext): void {
     .command('schema')
     .description('print the JSON Schema of baton.yaml (or of a replay script)')
     .option('--replay', 'the schema of replay worker scripts instead')
-    .action((opts: { replay?: boolean }) => {
-      io.out(JSON.stringify(opts.replay ? replayJsonSchema() : specJsonSchema(), null, 2));
+    .action(async (opts: { replay?: boolean }) => {
+      const schema = opts.replay ? (await import('../../workers/replay-script.js')).replayJsonSchema() : (await import('../../spec/schema.js')).specJsonSchema();
+      io.out(JSON.stringify(schema, null, 2));
     });
 }
 

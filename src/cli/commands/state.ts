@@ -5,14 +5,8 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { experimentPaths } from '../../experiment.js';
 import { fmt } from '../../judge/judge.js';
-import { LedgerRecord } from '../../ledger/record.js';
-import { readStatus } from '../../run/status.js';
 import { primaryMetric } from '../../judge/metrics.js';
-import { loadExperiment } from '../../spec/check.js';
 import { formatDuration } from '../../spec/units.js';
-import { readJsonl } from '../../state/jsonl.js';
-import { readTranscript } from '../../workers/transcript.js';
-import { readTextOrEmpty } from '../../workspace/safe-fs.js';
 import type { CommandContext } from '../main.js';
 import { table } from '../table.js';
 
@@ -22,8 +16,8 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
     .description('the run: state, iteration, metrics against thresholds, budget used and left, last verdicts')
     .argument('[dir]', 'the experiment folder', '.')
     .option('--json', 'machine-readable output')
-    .action((dir: string, opts: { json?: boolean }) => {
-      const spec = loadExperiment(dir);
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { spec, readStatus } = await loadForReading(dir);
       const s = readStatus(spec, experimentPaths(dir));
       for (const w of s.warnings) io.err(`baton: warning: ${w}`);
       if (opts.json) return io.out(JSON.stringify(s, null, 2));
@@ -47,8 +41,8 @@ export function registerLog(program: Command, { io }: CommandContext): void {
     .description('one line per iteration: verdict, key metric and its change, cost, duration, summary')
     .argument('[dir]', 'the experiment folder', '.')
     .option('--session <n>', 'print the transcript of session N instead')
-    .action((dir: string, opts: { session?: string }) => {
-      const spec = loadExperiment(dir);
+    .action(async (dir: string, opts: { session?: string }) => {
+      const { spec, readStatus } = await loadForReading(dir);
       const paths = experimentPaths(dir);
       if (opts.session !== undefined) {
         const n = Number(opts.session);
@@ -59,6 +53,7 @@ export function registerLog(program: Command, { io }: CommandContext): void {
         if (!Number.isInteger(n) || !fs.existsSync(file)) {
           throw new UserError(`no transcript of session ${opts.session} (looked for ${file})`, { code: 'BATON_FILE_NOT_FOUND' });
         }
+        const { readTranscript } = await import('../../workers/transcript.js');
         for (const e of readTranscript(file)) {
           const { v: _v, at, type, ...rest } = e;
           io.out(`${at} ${type} ${JSON.stringify(rest)}`);
@@ -83,8 +78,10 @@ export function registerReport(program: Command, { io }: CommandContext): void {
     .option('--out <dir>', 'write here instead of <experiment>/reports (never inside the workspace)')
     .option('--html', 'also write a self-contained, interactive report.html')
     .action(async (dir: string, opts: { out?: string; html?: boolean }) => {
-      const spec = loadExperiment(dir);
+      const { spec, readStatus } = await loadForReading(dir);
       const paths = experimentPaths(dir);
+      const { readJsonl } = await import('../../state/jsonl.js');
+      const { LedgerRecord } = await import('../../ledger/record.js');
       const { records, warnings } = readJsonl(paths.ledger, LedgerRecord);
       for (const w of warnings) io.err(`baton: warning: ${w}`);
       if (records.length === 0) throw new UserError(`${paths.ledger}: no measurements yet; run \`baton run ${dir}\` first`, { code: 'BATON_FILE_NOT_FOUND' });
@@ -97,7 +94,7 @@ export function registerReport(program: Command, { io }: CommandContext): void {
       const { generateReport } = await import('../../report/index.js');
       const result = await generateReport({
         spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, detail: 'full', html: opts.html,
-        notes: readNotes(paths.workspace),
+        notes: await readNotes(paths.workspace),
         now: new Date(records[records.length - 1].at),
         onProgress: io.isTTY ? (done, total, label) => io.err(`[${done}/${total}] ${label}`) : undefined,
       });
@@ -108,8 +105,15 @@ export function registerReport(program: Command, { io }: CommandContext): void {
 }
 
 /** NOTES.md of the workspace, read as the run reads it (no links followed, size capped); absent when unreadable. */
-function readNotes(workspace: string): string | undefined {
+async function readNotes(workspace: string): Promise<string | undefined> {
+  const { readTextOrEmpty } = await import('../../workspace/safe-fs.js');
   return readTextOrEmpty(workspace, 'NOTES.md') || undefined;
+}
+
+/** The spec and the state reader, imported on use (start-up loads only what the command runs). */
+async function loadForReading(dir: string) {
+  const [{ loadExperiment }, { readStatus }] = await Promise.all([import('../../spec/check.js'), import('../../run/status.js')]);
+  return { spec: loadExperiment(dir), readStatus };
 }
 
 function reportState(state: string): 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error' {
