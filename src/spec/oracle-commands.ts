@@ -46,6 +46,19 @@ function workspaceRel(word: string, cwdIsWorkspace: boolean): string | undefined
   return norm.startsWith('..') || norm === '.' ? undefined : norm;
 }
 
+/** Extensions of files an interpreter runs; naming a data file (a .json, a .dat) as input is not running it. */
+const CODE_EXTENSIONS = /\.(py|pyc|pyw|sh|bash|zsh|js|mjs|cjs|ts|mts|rb|pl|php|lua|r|jl|tcl|awk|sed|so)$/i;
+
+/** Whether a workspace file would run as code: a script by its extension, or an executable file. */
+function looksLikeCode(abs: string): boolean {
+  if (CODE_EXTENSIONS.test(abs)) return true;
+  try {
+    return (fs.statSync(abs).mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
 function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
@@ -54,11 +67,11 @@ function isFile(p: string): boolean {
   }
 }
 
-/** Workspace files a command names (as words or `-m` modules), relative to the workspace. */
+/** Workspace code files a command names (as words or `-m` modules), relative to the workspace; data files it reads are not counted. */
 function namedWorkspaceFiles(command: string, workspace: string, cwdIsWorkspace: boolean): string[] {
   const rels = commandWords(command).map((w) => workspaceRel(w, cwdIsWorkspace));
   const mods = cwdIsWorkspace ? moduleFiles(command) : [];
-  return [...new Set([...rels, ...mods].filter((r): r is string => r !== undefined && isFile(path.join(workspace, r))))];
+  return [...new Set([...rels, ...mods].filter((r): r is string => r !== undefined && isFile(path.join(workspace, r)) && looksLikeCode(path.join(workspace, r))))];
 }
 
 /** Every finding about the command oracles of `spec`, given the experiment's workspace/ and oracle/ folders. */
