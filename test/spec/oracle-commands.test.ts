@@ -46,6 +46,13 @@ describe('baton check on command oracles', () => {
     ]);
   });
 
+  it('reading a workspace data file is only the one-command warning, not a refusal (fails if every named file is refused)', async () => {
+    const dir = await experiment("  - id: check\n    kind: command\n    run: python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' < score.json\n", { 'workspace/score.json': '{"x": 1}\n' });
+    const { problems, warnings } = checkExperiment(dir);
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([expect.objectContaining({ where: 'oracles[0].run', message: expect.stringContaining('candidate-controlled process') })]);
+  });
+
   it('finds the script however it is named: /workspace/..., $BATON_WORKSPACE/..., python3 -m module', async () => {
     for (const run of ['python3 /workspace/tools/score.py', 'cd /tmp && python3 "$BATON_WORKSPACE/tools/score.py"', 'python3 -m tools.score']) {
       const dir = await experiment(`  - id: check\n    kind: command\n    run: ${JSON.stringify(run)}\n`, { 'workspace/tools/score.py': '' });
