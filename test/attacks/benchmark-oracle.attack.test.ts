@@ -128,3 +128,73 @@ describe.runIf(ready.ok)('baton run: an entry point that skips the work is not k
     expect(run.exitCode, String(run.stderr)).toBe(0);
   }, 600_000);
 });
+
+/**
+ * The clock-faking attack (security audit): under `time: json` the seconds
+ * come from the timed process, which runs the candidate's code, so a
+ * library that patches `time.process_time` (to return 0, or to advance
+ * 1 ms a call) is a huge
+ * "significant" speed-up with correct output. Under `time: cpu` the host
+ * reads the sandbox's cgroup counter, which nothing inside can change.
+ */
+const BENCH = `import json, sys, time
+from lib import work
+t = time.process_time()
+answer = work()
+seconds = time.process_time() - t
+print(answer)
+if sys.argv[1:] == ["json"]:
+    print(json.dumps({"seconds": seconds}))
+`;
+/** The honest library: a fixed amount of work (about 0.3 s of CPU here), then the answer. */
+const LIB = `import time
+def work():
+    s = 0
+    for i in range(3000000): s += i * i
+    return s
+`;
+/** The same work and answer, but the clock it leaves behind advances 1 ms a call (a clock stopped at 0 would give a median of 0, which no ratio can use). */
+const FAKE_CLOCK_LIB = `${LIB}
+_now = [0.0]
+def _fake():
+    _now[0] += 0.001
+    return _now[0]
+time.process_time = _fake
+`;
+
+describe.runIf(ready.ok)('benchmark oracle: a candidate that stops the clock', () => {
+  // 6 runs a side, alpha 0.01: 6 separated samples against 6 give p = 0.002, so a forged clock can be "improved";
+  // min_effect 10 % keeps equal work from being called a change by chance
+  const oracle = createBenchmarkOracle({ minSamples: 6, overheadProbes: 0 });
+  const clockContext = (time: 'json' | 'cpu') => {
+    const f = dockerContext(
+      { run: time === 'json' ? 'python3 bench.py json' : 'python3 bench.py', time, repeat: 6, warmup: 0, alpha: 0.01, min_effect: 0.1 },
+      '',
+      '',
+    );
+    for (const [dir, lib] of [[f.ctx.snapshotDir, FAKE_CLOCK_LIB], [f.ctx.bestSnapshotDir as string, LIB]]) {
+      fs.writeFileSync(path.join(dir, 'bench.py'), BENCH);
+      fs.writeFileSync(path.join(dir, 'lib.py'), lib);
+    }
+    return f;
+  };
+  type Verdict = { verdict: string; speedup?: number };
+
+  it('under time: json, patching time.process_time is "improved" (the forged seconds count)', async () => {
+    const m = await oracle.measure(clockContext('json').ctx);
+    expect(m.status, m.reason).toBe('ok');
+    for (const s of m.details.samples as number[]) expect(s).toBeCloseTo(0.001, 6);
+    expect(m.details.timeFrom).toBe('candidate-controlled process');
+    expect((m.details.comparison as Verdict).verdict).toBe('improved');
+  }, 300_000);
+
+  it('under time: cpu it is not: the host reads the CPU the run used, the same on both sides', async () => {
+    const m = await oracle.measure(clockContext('cpu').ctx);
+    expect(m.status, m.reason).toBe('ok');
+    const samples = m.details.samples as number[];
+    const best = m.details.bestSamples as number[];
+    console.info(`[benchmark attack] fake clock under time: cpu: candidate ${samples.map((s) => s.toFixed(3)).join(' ')}; best ${best.map((s) => s.toFixed(3)).join(' ')}`);
+    for (const s of [...samples, ...best]) expect(s).toBeGreaterThan(0.15);
+    expect((m.details.comparison as Verdict).verdict).not.toBe('improved');
+  }, 300_000);
+});
