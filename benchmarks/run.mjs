@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm run bench` (issue 9): baton's own cost, each figure against a baseline
- * measured in the same run. Runs the six benchmarks, each in its own process
+ * measured in the same run. Runs the seven benchmarks, each in its own process
  * with --json, prints each figure beside its target, writes
  * reports/benchmarks.md and reports/benchmarks.json, and exits 1 when a
  * target is missed, 2 on a setup error (no Docker engine, no image, a build
  * or benchmark that crashed). Not part of `npm test`.
  *
- *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox] [--no-build] [--quick]
+ *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox,startup] [--no-build] [--quick]
  *
  *   1 iteration  benchmarks/iteration.mjs      harness time per iteration vs 2x docker run + git commit   <= 2x
  *   2 table      benchmarks/table-compare.mjs  table oracle math vs numpy.loadtxt + numpy statistics      >= 1.0
@@ -15,8 +15,9 @@
  *   4 report     benchmarks/report.mjs         report regeneration at 100 / 1,000 / 10,000 records        < 2 s, linear
  *   5 resume     benchmarks/resume.mjs         SIGKILL mid-session, then `baton run` to the next session  < 2 s + sweep
  *   6 sandbox    benchmarks/sandbox.mjs        create -> exec -> remove vs docker run --rm                <= 1.5x
+ *   7 startup    benchmarks/startup.mjs        baton --version/--help/status/log vs node -e 0             <= 3x
  *
- * dist/ is rebuilt first (tsc -p tsconfig.json) unless --no-build. With
+ * dist/ is rebuilt first (npm run build: tsc, then scripts/vendor.mjs) unless --no-build. With
  * --only, the chosen results replace theirs in an existing
  * reports/benchmarks.json and the table is rewritten from the whole file.
  * --quick runs small sizes to check the machinery; its numbers are marked so.
@@ -35,6 +36,7 @@ const BENCHES = [
   { id: 'report', n: 4, script: 'report.mjs', args: QUICK ? ['--runs', '1'] : ['--runs', '3'] },
   { id: 'resume', n: 5, script: 'resume.mjs', args: QUICK ? ['--trials', '1'] : ['--trials', '3'] },
   { id: 'sandbox', n: 6, script: 'sandbox.mjs', args: QUICK ? ['--runs', '5'] : ['--runs', '20'] },
+  { id: 'startup', n: 7, script: 'startup.mjs', args: QUICK ? ['--rounds', '5'] : ['--rounds', '15'] },
 ];
 const only = arg('only')?.split(',').map((s) => s.trim()).filter(Boolean);
 if (only) {
@@ -130,6 +132,15 @@ function rows(id, r) {
         target: `p50 <= ${r.target}x`,
         met: r.met,
       }];
+    case 'startup':
+      return r.results.filter((x) => x.target).map((x) => ({
+        benchmark: `7. Start-up: ${x.id}`,
+        figure: `p50 ${msf(x.p50)}, p95 ${msf(x.p95)} (${r.rounds} rounds)`,
+        baseline: `node -e 0 p50 ${msf(r.baseline.p50)}`,
+        ratio: `${f2(x.ratio)}x`,
+        target: `p50 <= ${r.target}x`,
+        met: x.met,
+      }));
     default:
       return [];
   }
@@ -159,6 +170,10 @@ function details(id, r) {
     out.push(`baton is killed by \`BATON_FAILPOINT=replay:step\` in the middle of session 1 (its worker container left running); a fresh \`node bin/baton.js run DIR\` is timed from spawn to "session 2 starts" (journal \`iteration-start\` of 2: p50 ${msf(r.resumeJournal.p50)}). Spawn -> journal \`run-start\` (node start-up, module imports, engine probe, the sweep) p50 ${msf(r.resumeToRunStart.p50)}; run-start -> iteration 2 (finish iteration 1 as crashed: reset, PROGRESS.md, report, commit) p50 ${msf(r.resumeRecover.p50)}. The same resume with the orphan already swept: p50 ${msf(r.resumeNoOrphan.p50)}. The sweep alone (API, in process, one orphan): p50 ${msf(r.sweep.p50)}.`, '');
     out.push(`Start-up imports in a fresh node process (p50 of 3): \`dist/src/cli/main.js\` ${msf(r.imports.cliMain.p50)}; alone, \`mathjs\` ${msf(r.imports.mathjs.p50)} (imported statically by oracles/table/normalize.ts, so by every \`baton\` command), \`vega\` + \`vega-lite\` ${msf(r.imports.vegaLite.p50)}, \`dockerode\` ${msf(r.imports.dockerode.p50)}.`, '');
   }
+  if (id === 'startup') {
+    out.push('### 7. Start-up', '');
+    out.push(`Each command spawned as \`node bin/baton.js ...\` on the \`short\` fixture ledger, interleaved with \`node -e 0\` round by round (p50 of ${r.rounds}). Without a target: ${r.results.filter((x) => !x.target).map((x) => `${x.id} ${msf(x.p50)} (${f2(x.ratio)}x)`).join('; ')}.`, '');
+  }
   if (id === 'prompt') {
     out.push('### 3. Prompt size', '');
     out.push(`Only the ledger grows; PROMPT.md (${r.fixedInputs.promptMd} chars, as baton writes it), PLAN.md (${r.fixedInputs.planMd}), NOTES.md with 60 failed approaches (${r.fixedInputs.notesMd}) and a 10-line git log are the same at every point. Assembly time (median of 5): ${r.points.map((p) => `${f0(p.iteration)}: ${p.ms.toFixed(1)} ms`).join(', ')}.`, '');
@@ -176,9 +191,10 @@ const header = { cpus: availableParallelism(), model: cpus()[0]?.model, memGB: N
 console.log(`baton benchmarks (${chosen.map((b) => b.id).join(', ')})${QUICK ? ' [quick sizes]' : ''}; ${header.cpus} CPUs; ${header.uptimeBefore}`);
 
 if (!process.argv.includes('--no-build')) {
-  console.log('building dist/ (tsc -p tsconfig.json) ...');
+  console.log('building dist/ (tsc -p tsconfig.json, scripts/vendor.mjs) ...');
   try {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/vendor.mjs')], { cwd: ROOT, stdio: 'inherit' });
   } catch {
     console.error('setup error: the build failed');
     process.exit(2);
@@ -240,7 +256,7 @@ md.push('| benchmark | figure | baseline | ratio | target | met? | load |', '|--
 for (const t of table) md.push(`| ${t.benchmark} | ${t.figure} | ${t.baseline} | ${t.ratio} | ${t.target} | ${metText(t.met)} | ${t.load ?? ''} |`);
 md.push('');
 for (const b of BENCHES) if (all[b.id]?.result && all[b.id].status !== 'error') md.push(...details(b.id, all[b.id].result));
-md.push('## Reproduce', '', '```sh', 'npm run bench                                   # all six; builds dist/ first', 'node benchmarks/run.mjs --only iteration,prompt # some; merges into reports/benchmarks.json', '```', '');
+md.push('## Reproduce', '', '```sh', 'npm run bench                                   # all seven; builds dist/ first', 'node benchmarks/run.mjs --only iteration,prompt # some; merges into reports/benchmarks.json', '```', '');
 md.push('Each benchmark also runs alone (`node benchmarks/iteration.mjs`, `table-compare.mjs`, `prompt.mjs`, `report.mjs`, `resume.mjs`, `sandbox.mjs`, each with `--json FILE`); the full numbers, per-iteration samples included, are in [benchmarks.json](benchmarks.json).', '');
 
 mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
