@@ -220,6 +220,12 @@ export function integrityWarnings(model: ReportModel, reportProblems: readonly s
   const weak = model.spec.oracles
     .filter((o) => o.kind === 'command' && o.evaluate === undefined)
     .map((o) => `oracle ${o.id}: metrics from candidate-controlled process (a command oracle with \`run\` alone; code it runs can print a forged metrics line; split it into \`run\` and \`evaluate\`)`);
+  // A benchmark with `time: json`: the seconds come from the timed process, which runs the candidate's code.
+  weak.push(
+    ...model.spec.oracles
+      .filter((o) => o.kind === 'benchmark' && o.time === 'json')
+      .map((o) => `oracle ${o.id}: seconds from candidate-controlled process (a benchmark with \`time: json\`; code it runs can forge them, e.g. patch the clock; use \`time: cpu\`)`),
+  );
   const all = [...weak, ...out, ...reportProblems];
   return all.length > max ? [...all.slice(0, max), `… and ${all.length - max} more`] : all;
 }

@@ -39,8 +39,24 @@ export function checkExperiment(dir: string): CheckResult {
     : [];
   const workspaceProblems = checkWorkspace(paths.workspace, rel(paths.workspace));
   const commands = spec ? checkOracleCommands(spec, paths, specFile) : { errors: [], warnings: [] };
+  const warnings = [...commands.warnings, ...(spec ? jsonTimeWarnings(spec, specFile) : [])];
   const all = [...problems, ...fileProblems, ...commands.errors, ...workspaceProblems];
-  return all.length ? { problems: all, warnings: commands.warnings } : { spec, problems: [], warnings: commands.warnings };
+  return all.length ? { problems: all, warnings } : { spec, problems: [], warnings };
+}
+
+/** A benchmark with `time: json` times itself: the seconds come from the process that runs the candidate's code. */
+function jsonTimeWarnings(spec: Spec, specFile: string): Problem[] {
+  return spec.oracles.flatMap((o, i) =>
+    o.kind === 'benchmark' && o.time === 'json'
+      ? [{
+          file: specFile,
+          where: `oracles[${i}].time`,
+          message: `benchmark ${JSON.stringify(o.id)} takes its seconds from a candidate-controlled process: with \`time: json\` the timed command prints them, and the candidate's code it runs can forge them (e.g. patch the clock)`,
+          found: 'json',
+          hint: "use `time: cpu`: the host reads the CPU seconds of the whole run from the sandbox's cgroup, which nothing inside can change",
+        }]
+      : [],
+  );
 }
 
 /**
