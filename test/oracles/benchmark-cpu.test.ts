@@ -38,6 +38,15 @@ describe('cpuSeconds', () => {
   });
 });
 
+describe('time: cpu without a cgroup counter', () => {
+  it('fails the measurement naming the sandbox and the fix, never falling back to another clock', async () => {
+    const f = fakeContext({ id: 'speed', kind: 'benchmark', run: 'true', time: 'cpu', repeat: 3, warmup: 0 });
+    const m = await createBenchmarkOracle().measure(f.ctx);
+    expect(m.status).toBe('error');
+    expect(m.reason).toContain('`time: cpu` needs a sandbox with a cgroup CPU counter (sandbox.kind: docker); the local sandbox has none');
+  });
+});
+
 describe.runIf(ready.ok)('benchmark oracle, time: cpu (real Docker)', () => {
   const oracle = createBenchmarkOracle({ minSamples: 3 });
 
