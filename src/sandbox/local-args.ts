@@ -20,6 +20,13 @@ export interface BwrapLayout {
   home: string;
   network: boolean;
   cwd: string;
+  /**
+   * The user commands run as when bwrap itself runs as root (a root harness):
+   * bwrap makes the mounts as root, then setpriv drops to this user with no
+   * capability (see sandboxCommand). Absent: bwrap runs as the harness's own,
+   * unprivileged user.
+   */
+  dropTo?: { uid: number; gid: number };
 }
 
 /** bwrap arguments up to (not including) `--`: read-only host root, private /tmp, given mounts. */
@@ -45,8 +52,42 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
   args.push('--remount-ro', '/');
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
   if (!layout.network) args.push('--unshare-net');
-  args.push('--die-with-parent', '--new-session', '--hostname', 'baton', '--chdir', layout.cwd);
+  args.push(...capabilityArgs(layout.dropTo));
+  // Root without capabilities may not enter the sandbox user's 0700 workspace: then the dropped user changes directory (dropArgs).
+  args.push('--die-with-parent', '--new-session', '--hostname', 'baton', '--chdir', layout.dropTo ? '/' : layout.cwd);
   return args;
+}
+
+/** What setpriv needs to drop to the sandbox user; bwrap keeps nothing else. */
+const DROP_CAPS = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+
+/**
+ * bwrap's capability options. Unprivileged: a user namespace and no capability
+ * in it. As root: none but the three setpriv spends to become the sandbox
+ * user, which it drops with everything else before the command runs.
+ */
+export function capabilityArgs(dropTo: BwrapLayout['dropTo']): string[] {
+  if (!dropTo) return ['--unshare-user-try', '--cap-drop', 'ALL'];
+  return ['--cap-drop', 'ALL', ...DROP_CAPS.flatMap((c) => ['--cap-add', c])];
+}
+
+/**
+ * The whole command line: bwrap, then (as root) setpriv to the sandbox user,
+ * then `inner`. Why not bwrap as that user: an unprivileged bwrap could not
+ * reach mount sources under a folder only root may enter (an experiment under
+ * /root or a 0700 temp folder); root makes the mounts, and the untrusted
+ * command still starts with uid and gid not 0, no supplementary group, an
+ * empty capability bounding set and no_new_privs (no setuid way back).
+ */
+export function sandboxCommand(layout: BwrapLayout, inner: string[]): string[] {
+  return ['bwrap', ...bwrapArgs(layout), '--', ...dropArgs(layout.dropTo, layout.cwd), ...inner];
+}
+
+/** setpriv to `dropTo` with nothing left to regain root by, then into `cwd`; nothing when bwrap already runs unprivileged. */
+export function dropArgs(dropTo: BwrapLayout['dropTo'], cwd = '/'): string[] {
+  if (!dropTo) return [];
+  const setpriv = ['setpriv', `--reuid=${dropTo.uid}`, `--regid=${dropTo.gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+  return [...setpriv, 'env', `--chdir=${cwd}`, '--'];
 }
 
 /** The host path a sandbox path maps to through the mounts (plain processes have no mount namespace). */

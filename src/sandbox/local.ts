@@ -6,19 +6,26 @@
  * bubblewrap, commands run as plain processes and the provider carries a
  * warning that nothing is isolated, for the caller to print once.
  *
- * Files written to the mounts belong to the user the harness runs as.
+ * Untrusted commands never run as root: a root harness has bwrap make the
+ * mounts as root and setpriv drop to the sandbox user (ownership.ts: the owner
+ * of the workspace, or 1000:1000 for a root-owned one, which is lent for the
+ * sandbox's life and handed back at stop) with no capability. An unprivileged
+ * harness runs bwrap as itself, in a user namespace without capabilities.
+ * Files written to the mounts belong to that user while the sandbox runs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, readdir, readlink, rm, lstat } from 'node:fs/promises';
+import { chown, mkdtemp, mkdir, readdir, readlink, rm, lstat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { UserError } from '../errors.js';
 import { parseSize } from '../spec/units.js';
 import { createLocalCgroup, type LocalCgroup } from './cgroup.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_S, SANDBOX_HOME } from './defaults.js';
-import { HIDDEN, bwrapArgs, hostPathFor } from './local-args.js';
+import { HIDDEN, capabilityArgs, dropArgs, hostPathFor, sandboxCommand } from './local-args.js';
 import { readOomKills } from './oom.js';
 import { CappedOutput } from './output.js';
+import { SANDBOX_GID, SANDBOX_UID, giveBack, lend, sandboxUser, type SandboxUser } from './ownership.js';
 import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -28,9 +35,13 @@ export const NO_ISOLATION_WARNING =
   'NOTHING IS ISOLATED: the agent and the oracles can read and change any file this user can, and reach the network. ' +
   'Install bubblewrap (apt-get install bubblewrap) or start a Docker engine.';
 
-/** Whether bwrap can create a sandbox here (installed, and namespaces allowed). */
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+/** Whether bwrap can create a sandbox here as the sandbox would (installed, namespaces allowed, and as root: setpriv drops to a user). */
 export async function bwrapWorks(): Promise<boolean> {
-  const r = await execa('bwrap', ['--ro-bind', '/', '/', '--unshare-net', '--unshare-pid', '--die-with-parent', 'true'], {
+  const dropTo = isRoot() ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : undefined;
+  const probe = ['--ro-bind', '/', '/', '--unshare-net', '--unshare-pid', ...capabilityArgs(dropTo), '--die-with-parent', '--', ...dropArgs(dropTo), 'true'];
+  const r = await execa('bwrap', probe, {
     reject: false,
     timeout: 10_000,
   }).catch(() => undefined);
@@ -58,13 +69,38 @@ export class LocalSandboxProvider implements SandboxProvider {
 
   async start(options: SandboxStartOptions): Promise<SandboxHandle> {
     const id = `local-${randomBytes(4).toString('hex')}`;
+    // Plain processes as root are refused before this (isolation.ts decideLocal); bwrap as root drops to this user.
+    const user = this.isolation === 'bwrap' && isRoot() ? await sandboxUser(options.mounts) : undefined;
+    if (user && (user.uid === 0 || user.gid === 0)) {
+      const ws = options.mounts.find((m) => !m.readOnly)?.hostPath ?? '(no writable mount)';
+      throw new UserError(
+        `${ws} is owned by ${user.uid}:${user.gid}, and the local sandbox runs as the owner of its writable folders, but never with uid or gid 0. ` +
+          `Give it an owner without group 0 (\`chgrp -R <group> ${ws}\`) or keep it owned by root.`,
+        { code: 'BATON_SANDBOX', context: { path: ws } },
+      );
+    }
+    // Recorded before the first chown, so a kill at any instant leaves the lending for the next run to undo (ownership.ts).
+    const record = user && options.lendRecords ? path.join(options.lendRecords, `${id}.json`) : undefined;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-local-'));
-    await mkdir(path.join(dir, 'tmp'), { mode: 0o1777 });
-    await mkdir(path.join(dir, 'home'));
-    const cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
-    const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN));
-    live.add(sandbox);
-    return sandbox;
+    let cgroup: LocalCgroup | undefined;
+    try {
+      await mkdir(path.join(dir, 'tmp'), { mode: 0o1777 });
+      await mkdir(path.join(dir, 'home'));
+      if (user) {
+        await chown(path.join(dir, 'tmp'), user.uid, user.gid);
+        await chown(path.join(dir, 'home'), user.uid, user.gid);
+        await lend(user, record);
+      }
+      cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
+      const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN), user, record);
+      live.add(sandbox);
+      return sandbox;
+    } catch (e) {
+      await cgroup?.remove();
+      await rm(dir, { recursive: true, force: true });
+      if (user) await giveBack(user.lend, user, record);
+      throw e;
+    }
   }
 
   /** Local sandboxes die with their parent (bwrap --die-with-parent); nothing outlives the harness. */
@@ -109,6 +145,9 @@ class LocalSandbox implements SandboxHandle {
     private readonly cgroup: LocalCgroup | undefined,
     private readonly root: { name: string; link?: string }[],
     private readonly hide: string[],
+    /** Who commands run as when the harness is root (what was lent to it goes back at stop); undefined: the harness's own user. */
+    private readonly user?: SandboxUser,
+    private readonly lendRecord?: string,
   ) {}
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -118,11 +157,11 @@ class LocalSandbox implements SandboxHandle {
     const stdout = new CappedOutput(cap);
     const stderr = new CappedOutput(cap);
     if (opts.user !== undefined) {
-      // Every local command runs as the harness's user; pretending otherwise would
+      // Every local command runs as the sandbox's one user; pretending otherwise would
       // hand a caller that relies on the separation (the browser oracle) none.
       return {
         command, exitCode: null, stdout: '', stderr: '', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false, durationMs: 0,
-        cause: `the local sandbox cannot run a command as user ${JSON.stringify(opts.user)}: it runs every command as the harness's own user (use a Docker sandbox)`,
+        cause: `the local sandbox cannot run a command as user ${JSON.stringify(opts.user)}: it runs every command as its one sandbox user (use a Docker sandbox)`,
       };
     }
     const cwd = opts.cwd ?? this.options.workdir ?? '/workspace';
@@ -132,12 +171,11 @@ class LocalSandbox implements SandboxHandle {
     const spec = this.options.spec;
 
     const inner = ['timeout', '-k', `${KILL_GRACE_S}s`, `${(timeoutMs / 1000).toFixed(3)}s`, 'bash', '-c', command];
-    // Without cgroups, rlimits are what is left (RLIMIT_NPROC does not bind root).
+    // Without cgroups, rlimits are what is left (RLIMIT_NPROC counts every process of the sandbox's user on the host).
     const limited = this.cgroup ? inner : ['prlimit', `--nproc=${spec.pids}`, `--as=${parseSize(spec.memory)}`, '--', ...inner];
     const argv = bwrap
-      ? [
-          'bwrap',
-          ...bwrapArgs({
+      ? sandboxCommand(
+          {
             rootEntries: this.root,
             hide: this.hide,
             mounts: this.options.mounts,
@@ -146,12 +184,12 @@ class LocalSandbox implements SandboxHandle {
             home: SANDBOX_HOME,
             network: spec.network !== 'none',
             cwd,
-          }),
-          '--',
-          ...limited,
-        ]
+            dropTo: this.user && { uid: this.user.uid, gid: this.user.gid },
+          },
+          limited,
+        )
       : limited;
-    // Joining the cgroups before exec makes every descendant count against the limits.
+    // Joining the cgroups before exec makes every descendant count against the limits (this shell is still the harness's user).
     const join = this.cgroup ? this.cgroup.procsFiles.map((f) => `echo $$ > ${f}`).join(' && ') + ' && ' : '';
     const hostCwd = bwrap ? process.cwd() : (hostPathFor(cwd, this.options.mounts) ?? cwd);
 
@@ -214,5 +252,7 @@ class LocalSandbox implements SandboxHandle {
     await Promise.allSettled([...this.running]);
     await this.cgroup?.remove();
     await rm(this.dir, { recursive: true, force: true });
+    // Every process of the sandbox is gone: what it wrote as the sandbox user goes back to the folders' owners.
+    if (this.user) await giveBack(this.user.lend, this.user, this.lendRecord);
   }
 }

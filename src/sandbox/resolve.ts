@@ -72,9 +72,14 @@ export async function resolveSandbox(spec: SandboxChoice, workspace: string | un
   });
   if ('refuse' in decision) throw new UserError(decision.refuse, { code: 'BATON_SANDBOX' });
   const plain = decision.runtime === 'none';
+  // As root, bubblewrap's commands run as the sandbox user (local.ts), decided like Docker's; else as this process's user.
+  const asRoot = !plain && process.getuid?.() === 0;
+  const user = asRoot
+    ? workspace ? await sandboxUser([{ hostPath: workspace, containerPath: '/workspace', readOnly: false }]) : { uid: 1000, gid: 1000 }
+    : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   return {
     provider: new LocalSandboxProvider(plain ? 'none' : 'bwrap'),
-    isolation: { provider: 'local', runtime: decision.runtime, user: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, network },
+    isolation: { provider: 'local', runtime: decision.runtime, user: `${user.uid}:${user.gid}`, network },
     warnings: plain ? [NO_ISOLATION_WARNING] : [],
   };
 }
