@@ -9,7 +9,7 @@ import { failedApproaches } from './notes.js';
 import { benchmarkNoise, testFlips } from './oracle-sections.js';
 import { describeIsolation } from '../sandbox/isolation.js';
 import {
-  STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, thresholdRows, timeline, verdictLine,
+  STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine,
 } from './summary.js';
 
 export interface MarkdownInput {
@@ -191,6 +191,21 @@ function workerQuoted(text: string | undefined, maxLines: number, empty: string)
   return quoted(text, maxLines, empty).map((l) => `> ${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`.trimEnd());
 }
 
+/** What to do now (continue the run, take its result), then the next session's brief while it runs. */
+function nextStepsSection(m: ReportModel, nextPrompt: string | undefined): string[] {
+  const out = ['## Next steps', ''];
+  nextSteps(m).forEach((s, i) => {
+    out.push(`${i + 1}. ${s.text}`);
+    if (s.commands?.length) out.push('', '   ```sh', ...s.commands.map((c) => `   ${c}`), '   ```');
+    out.push('');
+  });
+  out.push('*EXP is the experiment folder (the one holding baton.yaml).*');
+  if (m.state === 'running' || nextPrompt?.trim()) {
+    out.push('', 'What the next session is told:', '', ...(nextPrompt?.trim() ? workerQuoted(nextPrompt, 40, '') : ['> *Nothing yet.*']));
+  }
+  return out;
+}
+
 /** The whole of REPORT.md. */
 export function renderMarkdown(input: MarkdownInput): string {
   const { model: m } = input;
@@ -204,7 +219,7 @@ export function renderMarkdown(input: MarkdownInput): string {
     timelineSection(m, input.recentRows ?? 40),
     incidentSection(m),
     ['## Failed approaches (from NOTES.md)', '', ...workerQuoted(failedApproaches(input.notes), 60, input.notes ? '*NOTES.md has no section on failed approaches.*' : '*No NOTES.md yet.*')],
-    ['## Next steps', '', 'What the next session is told:', '', ...(input.nextPrompt?.trim() ? workerQuoted(input.nextPrompt, 40, '') : ['> *Nothing yet.*'])],
+    nextStepsSection(m, input.nextPrompt),
     benchmarkSection(m),
     testsSection(m),
   ];

@@ -197,6 +197,16 @@ export function incidents(model: ReportModel, max = 20): { total: number; shown:
   return { total: all.length, shown: all.slice(-max) };
 }
 
+/**
+ * The cause in an oracle's failure reason, on one line: a reason is often
+ * "what failed: why", with the why on a later line or past a first line's
+ * 120 characters, so the whole text is kept up to 300 characters.
+ */
+export function causeOf(reason: string, max = 300): string {
+  const text = reason.split('\n').map((l) => l.trim()).filter(Boolean).join(' — ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** Integrity findings: ledger warnings grouped by text, tamper verdicts, oracle failures, report problems. */
 export function integrityWarnings(model: ReportModel, reportProblems: readonly string[] = [], max = 30): string[] {
   const byText = new Map<string, number[]>();
@@ -208,7 +218,7 @@ export function integrityWarnings(model: ReportModel, reportProblems: readonly s
     for (const w of it.warnings) note(w, it.iteration);
     if (it.verdict === 'tamper' && it.warnings.length === 0) note(`tamper: ${it.reason}`, it.iteration);
     for (const r of it.records) for (const m of r.measurements) {
-      if (m.status === 'timeout' || m.status === 'error') note(`oracle ${m.oracle}: ${m.status}${m.reason ? ` (${m.reason.split('\n')[0].slice(0, 120)})` : ''}`, it.iteration);
+      if (m.status === 'timeout' || m.status === 'error') note(`oracle ${m.oracle}: ${m.status}${m.reason ? `: ${causeOf(m.reason)}` : ''}`, it.iteration);
     }
   }
   const list = (its: number[]) => {
@@ -228,4 +238,66 @@ export function integrityWarnings(model: ReportModel, reportProblems: readonly s
   );
   const all = [...weak, ...out, ...reportProblems];
   return all.length > max ? [...all.slice(0, max), `… and ${all.length - max} more`] : all;
+}
+
+/** One thing the reader can do next: a sentence and the commands that do it (EXP stands for the experiment folder). */
+export interface NextStep {
+  text: string;
+  commands?: string[];
+}
+
+/** Files baton and the worker keep in the workspace for the run itself, left out of "the result". */
+const RUN_FILES = ['PROMPT.md', 'PROGRESS.md', 'PLAN.md', 'NOTES.md', 'reports'];
+
+/** How to take the best commit's code into a repository of one's own. */
+function takeBest(model: ReportModel): NextStep[] {
+  const best = model.iterations.find((x) => x.iteration === model.bestIteration);
+  const base = model.iterations.find((x) => x.iteration === 0);
+  if (!best || best.iteration === 0 || !base) return [];
+  const name = model.spec.name.replace(/[^A-Za-z0-9._-]+/g, '-');
+  const exclude = RUN_FILES.map((f) => `':(exclude)${f}'`).join(' ');
+  return [{
+    text: `Take the best commit (iteration ${best.iteration}, \`${best.commit.slice(0, 12)}\`) into your own branch. The code change alone, without baton's run files (${RUN_FILES.join(', ')}), as a patch you apply in your repository:`,
+    commands: [
+      `git -C EXP/workspace diff --stat ${base.commit.slice(0, 12)} ${best.commit.slice(0, 12)} -- . ${exclude}`,
+      `git -C EXP/workspace diff --binary ${base.commit.slice(0, 12)} ${best.commit.slice(0, 12)} -- . ${exclude} > baton-${name}.patch`,
+      `git switch -c baton/${name} && git apply --index baton-${name}.patch   # in your repository`,
+    ],
+  }, {
+    text: 'Or, when EXP/workspace is a clone of your repository, the commit itself with its history (one baton commit per iteration, run files included):',
+    commands: [`git fetch EXP/workspace ${best.commit} && git switch -c baton/${name} FETCH_HEAD`],
+  }];
+}
+
+/** What to do now that the run is where it is: continue it, or take its result. */
+export function nextSteps(model: ReportModel): NextStep[] {
+  const out: NextStep[] = [];
+  switch (model.state) {
+    case 'met':
+      out.push({ text: 'The goal is met: every threshold held at the best commit and was confirmed. Nothing more runs; read the timeline and the plots before you trust it.' });
+      break;
+    case 'budget':
+      out.push({
+        text: 'The budget ran out before the goal was met. To go on, raise `budget.iterations` (or `budget.time`, `budget.usd`) in EXP/baton.yaml and run again: the run resumes from the best commit, with its ledger, notes and history.',
+        commands: ['baton check EXP && baton run EXP'],
+      });
+      break;
+    case 'stalled':
+      out.push({
+        text: `The run stopped as stalled: ${count(sinceKept(model), 'iteration')} without a kept improvement (it stops after twice \`judge.stall_after\`). Read "Failed approaches" and the timeline; sharpen the goal or add a hint under \`goal:\` in EXP/baton.yaml, raise \`judge.stall_after\` (and the budget if it is near), and run again: it resumes from the best commit.`,
+        commands: ['baton check EXP && baton run EXP'],
+      });
+      break;
+    case 'interrupted':
+      out.push({ text: 'The run was interrupted (a signal or a kill). `baton run EXP` resumes it where it stopped.', commands: ['baton run EXP'] });
+      break;
+    case 'error':
+      out.push({ text: 'The run stopped on an error: its message is in the Integrity section and in `baton status EXP`. Fix the cause, then `baton run EXP` resumes.', commands: ['baton status EXP', 'baton run EXP'] });
+      break;
+    case 'running':
+      out.push({ text: 'The run is going on. Watch it with `baton status EXP` (state, metrics, budget left) or `baton log EXP` (one line per iteration).', commands: ['baton status EXP', 'baton log EXP'] });
+      break;
+  }
+  if (model.state !== 'running') out.push(...takeBest(model));
+  return out;
 }

@@ -103,7 +103,7 @@ describe('generateReport on the short fixture (a crash at 3, a tamper at 5)', ()
     expect(html).not.toMatch(/<link[^>]+href=/);
     expect(html).toContain('vegaEmbed');
     expect(html).toContain('id="chart-0"');
-    expect(html).toMatch(/💥 crashed/);
+    expect(html).toMatch(/<svg class="icon"[^>]*aria-label="crashed"[\s\S]*?<\/svg>crashed/);
     // every chart's spec is embedded once
     const specs = JSON.parse(/<script type="application\/json" id="baton-specs">(.*?)<\/script>/s.exec(html)![1]);
     expect(specs).toHaveLength((await readdir(path.join(d, 'plots'))).filter((f) => f.endsWith('.vl.json')).length);
