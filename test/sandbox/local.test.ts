@@ -7,9 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSandboxProvider, NO_ISOLATION_WARNING, type SandboxHandle, type SandboxStartOptions } from '../../src/sandbox/index.js';
 import { createLocalCgroup } from '../../src/sandbox/cgroup.js';
 import { bwrapWorks } from '../../src/sandbox/local.js';
-import { spec } from './guard.js';
+import { REQUIRED, spec } from './guard.js';
 
 const hasBwrap = await bwrapWorks();
+if (!hasBwrap && REQUIRED) throw new Error('BATON_REQUIRE_DOCKER=1 but bubblewrap (bwrap) does not work here: install bubblewrap');
 if (!hasBwrap) console.warn('\n[baton] NOTICE: bubblewrap does not work here; skipping the bwrap sandbox tests.\n');
 const isRoot = process.getuid?.() === 0;
 // The memory and pids limits bind only where the local sandbox can create cgroups (root on a cgroup v1 host);
