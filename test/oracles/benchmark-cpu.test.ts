@@ -21,10 +21,11 @@ afterAll(removeFakeContexts);
 /** Python spinning until its own process_time has advanced by `s` seconds. */
 const spin = (s: number) => `import time\nt = time.process_time()\nwhile time.process_time() - t < ${s}: pass\nprint("done")\n`;
 
-function dockerContext(oracle: Record<string, unknown>, files: Record<string, string>) {
+/** `engineStats`: read the counter from the engine's stats API, as when the engine is remote (no host cgroup files). */
+function dockerContext(oracle: Record<string, unknown>, files: Record<string, string>, engineStats = false) {
   const f = fakeContext({ id: 'speed', kind: 'benchmark', timeout: '3m', time: 'cpu', warmup: 0, ...oracle });
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(f.ctx.snapshotDir, name), text);
-  const provider = new DockerSandboxProvider();
+  const provider = engineStats ? new DockerSandboxProvider(undefined, undefined, { oomCounter: 'inside' }) : new DockerSandboxProvider();
   f.ctx.startSandbox = (opts) =>
     provider.start({ spec: f.ctx.spec.sandbox, role: 'oracle', ...opts, labels: { experiment: 'benchmark-cpu', run: 'r1', iteration: 1 } });
   return f;
@@ -67,6 +68,17 @@ describe.runIf(ready.ok)('benchmark oracle, time: cpu (real Docker)', () => {
     for (const x of s) expect(x).toBeLessThan(0.05);
     // wall time of the same sleep is at least the sleep
     for (const x of idle.details.wallSamples as number[]) expect(x).toBeGreaterThan(0.5);
+  }, 180_000);
+
+  it('reads the same through the engine stats API (a remote engine)', async () => {
+    const m = await oracle.measure(dockerContext({ run: 'python3 spin.py', repeat: 3 }, { 'spin.py': spin(0.3) }, true).ctx);
+    expect(m.status, m.reason).toBe('ok');
+    const xs = m.details.samples as number[];
+    console.info(`[benchmark cpu] spin 0.3 s via the engine's stats: ${xs.map((x) => x.toFixed(3)).join(' ')}`);
+    for (const x of xs) {
+      expect(x).toBeGreaterThan(0.29);
+      expect(x).toBeLessThan(0.3 + 0.15);
+    }
   }, 180_000);
 
   it("counts the CPU of child processes, which the parent's own process_time misses", async () => {
