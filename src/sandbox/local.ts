@@ -40,7 +40,7 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 /** Whether bwrap can create a sandbox here as the sandbox would (installed, namespaces allowed, and as root: setpriv drops to a user). */
 export async function bwrapWorks(): Promise<boolean> {
   const dropTo = isRoot() ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : undefined;
-  const probe = ['--ro-bind', '/', '/', '--unshare-net', '--unshare-pid', ...capabilityArgs(dropTo), '--die-with-parent', '--', ...dropArgs(dropTo), 'true'];
+  const probe = ['--ro-bind', '/', '/', '--unshare-net', '--unshare-pid', ...capabilityArgs(dropTo), '--die-with-parent', '--chdir', '/', '--', ...dropArgs(dropTo), 'true'];
   const r = await execa('bwrap', probe, {
     reject: false,
     timeout: 10_000,
