@@ -35,7 +35,9 @@ export function containerCreateOptions(
     // The container only hosts execs; tini (Init) is PID 1 and reaps their orphans.
     Entrypoint: [],
     Cmd: ['sleep', 'infinity'],
-    User: `${user.uid}:${user.gid}`,
+    // The container's own processes (tini, sleep) run as a uid no exec uses: same-uid ptrace would let candidate code
+    // take over the process every kill step spares and outlive its phase (red team 2). Execs name their user.
+    User: keeperUser(user),
     WorkingDir: options.workdir ?? '/workspace',
     // Only what the caller passes: never the harness's own environment.
     Env: [`HOME=${SANDBOX_HOME}`, ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)],
@@ -64,6 +66,11 @@ export function containerCreateOptions(
       LogConfig: { Type: 'none', Config: {} },
     },
   };
+}
+
+/** The uid:gid of a sandbox's idle main process: never the sandbox user's (nobody, or 65533 when the sandbox user is nobody). */
+export function keeperUser(user: { uid: number }): string {
+  return user.uid === 65534 ? '65533:65533' : '65534:65534';
 }
 
 /** The argv of an exec: killed inside the container at the timeout, and hard-killed `graceS` later. */

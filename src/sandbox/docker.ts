@@ -212,7 +212,7 @@ class DockerSandbox implements SandboxHandle {
           Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
           WorkingDir: options.cwd ?? this.workdir,
           // Another user than the container's (ExecOptions.user); capabilities stay dropped.
-          ...(options.user !== undefined ? { User: options.user } : {}),
+          User: options.user ?? `${this.user.uid}:${this.user.gid}`,
         }),
         'creating the exec',
       );

@@ -2,8 +2,7 @@
  * The Docker sandbox against the real engine. Skips with a notice without an
  * engine; fails instead when BATON_REQUIRE_DOCKER=1.
  */
-import { lookup } from 'node:dns/promises';
-import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -58,6 +57,10 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     const r = await sb.exec('id -u; cat /proc/self/status | grep CapEff; ls /var/run/docker.sock 2>&1 || true');
     expect(r.stdout).toMatch(/^1000\nCapEff:\s+0000000000000000\n/);
     expect(r.stdout).toContain('No such file');
+    // Every process the exec did not start belongs to another uid: candidate code cannot ptrace-inject itself into
+    // the container's own processes to outlive a kill step (red team 2, verified attack). Fails if they run as 1000.
+    const others = await sb.exec("for p in /proc/[0-9]*; do case $(cat $p/comm 2>/dev/null) in tini|sleep|docker-init) awk '/^Uid:/{print $2}' $p/status;; esac; done | sort -u");
+    expect(others.stdout.split('\n').filter(Boolean)).toEqual(['65534']);
   });
 
   it('returns separated output, exit codes, stdin, env and cwd as data', async () => {
@@ -221,7 +224,8 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
 
   it('has no network', async () => {
     const sb = await start();
-    const { address } = await lookup('deb.debian.org').catch(() => ({ address: '1.1.1.1' }));
+    // A documentation address (TEST-NET-1): nothing is looked up, and nothing could leave a sandbox without a network anyway.
+    const address = '192.0.2.1';
     const r = await sb.exec(`ls /sys/class/net; timeout 5 bash -c 'echo > /dev/tcp/${address}/80' && echo CONNECTED || echo UNREACHABLE`);
     expect(r.stdout).toBe('lo\nUNREACHABLE\n');
   });
@@ -272,6 +276,8 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
   it('layers a read-only .git over a writable workspace (hooks and config stay out of reach)', async () => {
     await mkdir(path.join(ws, '.git'), { recursive: true });
     await writeFile(path.join(ws, '.git', 'config'), '[core]\n');
+    // World-writable, so only the read-only mount (not the file's owner, root: .git is never lent) can stop the write.
+    await chmod(path.join(ws, '.git', 'config'), 0o666);
     const sb = await start({
       mounts: [
         { hostPath: path.join(ws, '.git'), containerPath: '/workspace/.git', readOnly: true },

@@ -54,7 +54,8 @@ describe('containerCreateOptions', () => {
       [LABEL.ownerStart]: '99',
     });
     expect(JSON.parse(opts.Labels![LABEL.lent])).toEqual({ uid: 1000, gid: 1000, lent: user.lend });
-    expect(opts.User).toBe('1000:1000');
+    // The idle main process runs as nobody, never as the user every exec runs as (same-uid ptrace, red team 2).
+    expect(opts.User).toBe('65534:65534');
   });
   it('enables the network only when the spec asks', () => {
     const o = containerCreateOptions(
