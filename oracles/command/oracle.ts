@@ -28,7 +28,8 @@
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
 import type { SandboxHandle } from '../../src/sandbox/types.js';
 import type { CommandOracleSpec } from '../../src/spec/schema.js';
-import { baseMeasurement, type Deadline, execProblem, inOracleSandbox, tail, unsuccessful } from './oracle-sandbox.js';
+import { baseMeasurement, type Deadline, SANDBOX_PATHS, execProblem, inOracleSandbox, tail, unsuccessful } from './oracle-sandbox.js';
+import { describeFindings, hostileEntries } from './link-check.js';
 import { parseMetricsLine } from './parse-metrics.js';
 import {
   EVALUATOR_USER, INSTALL_SCRIPT, SURVIVORS_EXIT, evaluatorEnv, killScript, mainPids, packOracleDir, privatePaths,
@@ -94,6 +95,12 @@ async function measureTwoPhase(
   }
   const packed = await packOracleDir(ctx.experimentDir);
   if (!packed.ok) return stop('error', packed.reason);
+  // Links evaluate (root) could be led through into its own files: refused before anything runs.
+  const linked = [
+    ...hostileEntries(ctx.snapshotDir, SANDBOX_PATHS.workspace),
+    ...(ctx.bestSnapshotDir !== undefined ? hostileEntries(ctx.bestSnapshotDir, SANDBOX_PATHS.best) : []),
+  ];
+  if (linked.length) return stop('failed', `the candidate's tree holds links evaluate must not follow: ${describeFindings(linked)}`);
 
   // 1. oracle/ into a root-only folder, before any candidate code runs.
   const p = privatePaths();
@@ -125,6 +132,10 @@ async function measureTwoPhase(
     const why = kill.exitCode === SURVIVORS_EXIT ? 'processes of the run command survived every attempt to kill them' : (kill.cause ?? tail(kill.stderr, 600));
     return stop(kill.sandboxDied ? 'error' : 'failed', `could not end the candidate's processes before evaluating: ${why}`);
   }
+
+  // What the run left in $BATON_OUT is read by root: plain files and folders only (checked now that no candidate process is left).
+  const leftovers = hostileEntries(ctx.outDir, SANDBOX_PATHS.out, { plainOnly: true });
+  if (leftovers.length) return stop('failed', `the run command left entries evaluate must not read in $BATON_OUT: ${describeFindings(leftovers)}`);
 
   // 4. The evaluation, as root, in the private copy of oracle/; its stdout is the only metrics channel.
   if (deadline.remainingMs() < 1000) return stop('timeout', `the oracle's ${spec.timeout} timeout ran out before evaluate`);

@@ -6,7 +6,7 @@
  * symlink in $BATON_OUT for root to follow into the oracle's files. Skips
  * with a notice without an engine; fails instead when BATON_REQUIRE_DOCKER=1.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandOracle } from '../../oracles/command/index.js';
@@ -122,9 +122,11 @@ print("planted", glob.glob("/tmp/baton-oracle-*"))
 `;
     const { ctx } = experiment({ run: 'python3 solve.py', evaluate: 'python3 score.py' }, { 'solve.py': solve });
     const m = await commandOracle.measure(ctx);
-    expect(m.status, m.reason).toBe('ok');
     expect(String((m.details.run as { stdoutTail: string }).stdoutTail)).toMatch(/planted \['\/tmp\/baton-oracle-[0-9a-f]+'\]/);
-    expect(m.metrics['check.score']).toBe(0);
+    // Refused before evaluate runs: $BATON_OUT may hold plain files and folders only.
+    expect(m.status, m.reason).toBe('failed');
+    expect(m.reason).toContain('/baton/out/answer.txt (a link to /tmp/baton-oracle-');
+    expect(m.metrics['check.score']).toBeUndefined();
   }, 120_000);
 
   it("the blank template's evaluate (oracle/check.py, as root) reads the workspace as data", async () => {
@@ -148,8 +150,21 @@ for d in glob.glob("/tmp/baton-oracle-*"):
 `;
     const { ctx } = experiment({ run: 'python3 solve.py', evaluate }, { 'solve.py': solve });
     const m = await commandOracle.measure(ctx);
-    expect(m.status, m.reason).toBe('ok');
-    expect(m.metrics['check.score']).toBe(0);
+    expect(m.status, m.reason).toBe('failed');
+    expect(m.metrics['check.score']).toBeUndefined();
+  }, 120_000);
+
+  it('run + evaluate: a link through /proc/self/cwd (evaluate\'s own folder) is refused, in $BATON_OUT and in the tree (red team 2: it was met)', async () => {
+    const viaOut = experiment({ run: 'ln -s /proc/self/cwd/expected.txt "$BATON_OUT/answer.txt"', evaluate: 'python3 score.py' }, {});
+    const m = await commandOracle.measure(viaOut.ctx);
+    expect(m.status, m.reason).toBe('failed');
+    expect(m.reason).toContain('/baton/out/answer.txt (a link to /proc/self/cwd/expected.txt)');
+    const viaTree = experiment({ run: 'true', evaluate: 'BATON_OUT=/workspace python3 score.py' }, {});
+    symlinkSync('../dev/fd/../../proc/self/cwd/expected.txt', path.join(viaTree.ctx.snapshotDir, 'answer.txt'));
+    const t = await commandOracle.measure(viaTree.ctx);
+    expect(t.status, t.reason).toBe('failed');
+    expect(t.reason).toContain('/workspace/answer.txt (a link into /proc/self/cwd/expected.txt)');
+    expect(t.metrics['check.score']).toBeUndefined();
   }, 120_000);
 
   it('the one-command form is the weak one: its metrics are marked as coming from a candidate-controlled process', async () => {
