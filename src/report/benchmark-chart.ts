@@ -7,7 +7,8 @@ import type { LedgerRecord, VerdictKind } from '../ledger/record.js';
 import { decimate } from './decimate.js';
 import { count, fmtInt, fmtNum } from './format.js';
 import { KEPT_VERDICTS, type ReportModel } from './model.js';
-import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
+import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logAxis, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
+import { timeUnit } from './units.js';
 
 /** The five-number summary of one benchmark measurement. */
 export interface BenchStats {
@@ -83,19 +84,36 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
     keep: (s) => KEPT_VERDICTS.has(s.verdict) || s.verdict === 'tamper',
   });
   const dense = shown.length > 120;
+  // Seconds in the unit that reads (14.1 ms, not 0.01414), and a log scale once the medians span 10x:
+  // a 15x speed-up otherwise squeezes every later iteration against the bottom.
+  let hi = 0;
+  let lo = Infinity;
+  for (const s of shown) {
+    if (s.max > hi) hi = s.max;
+    if (s.min < lo) lo = s.min;
+  }
+  const { unit, factor } = timeUnit(hi);
+  const t = (v: number) => r6(v * factor);
+  const medians = shown.map((s) => s.median);
+  const logY = lo > 0 && Math.max(...medians) / Math.min(...medians) >= 10;
+  const fmtT = (v: number) => `${fmtNum(v * factor)} ${unit}`;
   const rows = shown.map((s) => ({
     iteration: s.iteration, verdict: VERDICT_STYLE[s.verdict].label, n: s.n,
-    min: r6(s.min), q1: r6(s.q1), median: r6(s.median), q3: r6(s.q3), max: r6(s.max),
+    min: t(s.min), q1: t(s.q1), median: t(s.median), q3: t(s.q3), max: t(s.max),
     comparison: s.comparison?.verdict ?? '', p: s.comparison?.pValue ?? null,
   }));
   const { color } = verdictEncoding(new Set(shown.map((s) => s.verdict)));
   const x = { field: 'iteration', type: 'quantitative', title: 'iteration', scale: { domain: [0, Math.max(1, model.latestIteration)], padding: 12, nice: false }, axis: { format: 'd', tickMinStep: 1 } };
-  const ys = { type: 'quantitative', title: 'seconds per run', scale: { zero: false, padding: 10 }, axis: { format: '~g' } };
+  const ys = {
+    type: 'quantitative', title: `time per run [${unit}]`,
+    scale: logY ? { type: 'log', padding: 10, nice: false } : { zero: false, padding: 10 },
+    axis: logY ? logAxis(rows.flatMap((r) => [r.min, r.max])) : { format: '~g' },
+  };
   const layers: VlSpec[] = [];
   const band = best ? { lo: best.ciLow ?? best.q1, hi: best.ciHigh ?? best.q3, ci: best.ciLow !== undefined && best.ciHigh !== undefined } : undefined;
   if (best && band) {
     layers.push({
-      data: { values: [{ lo: r6(band.lo), hi: r6(band.hi), median: r6(best.median), label: `best: iteration ${best.iteration}, median ${fmtNum(best.median)} s` }] },
+      data: { values: [{ lo: t(band.lo), hi: t(band.hi), median: t(best.median), label: `best: iteration ${best.iteration}, median ${fmtT(best.median)}` }] },
       layer: [
         { mark: { type: 'rect', color: COLORS.band, opacity: 0.15 }, encoding: { y: { field: 'lo', ...ys }, y2: { field: 'hi' }, x: { value: 0 }, x2: { value: WIDTH } } },
         { mark: { type: 'rule', color: COLORS.band, strokeDash: [4, 3] }, encoding: { y: { field: 'median', ...ys } } },
@@ -118,8 +136,8 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
     ],
   });
   const parts = [
-    best ? `best median ${fmtNum(best.median)} s (iteration ${best.iteration})` : 'no kept measurement yet',
-    stats[0] ? `baseline ${fmtNum(stats[0].median)} s` : '',
+    best ? `best median ${fmtT(best.median)} (iteration ${best.iteration})` : 'no kept measurement yet',
+    stats[0] ? `baseline ${fmtT(stats[0].median)}` : '',
     count(stats.length, 'measurement'),
   ];
   const notes = [

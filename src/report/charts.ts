@@ -14,6 +14,7 @@ import type { SeriesArtifact } from './series.js';
 import { testSeries, testsSpec } from './tests-chart.js';
 import type { VlSpec } from './theme.js';
 import { timelineSpec, type TimeAxis } from './timeline-chart.js';
+import { tableUnits } from './units.js';
 
 /** One chart of the report. `file` is the stem under plots/ (`.svg`, `.png`, `.vl.json`). */
 export interface ChartPlan {
@@ -109,7 +110,7 @@ export function planCharts(
         const onlyAbs = first !== undefined && first.points.every((p) => p.rel === null);
         const quantity = (abs && !rel) || onlyAbs ? 'abs' : 'rel';
         const threshold = (quantity === 'abs' ? abs : rel)?.threshold;
-        add('error', o.id, `error-${slug(o.id)}-${slug(name)}`, `${o.id}.${name}: error vs x`, errorSpec(o.id, lines, threshold, quantity, detail));
+        add('error', o.id, `error-${slug(o.id)}-${slug(name)}`, `${o.id}.${name}: error vs x`, errorSpec(o.id, lines, threshold, quantity, detail, first ? tableUnits(model.spec, o.id, first.table, first.column) : {}));
       }
     } else if (o.kind === 'benchmark') {
       add('benchmark', o.id, `benchmark-${slug(o.id)}`, `${o.id}: run time`, benchmarkSpec(model, o.id, benchSeries(model, o.id)));

@@ -15,7 +15,8 @@
 import { decimate } from './decimate.js';
 import { fmtNum } from './format.js';
 import type { SeriesArtifact } from './series.js';
-import { COLORS, HEIGHT, LOG_LABEL_EXPR, WIDTH, logTicks, r6, subtitleLines, topLevel, type VlSpec } from './theme.js';
+import { withUnit } from './units.js';
+import { COLORS, HEIGHT, WIDTH, logAxis, r6, subtitleLines, topLevel, type VlSpec } from './theme.js';
 
 /** Which iteration a series belongs to in the chart. */
 export type SeriesRole = 'baseline' | 'best' | 'latest';
@@ -70,6 +71,7 @@ export function errorSpec(
   threshold?: { value: number; text: string },
   quantity: 'rel' | 'abs' = 'rel',
   detail: ErrorDetail = 'coarse',
+  units: { x?: string; column?: string } = {},
 ): VlSpec | undefined {
   const q = (p: { rel: number | null; abs: number }) => (quantity === 'rel' ? p.rel : p.abs);
   const sorted = ROLE_ORDER.flatMap((r) => lines.filter((l) => l.role === r));
@@ -111,14 +113,15 @@ export function errorSpec(
     return false;
   }) : rows;
   const y = {
-    field: 'rel', type: 'quantitative', title: `${quantity === 'rel' ? 'relative' : 'absolute'} error of ${first.column}`,
+    // a relative error has no unit; an absolute one has the column's
+    field: 'rel', type: 'quantitative', title: quantity === 'rel' ? `relative error of ${first.column}` : withUnit(`absolute error of ${first.column}`, units.column),
     scale: logY ? { type: 'log' } : { zero: true },
-    axis: logY ? { labelExpr: LOG_LABEL_EXPR, values: logTicks([...shown.map((r) => r.rel), threshold?.value ?? NaN]) } : { format: '~g' },
+    axis: logY ? logAxis([...shown.map((r) => r.rel), threshold?.value ?? NaN]) : { format: '~g' },
   };
   const x = {
-    field: 'x', type: 'quantitative', title: first.x,
+    field: 'x', type: 'quantitative', title: withUnit(first.x, units.x),
     scale: logX ? { type: 'log', nice: false } : { zero: false, nice: false },
-    axis: logX ? { format: '~g', values: logTicks([xlo, xhi]) } : { format: '~g' },
+    axis: logX ? logAxis([xlo, xhi]) : { format: '~g' },
   };
   const domain = sorted.map(label);
   const layers: VlSpec[] = [{

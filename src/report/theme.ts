@@ -125,3 +125,32 @@ export function subtitleLines(parts: readonly string[], max = 95, sep = ' · '):
 
 /** Log-axis labels: `1e-3` below one, plain numbers from one up (`1`, `10`, not `1e+0`). */
 export const LOG_LABEL_EXPR = "datum.value >= 1 && datum.value < 1e5 ? format(datum.value, ',~g') : format(datum.value, '.0e')";
+
+// d3's format writes a negative number with U+2212 (−), not a hyphen.
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '−': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
+
+/** `10` with the decade's exponent in superscript digits (DejaVu Sans has them), as a vega expression. */
+const POWER_OF_TEN_EXPR = `'10' + ${Object.entries(SUPERSCRIPT).reduce(
+  (acc, [d, s]) => `replace(${acc}, regexp('${d}', 'g'), '${s}')`,
+  "format(round(log(datum.value) / LN10), 'd')",
+)}`;
+
+/**
+ * The axis of a log scale: decade ticks and one label format for all of them
+ * (issue 15: `1e-3` beside `10` on one axis read as two scales). Plain numbers
+ * when every tick is between 0.001 and 10,000, else powers of ten: 10⁻⁶ … 10².
+ */
+export function logAxis(values: readonly number[]): VlSpec {
+  const ticks = logTicks(values);
+  const plain = ticks.length > 0 && ticks[0] >= 1e-3 && ticks[ticks.length - 1] <= 1e4;
+  if (!plain) return { values: ticks, labelExpr: POWER_OF_TEN_EXPR };
+  // a span of one or two decades gets 1-2-5 ticks inside the data, or it shows two labels
+  if (ticks.length < 4) {
+    const inData = values.filter((v) => v > 0 && Number.isFinite(v));
+    const lo = Math.min(...inData);
+    const hi = Math.max(...inData);
+    const fine = ticks.flatMap((d) => [d, 2 * d, 5 * d]).map((v) => Number(v.toPrecision(1))).filter((v) => v >= lo / 1.5 && v <= hi * 1.5);
+    if (fine.length >= 3) return { values: fine, format: ',~g' };
+  }
+  return { values: ticks, format: ',~g' };
+}

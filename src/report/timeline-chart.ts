@@ -8,7 +8,8 @@ import type { VerdictKind } from '../ledger/record.js';
 import { decimate } from './decimate.js';
 import { count, fmtInt, fmtNum } from './format.js';
 import type { MetricSummary, ReportModel } from './model.js';
-import { COLORS, HEIGHT, LOG_LABEL_EXPR, VERDICT_STYLE, WIDTH, logTicks, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
+import { isRate, metricUnit, withUnit } from './units.js';
+import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logAxis, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
 
 /** Which quantity the x axis shows. */
 export type TimeAxis = 'iteration' | 'hours';
@@ -62,10 +63,12 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   const { color, shape } = verdictEncoding(present);
   const x = xEncoding(axis, model.latestIteration);
   const xf = axis === 'hours' ? 'hours' : 'iteration';
+  // a rate (pass_rate) whose values lie in 0..1 is drawn on the whole 0..1: 0.8 of the tests is not near the bottom of a scale
+  const rate = !m.log && isRate(m.name) && m.points.every((p) => p.value >= 0 && p.value <= 1) && (!m.threshold || (m.threshold.value >= 0 && m.threshold.value <= 1));
   const y = {
-    field: 'value', type: 'quantitative', title: m.name.split('.').slice(1).join('.') || m.name,
-    scale: m.log ? { type: 'log', padding: 10 } : { zero: false, padding: 10, ...flatDomain(m) },
-    axis: m.log ? { labelExpr: LOG_LABEL_EXPR, values: logTicks([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN]) } : { format: '~g' },
+    field: 'value', type: 'quantitative', title: withUnit(m.name.split('.').slice(1).join('.') || m.name, metricUnit(model.spec, m.name)),
+    scale: m.log ? { type: 'log', padding: 10 } : rate ? { domain: [0, 1], nice: false, padding: 10 } : { zero: false, padding: 10, ...flatDomain(m) },
+    axis: m.log ? logAxis([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN]) : rate ? { format: '~g', values: [0, 0.2, 0.4, 0.6, 0.8, 1] } : { format: '~g' },
   };
   const steps = m.bestSteps.map((s) => ({ iteration: s.iteration, hours: r6(s.hours), value: s.value }));
   if (steps.length) steps.push({ ...steps[steps.length - 1], iteration: model.latestIteration, hours: r6(model.totals.elapsedHours) });

@@ -24,6 +24,12 @@ const envNames = z
   .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))
   .describe('Names of host environment variables passed into the sandbox. Nothing else from the host environment is.');
 const command = z.string().min(1, 'expected a non-empty shell command');
+const unitText = z
+  .string()
+  .min(1)
+  .max(32, 'expected a unit of at most 32 characters')
+  .regex(/^[^\n\r\t]+$/, 'expected a unit on one line')
+  .describe('A unit for axis labels, e.g. s, h/Mpc, (Mpc/h)^3, K.');
 const columnRef = z
   .union([z.string().min(1), z.number().int().min(1)])
   .describe('A column by its short name (k, P, TT) or by its 1-based index.');
@@ -51,6 +57,12 @@ export const TableSpec = z
       .union([z.string().min(1), z.record(z.string(), z.string().min(1))])
       .optional()
       .describe('mathjs expression over the reference row replacing |reference| in relative errors, e.g. sqrt(TT*EE); or one per column.'),
+    // Units are labels for the report's axes and metric names, never used in the comparison.
+    x_unit: unitText.optional().describe('Unit of x, shown on the report\'s axes, e.g. h/Mpc.'),
+    units: z
+      .record(z.string().min(1), unitText)
+      .optional()
+      .describe('Units of the compared columns by name, shown on the report\'s axes (absolute errors carry them), e.g. { P: "(Mpc/h)^3" }.'),
   })
   .strict();
 
