@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, SystemError } from '../errors.js';
-import { appendJsonl } from '../state/jsonl.js';
+import { appendJsonlAll } from '../state/jsonl.js';
 import { failpoint } from '../failpoint.js';
 import { judge, type DiffFacts } from '../judge/judge.js';
 import { allHold } from '../judge/metrics.js';
@@ -56,11 +56,15 @@ export async function snapshot(ctx: RunContext, commit: string, name: string): P
   return dir;
 }
 
-/** Appends a ledger record to disk and to the in-memory ledger. */
-export function appendLedger(ctx: RunContext, record: LedgerRecord): void {
-  if (ctx.isolation && !record.isolation) record = { ...record, isolation: ctx.isolation };
-  appendJsonl(ctx.paths.ledger, record);
-  ctx.ledger.push(record);
+/**
+ * Appends ledger records to disk (with one write, so a candidate and its
+ * confirmations survive a kill together or not at all) and to the in-memory ledger.
+ */
+export function appendLedger(ctx: RunContext, ...records: LedgerRecord[]): void {
+  const iso = ctx.isolation;
+  const full = records.map((r) => (iso && !r.isolation ? { ...r, isolation: iso } : r));
+  appendJsonlAll(ctx.paths.ledger, full);
+  ctx.ledger.push(...full);
   failpoint('ledger:append');
 }
 
@@ -134,14 +138,15 @@ export async function measureAndJudge(
     measurements: measured.measurements, metrics: measured.metrics, verdict, session, warnings,
     durationMs: session.durationMs + (Date.now() - started),
   };
-  appendLedger(ctx, record);
-  for (const c of confirms) {
-    appendLedger(ctx, {
+  appendLedger(
+    ctx,
+    record,
+    ...confirms.map((c): LedgerRecord => ({
       v: 1, run: ctx.runId, iteration: n, phase: 'confirm', commit: candidate, at, elapsedHours: elapsedHours(ctx),
       measurements: c.measurements, metrics: c.metrics, verdict, warnings: c.warnings, durationMs: c.durationMs,
-    });
-  }
-  return record;
+    })),
+  );
+  return ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate')!;
 }
 
 /** The artifact/scratch folder name of iteration n's measurement. */

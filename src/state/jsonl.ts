@@ -16,12 +16,17 @@ export interface JsonlRead<T> {
 
 /** Appends one record as a line and fsyncs it (and the folder when the file is new). */
 export function appendJsonl(file: string, record: unknown): void {
-  const line = JSON.stringify(record);
-  if (line.includes('\n')) throw new Error('a JSON record serialised with a newline');
+  appendJsonlAll(file, [record]);
+}
+
+/** Appends records that belong together with one write(): a kill leaves all of them or none (a power cut may tear the last). */
+export function appendJsonlAll(file: string, records: unknown[]): void {
+  const lines = records.map((r) => JSON.stringify(r));
+  if (lines.some((l) => l.includes('\n'))) throw new Error('a JSON record serialised with a newline');
   const isNew = !fs.existsSync(file);
   const fd = fs.openSync(file, 'a');
   try {
-    fs.writeSync(fd, `${line}\n`);
+    fs.writeSync(fd, lines.map((l) => `${l}\n`).join(''));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -115,6 +115,18 @@ describe.runIf(ready.ok)('a state file a recovery cannot read', () => {
   }, 120_000);
 });
 
+describe.runIf(ready.ok)('a kill as the met candidate is recorded', () => {
+  it('keeps its confirmation with it: both ledger records or neither', async () => {
+    const dir = await fixtureExperiment('chaos');
+    // Appends: the baseline, iterations 1 to 5, then the met candidate with its confirmation (the 7th).
+    const killed = await run(dir, { BATON_FAILPOINT: 'ledger:append@7' });
+    expect(killed.signal).toBe('SIGKILL');
+    const last = await run(dir);
+    expect(last.exitCode, last.stderr).toBe(0);
+    expect(await checkEndState(dir, last.stdout)).toEqual([]);
+  }, 600_000);
+});
+
 describe('gitLockFiles', () => {
   it('finds lock files at the top, under refs/ and logs/, and follows no link', () => {
     const gitDir = tmpDir('baton-locks-');
