@@ -20,7 +20,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
 const VENDOR = path.join(DIST, 'vendor');
 // yaml's "node" entry is CommonJS; its ESM build (the "default" condition) is the same code.
-const PACKAGES = { zod: 'node_modules/zod/index.js', yaml: 'node_modules/yaml/browser/index.js' };
+// commander's ESM entry wraps its CommonJS; picomatch is CommonJS (baton uses its default export).
+const PACKAGES = {
+  zod: 'node_modules/zod/index.js',
+  yaml: 'node_modules/yaml/browser/index.js',
+  commander: 'node_modules/commander/esm.mjs',
+  picomatch: 'node_modules/picomatch/index.js',
+};
 
 if (!existsSync(path.join(DIST, 'src'))) {
   console.error('scripts/vendor.mjs: dist/src is missing; run tsc -p tsconfig.json first');
@@ -55,11 +61,11 @@ function jsFiles(dir) {
   });
 }
 
-const SPEC = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(zod|yaml)\2/g;
+const SPEC = new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*|\\bimport\\s+)(['"])(${Object.keys(PACKAGES).join('|')})\\2`, 'g');
 let changed = 0;
 for (const file of jsFiles(DIST)) {
   const text = readFileSync(file, 'utf8');
-  if (!text.includes("'zod'") && !text.includes("'yaml'") && !text.includes('"zod"') && !text.includes('"yaml"')) continue;
+  if (!Object.keys(PACKAGES).some((p) => text.includes(`'${p}'`) || text.includes(`"${p}"`))) continue;
   let rel = path.relative(path.dirname(file), VENDOR).split(path.sep).join('/');
   if (!rel.startsWith('.')) rel = `./${rel}`;
   const next = text.replace(SPEC, (_m, head, q, name) => `${head}${q}${rel}/${name}.js${q}`);
@@ -68,4 +74,4 @@ for (const file of jsFiles(DIST)) {
     changed += 1;
   }
 }
-console.log(`vendored zod and yaml into dist/vendor/ (${changed} compiled modules point at them)`);
+console.log(`vendored ${Object.keys(PACKAGES).join(', ')} into dist/vendor/ (${changed} compiled modules point at them)`);

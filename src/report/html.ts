@@ -8,6 +8,7 @@ import { fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, htmlE
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { benchmarkNoise, testFlips } from './oracle-sections.js';
+import { timeUnit } from './units.js';
 import { stateHtml, stateText, statusHtml, verdictHtml, warningIcon } from './icons.js';
 import { incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine } from './summary.js';
 
@@ -77,8 +78,9 @@ function details(m: ReportModel): string[] {
   if (noise.length) out.push('<h2>Benchmark noise and significance</h2>');
   for (const b of noise) {
     out.push(`<p><strong>${e(b.oracle)}</strong>: improved only when p &lt; ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}. ${fmtInt(b.verdicts.improved)} improved, ${fmtInt(b.verdicts.regressed)} regressed, ${fmtInt(b.verdicts.same)} not significant.</p>`);
-    out.push('<table><tr><th>measurement</th><th>median (s)</th><th>IQR (s)</th><th>noise</th><th>runs</th></tr>');
-    for (const { label, s } of b.rows) out.push(`<tr><td>${e(label)} (#${s.iteration})</td><td class="num">${fmtNum(s.median)}</td><td class="num">${fmtNum(s.q3 - s.q1)}</td><td class="num">${fmtPct((s.q3 - s.q1) / s.median)}</td><td class="num">${s.n}</td></tr>`);
+    const { unit, factor } = timeUnit(Math.max(...b.rows.map((r) => r.s.median)));
+    out.push(`<table><tr><th>measurement</th><th>median (${unit})</th><th>IQR (${unit})</th><th>noise</th><th>runs</th></tr>`);
+    for (const { label, s } of b.rows) out.push(`<tr><td>${e(label)} (#${s.iteration})</td><td class="num">${fmtNum(s.median * factor)}</td><td class="num">${fmtNum((s.q3 - s.q1) * factor)}</td><td class="num">${fmtPct((s.q3 - s.q1) / s.median)}</td><td class="num">${s.n}</td></tr>`);
     out.push('</table>');
   }
   const flips = testFlips(m).filter((f) => f.nowFailing.length || f.nowPassing.length);

@@ -8,6 +8,7 @@ import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { benchmarkNoise, testFlips } from './oracle-sections.js';
 import { describeIsolation } from '../sandbox/isolation.js';
+import { timeUnit } from './units.js';
 import {
   STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine,
 } from './summary.js';
@@ -144,10 +145,13 @@ function benchmarkSection(m: ReportModel): string[] {
   const out = ['## Benchmark noise and significance'];
   for (const b of all) {
     out.push('', `**${b.oracle}**: a change counts as improved only when the Mann–Whitney test gives p < ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}.`, '');
-    out.push('| measurement | median (s) | IQR (s) | noise (IQR / median) | CI of median (s) | runs |', '|---|--:|--:|--:|--:|--:|');
+    // one time unit for the table, the one its largest median reads best in (ms for 0.01414 s)
+    const { unit, factor } = timeUnit(Math.max(...b.rows.map((r) => r.s.median)));
+    const t = (v: number) => fmtNum(v * factor);
+    out.push(`| measurement | median (${unit}) | IQR (${unit}) | noise (IQR / median) | CI of median (${unit}) | runs |`, '|---|--:|--:|--:|--:|--:|');
     for (const { label, s } of b.rows) {
-      const ci = s.ciLow !== undefined && s.ciHigh !== undefined ? `${fmtNum(s.ciLow)} – ${fmtNum(s.ciHigh)}` : '—';
-      out.push(`| ${label} (#${s.iteration}) | ${fmtNum(s.median)} | ${fmtNum(s.q3 - s.q1)} | ${fmtPct((s.q3 - s.q1) / s.median)} | ${ci} | ${s.n} |`);
+      const ci = s.ciLow !== undefined && s.ciHigh !== undefined ? `${t(s.ciLow)} – ${t(s.ciHigh)}` : '—';
+      out.push(`| ${label} (#${s.iteration}) | ${t(s.median)} | ${t(s.q3 - s.q1)} | ${fmtPct((s.q3 - s.q1) / s.median)} | ${ci} | ${s.n} |`);
     }
     const v = b.verdicts;
     out.push('', `Comparisons with the best so far: ${fmtInt(v.improved)} improved, ${fmtInt(v.regressed)} regressed, ${fmtInt(v.same)} not significant (~).`);

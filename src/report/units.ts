@@ -53,8 +53,8 @@ export function isRate(metric: string): boolean {
 /** A time unit for seconds of about `max`: the one whose numbers read with few digits. */
 export function timeUnit(maxSeconds: number): { unit: string; factor: number } {
   if (!(maxSeconds > 0) || !Number.isFinite(maxSeconds)) return { unit: 's', factor: 1 };
-  if (maxSeconds < 2e-3) return { unit: 'µs', factor: 1e6 };
-  if (maxSeconds < 2) return { unit: 'ms', factor: 1e3 };
+  if (maxSeconds < 1e-3) return { unit: 'µs', factor: 1e6 };
+  if (maxSeconds < 1) return { unit: 'ms', factor: 1e3 };
   if (maxSeconds < 300) return { unit: 's', factor: 1 };
   return { unit: 'min', factor: 1 / 60 };
 }

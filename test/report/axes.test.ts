@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planCharts, seriesRequests } from '../../src/report/charts.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildModel } from '../../src/report/model.js';
 import { compileSpec, renderSvg } from '../../src/report/render.js';
 import { parseSeries } from '../../src/report/series.js';
@@ -99,7 +100,7 @@ describe('tick labels', () => {
     expect(y[y.length - 1]).toBe('1');
   });
 
-  it('benchmark times: milliseconds when under 2 s, a log scale once the medians span 10x', async () => {
+  it('benchmark times: milliseconds when under 1 s, a log scale once the medians span 10x', async () => {
     const run = syntheticRun({ seed: 7, iterations: 8 });
     // medians falling from 0.2 s to 0.012 s
     const records = run.records.map((r) => ({
@@ -115,5 +116,9 @@ describe('tick labels', () => {
     const [, y] = await tickLabels(plan.spec);
     expect(y.length).toBeGreaterThanOrEqual(3);
     for (const l of y) expect(l).toMatch(/^\d+$/);
+    // REPORT.md's noise table speaks the same unit
+    const md = renderMarkdown({ model: buildModel(run.spec, records, 'running'), charts: [] });
+    expect(md).toContain('| measurement | median (ms) | IQR (ms) |');
+    expect(md).toMatch(/\| baseline \(#0\) \| 200 \|/);
   });
 });
