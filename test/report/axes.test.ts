@@ -15,6 +15,7 @@ import { compileSpec, renderSvg } from '../../src/report/render.js';
 import { parseSeries } from '../../src/report/series.js';
 import { logAxis } from '../../src/report/theme.js';
 import { Spec } from '../../src/spec/schema.js';
+import { crossCheck } from '../../src/spec/validate.js';
 import { SYNTHETIC_SPEC_INPUT, syntheticRun } from '../fixtures/ledgers/synthetic.js';
 import { loadFixture } from './helpers.js';
 
@@ -53,6 +54,14 @@ describe('units from the spec', () => {
     expect(withUnits().oracles[0]).toMatchObject({ tables: [{ x_unit: 'multipole', units: { TT: 'μK²' } }] });
     expect(() => withUnits({ x_unit: 'a'.repeat(33) })).toThrow(/at most 32/);
     expect(() => withUnits({ units: { TT: 'a\nb' } })).toThrow(/one line/);
+  });
+
+  it('baton check refuses a unit for a column that is not compared, with a did-you-mean', () => {
+    const problems = crossCheck(withUnits({ units: { TTT: 'μK²' } }), 'baton.yaml');
+    const p = problems.find((x) => x.where.includes('units'));
+    expect(p).toMatchObject({ where: 'oracles[0].tables[0].units.TTT', hint: 'did you mean "TT"?' });
+    expect(p!.expected).toContain('TT, EE');
+    expect(crossCheck(withUnits(), 'baton.yaml').filter((x) => x.where.includes('units'))).toEqual([]);
   });
 
   it('error vs x: x axis and an absolute error carry their units, a relative error none', () => {
