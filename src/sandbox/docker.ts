@@ -16,7 +16,7 @@ import { dockerClient, statusCodeOf, withTimeout } from './engine.js';
 import { IN_CONTAINER_OOM_READ, hostOomCounterFile, parseOomKills, readOomKills } from './oom.js';
 import { CappedOutput, Demuxer } from './output.js';
 import { currentOwner, isProcessAlive, type Owner } from './owner.js';
-import { giveBack, lend, sandboxUser, type Lent, type SandboxUser } from './ownership.js';
+import { adoptRootEntries, giveBack, lend, sandboxUser, type Lent, type SandboxUser } from './ownership.js';
 import { afterPidsExhausted, hostPidsDir, pidsExhausted, readHostPids, type PidsUsage } from './pids.js';
 import { hostCpuFile, readHostCpuSeconds, statsCpuSeconds, type HostCpuFile } from './cpu.js';
 import { LABEL, selectOrphans } from './sweep.js';
@@ -58,6 +58,9 @@ export class DockerSandboxProvider implements SandboxProvider {
     // Recorded before the first chown: a kill before the container (and its label) exists still leaves a trace to undo.
     const record = options.lendRecords ? path.join(options.lendRecords, `${name}.json`) : undefined;
     await lend(user, record);
+    for (const m of options.mounts) {
+      if (!m.readOnly && !user.lend.some((l) => l.path === m.hostPath)) await adoptRootEntries(m.hostPath, user);
+    }
     failpoint('sandbox:lent');
     let container: Docker.Container | undefined;
     try {

@@ -73,6 +73,19 @@ export async function lend(user: SandboxUser, record?: string): Promise<void> {
   for (const l of user.lend) chownTree(l.path, { uid: user.uid, gid: user.gid }, undefined, path.join(l.path, '.git'));
 }
 
+/**
+ * A root harness over a folder an ordinary user owns (a user's workspace, or
+ * one a killed older baton left lent): the sandbox runs as that user, but what
+ * host git or baton wrote there since (a revert's `git reset --hard`, the
+ * state files) is root's, and the session could not write it: every later
+ * session would be judged "changed nothing". Root's entries are handed to the
+ * folder's owner for good, the repository excepted (never lent, see lend).
+ */
+export async function adoptRootEntries(folder: string, user: { uid: number; gid: number }): Promise<void> {
+  if (process.getuid?.() !== 0 || user.uid === 0) return;
+  chownTree(folder, user, { uid: 0, gid: 0 }, path.join(folder, '.git'));
+}
+
 /** Hands lent folders back: what the sandbox user owns there goes back to the original owner; then the record goes. */
 export async function giveBack(lent: Lent[], from: { uid: number; gid: number }, record?: string): Promise<void> {
   for (const l of lent) chownTree(l.path, { uid: l.uid, gid: l.gid }, from);
@@ -158,7 +171,9 @@ function chownTree(root: string, to: { uid: number; gid: number }, from?: { uid:
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw fail(p, e);
     }
-    if (!from || (st.uid === from.uid && st.gid === from.gid)) {
+    // A file with other links may be a host file hard-linked into the folder: its owner is not the folder's to change.
+    const linked = !st.isDirectory() && st.nlink > 1;
+    if (!linked && (!from || (st.uid === from.uid && st.gid === from.gid))) {
       try {
         fs.lchownSync(p, to.uid, to.gid);
         failpoint('ownership:chown');

@@ -103,7 +103,7 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
 }
 
 /** What the end state of a chaos run gets wrong, compared with an uninterrupted run of the story. */
-export async function checkEndState(dir: string, stdout: string): Promise<string[]> {
+export async function checkEndState(dir: string, stdout: string, owner = process.getuid?.() ?? 0): Promise<string[]> {
   const problems: string[] = [];
   const expect = (ok: boolean, what: string): void => {
     if (!ok) problems.push(what);
@@ -118,7 +118,11 @@ export async function checkEndState(dir: string, stdout: string): Promise<string
   expect(numbers.every((n, i) => n === i), `iteration numbers are not 0..N without gaps or repeats: ${numbers.join(',')}`);
   // A session the harness cut short is a crash with its cause, and the same session is replayed.
   const cut = candidates.filter((r) => r.session?.stopReason === 'interrupted');
-  for (const r of cut) expect(r.verdict.kind === 'crashed' && Boolean(r.session?.cause), `interrupted iteration ${r.iteration} is ${r.verdict.kind} without a cause`);
+  // Tamper outranks the crash: a session cut short after it touched a protected path is still tamper.
+  for (const r of cut) {
+    expect(r.verdict.kind === 'crashed' || r.verdict.kind === 'tamper', `interrupted iteration ${r.iteration} is ${r.verdict.kind}, not crashed (or tamper)`);
+    expect(Boolean(r.session?.cause), `interrupted iteration ${r.iteration} has no cause`);
+  }
   const played = candidates.filter((r) => r.iteration > 0 && r.session?.stopReason !== 'interrupted').map((r) => r.verdict.kind);
   expect(JSON.stringify(played) === JSON.stringify(STORY_VERDICTS), `the story's verdicts are ${played.join(',')}, not ${STORY_VERDICTS.join(',')}`);
   for (const r of candidates) expect(r.verdict.reason !== 'the session changed nothing', `iteration ${r.iteration} was judged 'changed nothing' (${r.session?.summary})`);
@@ -148,9 +152,9 @@ export async function checkEndState(dir: string, stdout: string): Promise<string
   expect(end?.type === 'run-end' && end.state === 'met', `the journal does not end with run-end met`);
 
   // Nothing the harness changed temporarily on the host is left changed.
-  const uid = process.getuid?.() ?? 0;
-  const foreign = (await execa('find', [ws, '-not', '-uid', String(uid)], { reject: false })).stdout.trim();
-  expect(foreign === '', `files in the workspace not owned by uid ${uid}: ${foreign.split('\n').slice(0, 3).join(', ')}`);
+  // The repository is the harness's (host git writes it), never the sandbox's.
+  const foreign = (await execa('find', [ws, '-path', `${ws}/.git`, '-prune', '-o', '-not', '-uid', String(owner), '-print'], { reject: false })).stdout.trim();
+  expect(foreign === '', `files in the workspace not owned by uid ${owner}: ${foreign.split('\n').slice(0, 3).join(', ')}`);
   const lent = path.join(dir, '.baton', 'lent');
   expect(!fs.existsSync(lent) || fs.readdirSync(lent).length === 0, `lend records left in ${lent}`);
   expect(!fs.existsSync(path.join(dir, '.baton', 'scratch')), 'the scratch folder is left');

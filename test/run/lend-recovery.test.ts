@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { giveBack, lend, restoreLent } from '../../src/sandbox/ownership.js';
+import { adoptRootEntries, giveBack, lend, restoreLent } from '../../src/sandbox/ownership.js';
 import { gitLockFiles } from '../../src/workspace/git-locks.js';
 import { BATON_BIN } from '../helpers/cli.js';
 import { checkEndState } from '../helpers/chaos.js';
@@ -127,6 +127,19 @@ describe.runIf(ready.ok)('a kill as the met candidate is recorded', () => {
   }, 600_000);
 });
 
+describe.runIf(ready.ok && root)('root harness, workspace owned by an ordinary user (1000)', () => {
+  it('sessions can write what host git rewrote as root: the story ends as it does in a root-owned workspace', async () => {
+    const dir = await fixtureExperiment('chaos');
+    const ws = path.join(dir, 'workspace');
+    await execa('chown', ['-R', '1000:1000', ws]);
+    const r = await run(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    // What baton writes after the last session (the report, PROGRESS.md) is root's until the next session adopts it.
+    const problems = await checkEndState(dir, r.stdout, 1000);
+    expect(problems.filter((p) => !p.startsWith('files in the workspace not owned by uid 1000'))).toEqual([]);
+  }, 600_000);
+});
+
 describe('gitLockFiles', () => {
   it('finds lock files at the top, under refs/ and logs/, and follows no link', () => {
     const gitDir = tmpDir('baton-locks-');
@@ -180,6 +193,34 @@ describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner
     await giveBack([{ path: folder, uid: 0, gid: 0 }], { uid: 1000, gid: 1000 }, record);
     expect(fs.lstatSync(folder).uid).toBe(0);
     expect(fs.existsSync(record)).toBe(false);
+  });
+
+  it('a file hard-linked into a lent folder keeps its owner (it may be a host file)', async () => {
+    const base = tmpDir('baton-hardlink-');
+    const folder = path.join(base, 'ws');
+    fs.mkdirSync(folder);
+    const hostFile = path.join(base, 'host-secret');
+    fs.writeFileSync(hostFile, 'root only');
+    fs.linkSync(hostFile, path.join(folder, 'linked'));
+    fs.writeFileSync(path.join(folder, 'plain'), 'x');
+    await lend({ uid: 1000, gid: 1000, lend: [{ path: folder, uid: 0, gid: 0 }] });
+    expect(fs.statSync(path.join(folder, 'plain')).uid).toBe(1000);
+    expect(fs.statSync(hostFile).uid).toBe(0);
+  });
+
+  it('adoptRootEntries hands root\'s files in a user\'s folder to that user, never its .git', async () => {
+    const folder = tmpDir('baton-adopt-');
+    fs.mkdirSync(path.join(folder, '.git'));
+    fs.writeFileSync(path.join(folder, '.git', 'config'), '');
+    fs.writeFileSync(path.join(folder, 'value.txt'), '1');
+    fs.writeFileSync(path.join(folder, 'other.txt'), '1');
+    fs.chownSync(folder, 1000, 1000);
+    fs.chownSync(path.join(folder, 'other.txt'), 1234, 1234);
+    await adoptRootEntries(folder, { uid: 1000, gid: 1000 });
+    expect(fs.statSync(path.join(folder, 'value.txt')).uid).toBe(1000);
+    expect(fs.statSync(path.join(folder, 'other.txt')).uid).toBe(1234);
+    expect(fs.statSync(path.join(folder, '.git')).uid).toBe(0);
+    expect(fs.statSync(path.join(folder, '.git', 'config')).uid).toBe(0);
   });
 
   it('a record it cannot read is a UserError naming the file and the fix', () => {
