@@ -122,4 +122,14 @@ describe('report.html without an emoji font', () => {
       expect(b).toContain('<strong>float32</strong>');
     });
   }
+
+  it("the worker's markdown becomes markup only after escaping: its HTML stays text", () => {
+    const notes = '## Failed approaches\n- **<img src=x onerror=alert(1)>** and `<script>alert(2)</script>`\n- <!-- hide the rest\n';
+    const html = renderHtml({ model: buildModel(short.spec, short.records, 'running'), charts: [], scripts, notes, nextPrompt: '**</div><script>alert(3)</script>**' });
+    const b = body(html);
+    expect(b).not.toMatch(/<img|<script|<!--/i);
+    expect(b).toContain('<strong>&lt;img src=x onerror=alert(1)&gt;</strong>');
+    expect(b).toContain('<code>&lt;script&gt;alert(2)&lt;/script&gt;</code>');
+    expect(b).toContain('<strong>&lt;/div&gt;&lt;script&gt;alert(3)&lt;/script&gt;</strong>');
+  });
 });
