@@ -283,7 +283,7 @@ describe('test-runner files are protected by default when a tests oracle exists'
     const check = await baton(['check', 'exp'], { cwd });
     expect(check.exitCode, String(check.stderr)).toBe(0);
     expect(String(check.stdout).split('\n')[1]).toBe(`protected by default (tests oracle: test-runner configuration and shadowing files): ${TEST_RUNNER_FILES.join(' ')}`);
-    expect(readFileSync(path.join(cwd, 'exp', 'workspace', 'PROMPT.md'), 'utf8')).toContain('`**/conftest.py`, `**/pytest.py`');
+    expect(readFileSync(path.join(cwd, 'exp', 'workspace', 'PROMPT.md'), 'utf8')).toContain('`**/conftest.py`, `**/conftest/**`');
   });
 
   it('the spec\'s own globs stay, code stays free, and a spec without a tests oracle gets no defaults', () => {
