@@ -15,6 +15,7 @@ import { readJournal } from '../../src/run/journal.js';
 import { readJsonl } from '../../src/state/jsonl.js';
 import { BATON_BIN } from './cli.js';
 import { fixtureExperiment } from './experiment.js';
+import { mulberry32 } from '../../oracles/benchmark/prng.js';
 
 export interface ChaosOptions {
   seed: number;
@@ -42,17 +43,8 @@ export interface ChaosResult {
 /** The verdicts of the story's six sessions when nothing interrupts them. */
 export const STORY_VERDICTS = ['keep', 'revert', 'crashed', 'tamper', 'revert', 'met'];
 
-/** mulberry32: a small seeded generator, so a failing seed replays the same delays. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the benchmark oracle's): a small seeded generator, so a failing seed replays the same delays. */
+export const seeded = mulberry32;
 
 function lastJournalEntry(dir: string): string {
   const file = path.join(dir, '.baton', 'journal.jsonl');
