@@ -283,13 +283,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
       const allDetails: Record<string, unknown> = {
         ...details(),
         ...(overheadS !== undefined ? { execOverheadS: overheadS } : {}),
-        ...(overheadS !== undefined && overheadS > 0.5 * summary.median
-          ? {
-              hint:
-                `about ${Math.round((100 * overheadS) / summary.median)}% of each timed run is the sandbox's cost of starting a process ` +
-                `(${overheadS.toPrecision(2)} s for \`true\`); \`time: cpu\` counts the CPU the run used instead, without the waiting`,
-            }
-          : {}),
+        ...(overheadS !== undefined && startupHint(overheadS, summary.median) !== undefined ? { hint: startupHint(overheadS, summary.median) } : {}),
         summary,
         ...(bestError === undefined && comparing ? { bestSummary: summarize(samples.best, { seed }) satisfies SampleSummary } : {}),
         comparison,
@@ -330,3 +324,12 @@ const sideName = (side: Side) => (side === 'best' ? 'best kept commit' : 'candid
 
 /** The benchmark oracle with default options. */
 export const benchmarkOracle: Oracle = createBenchmarkOracle();
+
+/** The hint when starting a process is most of a timed run (pure): over half of the median goes to the sandbox's exec of `true`. */
+export function startupHint(overheadS: number, medianS: number): string | undefined {
+  if (!(overheadS > 0.5 * medianS)) return undefined;
+  return (
+    `about ${Math.round((100 * overheadS) / medianS)}% of each timed run is the sandbox's cost of starting a process ` +
+    `(${overheadS.toPrecision(2)} s for \`true\`); \`time: cpu\` counts the CPU the run used instead, without the waiting`
+  );
+}
