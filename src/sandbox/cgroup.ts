@@ -4,6 +4,7 @@
  * sandbox falls back to prlimit and cannot tell an OOM kill apart.
  */
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { cgroupDirs } from './cgroup-files.js';
 import { parseOomKills } from './oom.js';
 
 export interface LocalCgroup {
@@ -13,22 +14,18 @@ export interface LocalCgroup {
   remove(): Promise<void>;
 }
 
-async function ownPath(controller: string): Promise<string | undefined> {
-  const text = await readFile('/proc/self/cgroup', 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    const [, controllers, rel] = line.split(':');
-    if (rel !== undefined && controllers.split(',').includes(controller)) return rel;
-  }
-  return undefined;
+/** This process's v1 folder of `controller`; undefined on a v2-only host. */
+async function ownDir(controller: string): Promise<string | undefined> {
+  return (await cgroupDirs('self', controller)).find((d) => d.version === 1)?.dir;
 }
 
 /** Creates memory and pids cgroups named `name` with the limits; undefined when not possible here. */
 export async function createLocalCgroup(name: string, memoryBytes: number, pids: number): Promise<LocalCgroup | undefined> {
-  const memRel = await ownPath('memory');
-  const pidsRel = await ownPath('pids');
-  if (memRel === undefined || pidsRel === undefined) return undefined;
-  const mem = `/sys/fs/cgroup/memory${memRel}/${name}`.replace('//', '/');
-  const pid = `/sys/fs/cgroup/pids${pidsRel}/${name}`.replace('//', '/');
+  const memDir = await ownDir('memory');
+  const pidsDir = await ownDir('pids');
+  if (memDir === undefined || pidsDir === undefined) return undefined;
+  const mem = `${memDir}/${name}`.replace('//', '/');
+  const pid = `${pidsDir}/${name}`.replace('//', '/');
   try {
     await mkdir(mem);
     await mkdir(pid);

@@ -8,6 +8,7 @@
  * Decisions are here, pure; docker.ts reads the files or the engine's stats.
  */
 import { readFile } from 'node:fs/promises';
+import { cgroupDirs, firstReadable } from './cgroup-files.js';
 
 /** Where a container's CPU counter lives on this host, and how to read it. */
 export interface HostCpuFile {
@@ -33,18 +34,10 @@ function parse(format: HostCpuFile['format'], text: string): number | undefined 
 
 /** The host file of the CPU counter of process `pid`'s cgroup (v1 cpuacct, then v2), from /proc/PID/cgroup. */
 export async function hostCpuFile(pid: number): Promise<HostCpuFile | undefined> {
-  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-  const candidates: HostCpuFile[] = [];
-  for (const line of text.split('\n')) {
-    const [, controllers, rel] = line.split(':');
-    if (rel === undefined) continue;
-    if (controllers.split(',').includes('cpuacct')) {
-      // v1 mounts cpuacct alone or co-mounted with cpu ("cpu,cpuacct"); try both names.
-      for (const dir of ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu']) candidates.push({ file: `/sys/fs/cgroup/${dir}${rel}/cpuacct.usage`, format: 'cpuacct.usage' });
-    } else if (controllers === '') candidates.push({ file: `/sys/fs/cgroup${rel}/cpu.stat`, format: 'cpu.stat' });
-  }
-  for (const c of candidates) if ((await readHostCpuSeconds(c)) !== undefined) return c;
-  return undefined;
+  // v1 mounts cpuacct alone or co-mounted with cpu ("cpu,cpuacct"); both names are tried.
+  const dirs = await cgroupDirs(pid, 'cpuacct', ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu']);
+  const candidates = dirs.map((d): HostCpuFile => (d.version === 1 ? { file: `${d.dir}/cpuacct.usage`, format: 'cpuacct.usage' } : { file: `${d.dir}/cpu.stat`, format: 'cpu.stat' }));
+  return firstReadable(candidates, readHostCpuSeconds);
 }
 
 /** The counter in seconds from a host file; undefined when unreadable. */

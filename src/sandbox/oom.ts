@@ -6,6 +6,7 @@
  * inside the container.
  */
 import { readFile } from 'node:fs/promises';
+import { cgroupDirs, firstReadable } from './cgroup-files.js';
 
 /** The `oom_kill` count in a memory.events or memory.oom_control text; undefined when absent. */
 export function parseOomKills(text: string): number | undefined {
@@ -19,19 +20,8 @@ export const IN_CONTAINER_OOM_READ =
 
 /** The host file holding the counter of the process `pid`'s memory cgroup, from /proc/PID/cgroup. */
 export async function hostOomCounterFile(pid: number): Promise<string | undefined> {
-  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-  const candidates: string[] = [];
-  for (const line of text.split('\n')) {
-    const [, controllers, rel] = line.split(':');
-    if (rel === undefined) continue;
-    if (controllers.split(',').includes('memory')) candidates.push(`/sys/fs/cgroup/memory${rel}/memory.oom_control`);
-    if (controllers === '') candidates.push(`/sys/fs/cgroup${rel}/memory.events`);
-  }
-  for (const file of candidates) {
-    const content = await readFile(file, 'utf8').catch(() => undefined);
-    if (content !== undefined && parseOomKills(content) !== undefined) return file;
-  }
-  return undefined;
+  const dirs = await cgroupDirs(pid, 'memory');
+  return firstReadable(dirs.map((d) => `${d.dir}/${d.version === 1 ? 'memory.oom_control' : 'memory.events'}`), readOomKills);
 }
 
 /** Reads the counter from a host file; undefined when unreadable. */

@@ -8,6 +8,7 @@
  * docker.ts reads the counter and restarts.
  */
 import { readFile } from 'node:fs/promises';
+import { cgroupDirs, firstReadable } from './cgroup-files.js';
 import type { ExecResult } from './types.js';
 
 /**
@@ -76,16 +77,8 @@ export function parsePidsUsage(current: string, max: string): PidsUsage | undefi
 
 /** The host folder of the pids cgroup of process `pid` (cgroup v1, then v2), from /proc/PID/cgroup. */
 export async function hostPidsDir(pid: number): Promise<string | undefined> {
-  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-  const candidates: string[] = [];
-  for (const line of text.split('\n')) {
-    const [, controllers, rel] = line.split(':');
-    if (rel === undefined) continue;
-    if (controllers.split(',').includes('pids')) candidates.unshift(`/sys/fs/cgroup/pids${rel}`);
-    else if (controllers === '') candidates.push(`/sys/fs/cgroup${rel}`);
-  }
-  for (const dir of candidates) if ((await readHostPids(dir)) !== undefined) return dir;
-  return undefined;
+  const dirs = (await cgroupDirs(pid, 'pids')).sort((a, b) => a.version - b.version);
+  return firstReadable(dirs.map((d) => d.dir), readHostPids);
 }
 
 /** The usage from a host cgroup folder; undefined when unreadable. */
