@@ -23,8 +23,12 @@ export interface RunContext {
   isolation?: Isolation;
   worker: Worker;
   runId: string;
-  /** When the run began (its first `run-start`), for the time budget and elapsed hours. */
+  /** When the run began (its first `run-start`). */
   startedAt: Date;
+  /** Running time of the experiment's earlier runs (active-time.ts); with now − resumedAt, what the time budget counts. */
+  activeBeforeMs: number;
+  /** When this process's run started. */
+  resumedAt: Date;
   /** The ledger as read at start, appended to as the run goes. */
   ledger: LedgerRecord[];
   /** SHA-256 of the oracle files at the run's first measurement. */
@@ -32,4 +36,9 @@ export interface RunContext {
   signal: AbortSignal;
   emit(e: RunEvent): void;
   now(): Date;
+}
+
+/** Milliseconds the experiment has been running: earlier runs plus this one, pauses between them left out. */
+export function activeMs(ctx: Pick<RunContext, 'activeBeforeMs' | 'resumedAt' | 'now'>): number {
+  return ctx.activeBeforeMs + Math.max(0, ctx.now().getTime() - ctx.resumedAt.getTime());
 }

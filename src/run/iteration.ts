@@ -12,7 +12,7 @@ import { judge, type DiffFacts } from '../judge/judge.js';
 import { allHold } from '../judge/metrics.js';
 import type { LedgerRecord, SessionRecord } from '../ledger/record.js';
 import { parseTrailers } from '../workspace/git.js';
-import type { RunContext } from './context.js';
+import { activeMs, type RunContext } from './context.js';
 import { appendJournal } from './journal.js';
 import { measureSnapshot, type MeasureResult } from './measure.js';
 import { changedHashes, oracleFileHashes, protectedTouched } from './integrity.js';
@@ -69,7 +69,7 @@ export function appendLedger(ctx: RunContext, ...records: LedgerRecord[]): void 
 }
 
 function elapsedHours(ctx: RunContext): number {
-  return Math.max(0, (ctx.now().getTime() - ctx.startedAt.getTime()) / 3_600_000);
+  return activeMs(ctx) / 3_600_000;
 }
 
 /** Measures `commit` with every oracle. */

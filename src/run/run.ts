@@ -25,7 +25,8 @@ import type { Worker } from '../workers/types.js';
 import { Repo } from '../workspace/git.js';
 import { initialNotes, initialPlan } from '../workspace/state-files.js';
 import { promptFile } from '../workspace/prompt-file.js';
-import type { RunContext, RunEvent } from './context.js';
+import { activeMs, type RunContext, type RunEvent } from './context.js';
+import { activeMsBefore } from './active-time.js';
 import { appendJournal, readJournal, type JournalEntry } from './journal.js';
 import { appendLedger, commitCandidate, measureAndJudge, measureCommit, tagOf } from './iteration.js';
 import { oracleFileHashes } from './integrity.js';
@@ -67,6 +68,8 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   const sandbox = options.provider ? undefined : await resolveRunSandbox(spec, paths.state, paths.workspace);
   // A detached HEAD or the user's uncommitted changes: refused before anything is written.
   await preflightWorkspace(paths);
+  // A model worker's key (and price) is checked now: a missing one stops the run before its first journal entry.
+  const worker = options.worker ?? createWorker(spec, paths.root);
   makeStateDirs(paths);
   const lock = acquireLock(paths.lock, now());
   if (lock.warning) emit({ type: 'warning', text: lock.warning });
@@ -99,8 +102,9 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     await repo.pinAttributes();
     const ctx: RunContext = {
       spec, paths, repo, provider, runId, isolation: sandbox?.isolation,
-      worker: options.worker ?? createWorker(spec, paths.root),
+      worker,
       startedAt: firstStart ? new Date(firstStart.at) : now(),
+      activeBeforeMs: activeMsBefore(journal.records), resumedAt: now(),
       ledger: ledger.records,
       oracleHashes: hashEntry?.type === 'oracle-hashes' ? hashEntry.hashes : {},
       signal: controller.signal,
@@ -266,8 +270,7 @@ async function finishIteration(ctx: RunContext, n: number, base: string, session
 async function loop(ctx: RunContext): Promise<RunOutcome> {
   const cap = ctx.spec.budget.iterations + 1; // every loop has a hard cap
   for (let guard = 0; guard <= cap; guard++) {
-    const elapsed = ctx.now().getTime() - ctx.startedAt.getTime();
-    const decision = stopDecision(ctx.spec, ctx.ledger, elapsed);
+    const decision = stopDecision(ctx.spec, ctx.ledger, activeMs(ctx));
     if (decision) return finish(ctx, decision.stop, decision.reason);
     if (ctx.signal.aborted) return finish(ctx, 'interrupted', 'interrupted by a signal');
     const n = lastIteration(ctx.ledger) + 1;
