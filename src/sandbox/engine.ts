@@ -4,6 +4,9 @@ import { describeError } from '../errors.js';
 
 let shared: Docker | undefined;
 
+/** Bound on any single engine call that is not a command (create, inspect, remove). */
+export const ENGINE_CALL_MS = 30_000;
+
 /** The process-wide dockerode client (DOCKER_HOST, or the local socket). */
 export function dockerClient(): Docker {
   shared ??= new Docker();

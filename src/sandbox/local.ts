@@ -24,6 +24,7 @@ import { createLocalCgroup, type LocalCgroup } from './cgroup.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_S, SANDBOX_HOME } from './defaults.js';
 import { HIDDEN, capabilityArgs, dropArgs, hostPathFor, sandboxCommand } from './local-args.js';
 import { readOomKills } from './oom.js';
+import { classifyExit, execResult } from './exec-outcome.js';
 import { CappedOutput } from './output.js';
 import { SANDBOX_GID, SANDBOX_UID, giveBack, lend, sandboxUser, type SandboxUser } from './ownership.js';
 import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
@@ -213,23 +214,12 @@ class LocalSandbox implements SandboxHandle {
 
     const oomKilled = await this.oomKilledSinceLastExec();
     const code = done.exitCode ?? null;
-    const base: ExecResult = {
-      command,
-      exitCode: code,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
-      timedOut: false,
-      oomKilled,
-      sandboxDied: false,
-      outputTruncated: stdout.truncated || stderr.truncated,
-      durationMs,
-    };
-    if (done.timedOut || ((code === 124 || code === 137) && durationMs >= timeoutMs - 50 && !oomKilled)) {
-      return { ...base, exitCode: null, timedOut: true, cause: `killed after the ${timeoutMs} ms timeout` };
+    const outcome = classifyExit({ exitCode: code, durationMs, timeoutMs, oomKilled, killedByHost: done.timedOut });
+    const result = execResult(command, started, stdout, stderr, { ...outcome, durationMs });
+    if (outcome.cause === undefined && code === null && done.signal) {
+      return { ...result, exitCode: 128 + (os.constants.signals[done.signal as keyof typeof os.constants.signals] ?? 0), cause: `killed by ${done.signal}` };
     }
-    if (oomKilled) return { ...base, cause: 'a process of the command was killed by the out-of-memory killer (memory limit reached)' };
-    if (code === null && done.signal) return { ...base, exitCode: 128 + (os.constants.signals[done.signal as keyof typeof os.constants.signals] ?? 0), cause: `killed by ${done.signal}` };
-    return base;
+    return result;
   }
 
   private async oomKilledSinceLastExec(): Promise<boolean> {
