@@ -85,7 +85,12 @@ interface Case {
   says: (string | RegExp)[];
   /** Set when the command may legitimately write (a TOL case that succeeds). */
   writes?: boolean;
+  /** Variables to leave out of the command's environment. */
+  unset?: string[];
 }
+
+const noKey = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'];
+const anthropicWorker = spec((s) => s.replace('worker: { kind: replay, script: replay.yaml }', 'worker: { kind: anthropic }'));
 
 const CASES: Case[] = [
   { row: '1', title: 'no baton.yaml', setup: (d) => fs.rmSync(path.join(d, 'baton.yaml')), args: ['run', 'EXP'], code: 2, says: ['baton.yaml', 'no baton.yaml'] },
@@ -116,6 +121,11 @@ const CASES: Case[] = [
   { row: '27', title: 'replay.yaml YAML syntax error', setup: (d) => edit(d, 'replay.yaml', (s) => s.replace('sessions:', 'sessions: {')), args: ['check', 'EXP'], code: 2, says: ['replay.yaml', /line \d+/, 'YAML syntax'] },
   { row: '27', title: 'replay.yaml YAML syntax error (run)', setup: (d) => edit(d, 'replay.yaml', (s) => s.replace('sessions:', 'sessions: {')), args: ['run', 'EXP'], code: 2, says: ['replay.yaml', /line \d+/, 'YAML syntax'] },
   { row: '28', title: 'unknown template', setup: () => undefined, args: ['init', 'EXP/new', '-t', 'tabel'], code: 2, says: ['unknown template "tabel"'] },
+  { row: '30', title: 'run naming baton.yaml instead of its folder', setup: () => undefined, args: ['run', 'EXP/baton.yaml'], code: 2, says: ['baton.yaml', 'expected an experiment folder, found a file', 'give the folder that holds it instead: exp'] },
+  { row: '33', title: 'anthropic worker without a key', setup: anthropicWorker, unset: noKey, args: ['check', 'EXP'], code: 2, says: ['baton.yaml', 'worker.kind', 'ANTHROPIC_API_KEY', 'neither is set here', '--worker replay'] },
+  { row: '33', title: 'anthropic worker without a key (run: no journal)', setup: anthropicWorker, unset: noKey, args: ['run', 'EXP'], code: 2, says: ['needs ANTHROPIC_API_KEY'] },
+  { row: '44', title: 'columns: [z] with a threshold on y', setup: spec((s) => s.replace('columns: [y]', 'columns: [z]')), args: ['check', 'EXP'], code: 2, says: ['thresholds["accuracy.solution.y.max_abs"]', 'oracles[0].tables[0].columns does not list "y" (it lists [z])'] },
+  { row: '25', title: 'sandbox.image that does not exist', setup: spec((s) => s.replace('image: baton-base', 'image: nonexistent')), args: ['check', 'EXP'], code: 2, says: ['baton.yaml: sandbox: baton run would refuse on this machine', 'sandbox.image nonexistent does not exist', 'baton sandbox build'] },
   { row: '31', title: 'memory: 1k', setup: spec((s) => s.replace('memory: 1g', 'memory: 1k')), args: ['check', 'EXP'], code: 2, says: ['sandbox.memory', /line \d+/, 'at least 6m', '"1k"'] },
   { row: '31', title: 'memory: 1k (run)', setup: spec((s) => s.replace('memory: 1g', 'memory: 1k')), args: ['run', 'EXP'], code: 2, says: ['sandbox.memory', 'at least 6m'] },
   { row: '32', title: 'cpus: 0', setup: spec((s) => s.replace('cpus: 1', 'cpus: 0')), args: ['check', 'EXP'], code: 2, says: ['sandbox.cpus', '>0'] },
@@ -162,10 +172,12 @@ describe('bad inputs: exit 2, a message naming file/key/line, nothing written', 
       const dir = fresh();
       await c.setup(dir);
       const before = await state(dir);
-      const r = await baton(c.args.map((a) => a.replace(/^EXP/, dir)), { cwd: path.dirname(dir), timeout: 60_000 });
+      const env = Object.fromEntries((c.unset ?? []).map((k) => [k, undefined])) as unknown as Record<string, string>; // undefined: left out of the child's environment
+      const r = await baton(c.args.map((a) => a.replace(/^EXP/, dir)), { cwd: path.dirname(dir), timeout: 60_000, env });
       const text = `${r.stdout}\n${r.stderr}`;
       expect(r.exitCode, text).toBe(c.code);
       expect(text).not.toMatch(/internal error|\n\s+at .*\(.*:\d+:\d+\)/);
+      if (c.code !== 0) expect(r.stdout).not.toMatch(/^ok:/m);
       for (const s of c.says) expect(text).toMatch(typeof s === 'string' ? new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : s);
       if (!c.writes) expect(await state(dir)).toEqual(before);
     }, 90_000);

@@ -108,7 +108,8 @@ describe('baton run and baton sandbox doctor with the isolation unavailable', ()
     expect(doc.exitCode).toBe(2);
     expect(doc.stdout).toMatch(/baton run would refuse: sandbox.kind is docker/);
     const check = await baton(['check', dir], { cwd: dir, env: { DOCKER_HOST: DEAD } });
-    expect(check.stderr).toMatch(/isolation on this machine: baton run would refuse: sandbox.kind is docker/);
+    expect(check.stderr).toMatch(/baton\.yaml: sandbox: baton run would refuse on this machine: sandbox.kind is docker/);
+    expect(check.stdout).not.toMatch(/^ok:/m);
     expect(check.exitCode).toBe(2);
     expect(listing(dir)).toEqual(before);
   });

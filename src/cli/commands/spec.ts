@@ -1,5 +1,6 @@
 /** `baton init`, `baton check`, `baton schema`. */
 // Each action imports what it uses: the CLI's start-up loads only the command that runs (npm run bench -- --only startup).
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { formatProblems, type Problem } from '../../errors.js';
 import { templateNames } from '../catalog.js';
@@ -37,20 +38,23 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
         setCode(EXIT.badInput);
         return;
       }
+      // What `baton run` would get here: the spec's isolation, or a refusal (never a weaker fallback).
+      // `check` catches what `run` would fail on: an isolation `run` refuses here is bad input too (exit 2), and no "ok" is printed.
+      const paths = experimentPaths(dir);
+      const { specIsolation } = await import('../../sandbox/doctor.js');
+      const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace);
+      if ('refused' in iso) {
+        const file = path.relative(process.cwd(), paths.spec) || paths.spec;
+        io.err(formatProblems([{ file, where: 'sandbox', message: `baton run would refuse on this machine: ${iso.refused}` }]));
+        setCode(EXIT.badInput);
+        return;
+      }
       const n = Object.keys(spec.thresholds).length;
       io.out(`ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`);
       const { defaultProtected } = await import('../../spec/protected.js');
       const defaults = defaultProtected(spec);
       if (defaults.length) io.out(`protected by default (tests oracle: test-runner configuration and shadowing files): ${defaults.join(' ')}`);
-      // What `baton run` would get here: the spec's isolation, or a refusal (never a weaker fallback).
-      const paths = experimentPaths(dir);
-      const { specIsolation } = await import('../../sandbox/doctor.js');
-      const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace);
-      // `check` catches what `run` would fail on: an isolation `run` refuses here is bad input too (exit 2).
-      if ('refused' in iso) {
-        io.err(`baton: isolation on this machine: baton run would refuse: ${iso.refused}`);
-        setCode(EXIT.badInput);
-      } else io.out(`isolation on this machine: ${iso.text}`);
+      io.out(`isolation on this machine: ${iso.text}`);
     });
 }
 
