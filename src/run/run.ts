@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { InterruptedError, UserError } from '../errors.js';
 import { experimentId, experimentPaths } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
-import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, sweep, type ResolvedSandbox } from '../sandbox/index.js';
+import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, type ResolvedSandbox } from '../sandbox/index.js';
 import { restoreLent } from '../sandbox/ownership.js';
 import { clearStaleGitLocks } from '../workspace/git-locks.js';
 import { failpoint } from '../failpoint.js';
@@ -74,10 +74,14 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   const lock = acquireLock(paths.lock, now());
   if (lock.warning) emit({ type: 'warning', text: lock.warning });
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort();
+  const provider = options.provider ?? sandbox!.provider;
+  // An interrupt stops the sandboxes at once: a session's or an oracle's commands do not run on for their timeout.
+  const onAbort = (): void => {
+    controller.abort();
+    void provider.stopAll();
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const provider = options.provider ?? sandbox!.provider;
     if (sandbox) {
       for (const w of sandbox.warnings) emit({ type: 'warning', text: w });
       recordIsolation(paths.state, sandbox.isolation);
@@ -162,10 +166,10 @@ function recordIsolation(stateDir: string, isolation: Isolation): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+/** The provider removes what a crashed run of this experiment left (each kind knows its own leftovers). */
 async function sweepOrphans(experiment: string, provider: SandboxProvider, emit: (e: RunEvent) => void): Promise<void> {
-  if (provider.kind !== 'docker') return;
   try {
-    const swept = await sweep({ experiment });
+    const swept = await provider.sweep({ experiment });
     if (swept.removed.length) emit({ type: 'info', text: `removed ${swept.removed.length} orphaned sandbox(es) of an earlier run` });
   } catch (e) {
     emit({ type: 'warning', text: `could not sweep orphaned sandboxes: ${(e as Error).message}` });

@@ -19,9 +19,6 @@ import type { SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult }
 
 export { sweepDocker } from './docker-sweep.js';
 
-/** Sandboxes started by this process and not yet stopped; see stopAllDockerSandboxes. */
-const live = new Set<SandboxHandle>();
-
 export interface DockerProviderOptions {
   /**
    * Where the OOM and pids counters are read: `auto` uses the host's
@@ -33,7 +30,9 @@ export interface DockerProviderOptions {
 }
 
 export class DockerSandboxProvider implements SandboxProvider {
-  readonly kind = 'docker' as const;
+  readonly kind = 'docker';
+  /** Sandboxes this provider started and has not stopped yet. */
+  private readonly live = new Set<SandboxHandle>();
 
   constructor(
     private readonly docker: Docker = dockerClient(),
@@ -59,8 +58,8 @@ export class DockerSandboxProvider implements SandboxProvider {
       const info = await container.inspect();
       const hostLocal = !process.env.DOCKER_HOST && this.options.oomCounter !== 'inside';
       const counters = await ContainerCounters.open(container, info.State.Pid, hostLocal);
-      const sandbox = new DockerSandbox(container, user, counters, options.workdir ?? '/workspace', live, record);
-      live.add(sandbox);
+      const sandbox = new DockerSandbox(container, user, counters, options.workdir ?? '/workspace', this.live, record);
+      this.live.add(sandbox);
       return sandbox;
     } catch (e) {
       await container?.remove({ force: true }).catch(() => undefined);
@@ -74,12 +73,20 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
   }
 
+  /** Removes baton's containers whose owner is gone from this host; a SystemError when the engine fails. */
   async sweep(filter: { experiment?: string } = {}): Promise<SweepResult> {
-    return sweepDocker(this.docker, this.owner.host, filter);
+    try {
+      return await sweepDocker(this.docker, this.owner.host, filter);
+    } catch (e) {
+      throw new SystemError(`Could not sweep baton's containers: ${describeError(e)}`, {
+        code: 'BATON_SANDBOX',
+        cause: e,
+        context: { hint: 'Run `baton sandbox doctor` to check the Docker engine.' },
+      });
+    }
   }
-}
 
-/** Stops every Docker sandbox this process started (for exit and signal handlers). */
-export async function stopAllDockerSandboxes(): Promise<void> {
-  await Promise.all([...live].map((s) => s.stop().catch(() => undefined)));
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.live].map((s) => s.stop().catch(() => undefined)));
+  }
 }

@@ -7,9 +7,11 @@
  * one is refused. The decisions here are pure; resolve.ts probes the machine.
  */
 import { z } from 'zod';
+import { sandboxKind } from './registry.js';
 
 export const Isolation = z.object({
-  provider: z.enum(['docker', 'local']),
+  /** The sandbox kind (registry.ts): docker, local. */
+  provider: z.string().min(1),
   /** docker: the engine's default runtime (runc); local: bubblewrap, or none (plain processes on the host). */
   runtime: z.string(),
   /** docker: the endpoint and version of the engine. */
@@ -31,14 +33,9 @@ export function isolationDifferences(recorded: Isolation, now: Isolation): strin
   return COMPARED.filter((k) => recorded[k] !== now[k]).map((k) => `${k}: ${recorded[k] ?? '(none)'} at the start, ${now[k] ?? '(none)'} now`);
 }
 
-/** One line naming the isolation, for the report header, `baton check` and `baton sandbox doctor`. */
+/** One line naming the isolation, for the report header, `baton check` and `baton sandbox doctor`; each kind words its own. */
 export function describeIsolation(i: Isolation): string {
-  if (i.provider === 'local' && i.runtime === 'none') {
-    return `NONE: plain processes on the host as user ${i.user}, network ${i.network === 'none' ? 'not cut off' : i.network} (sandbox.allow_plain_processes)`;
-  }
-  if (i.provider === 'local') return `local sandbox under bubblewrap, user ${i.user}, network ${i.network}`;
-  const id = i.imageId ? ` ${i.imageId.replace(/^sha256:/, '').slice(0, 12)}` : '';
-  return `Docker (${i.runtime}${i.engine ? `, ${i.engine}` : ''}), image ${i.image ?? '?'}${id}, user ${i.user}, network ${i.network}`;
+  return sandboxKind(i.provider)?.describe(i) ?? `${i.provider} sandbox (${i.runtime}), user ${i.user}, network ${i.network}`;
 }
 
 /** The Docker endpoint dockerode uses with this environment. */

@@ -49,16 +49,10 @@ export async function bwrapWorks(): Promise<boolean> {
   return r?.exitCode === 0;
 }
 
-/** Local sandboxes started by this process and not yet stopped. */
-const live = new Set<LocalSandbox>();
-
-/** Stops every local sandbox this process started (kills their commands, removes their temp folders). */
-export async function stopAllLocalSandboxes(): Promise<void> {
-  await Promise.all([...live].map((s) => s.stop().catch(() => undefined)));
-}
-
 export class LocalSandboxProvider implements SandboxProvider {
-  readonly kind = 'local' as const;
+  readonly kind = 'local';
+  /** Sandboxes this provider started and has not stopped yet. */
+  private readonly live = new Set<SandboxHandle>();
 
   /** `isolation` is 'bwrap' or 'none'; see localSandboxProvider() to detect it. */
   constructor(readonly isolation: 'bwrap' | 'none') {}
@@ -93,8 +87,8 @@ export class LocalSandboxProvider implements SandboxProvider {
         await lend(user, record);
       }
       cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
-      const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN), user, record);
-      live.add(sandbox);
+      const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN), this.live, user, record);
+      this.live.add(sandbox);
       return sandbox;
     } catch (e) {
       await cgroup?.remove();
@@ -107,6 +101,11 @@ export class LocalSandboxProvider implements SandboxProvider {
   /** Local sandboxes die with their parent (bwrap --die-with-parent); nothing outlives the harness. */
   async sweep(): Promise<SweepResult> {
     return { removed: [], kept: [] };
+  }
+
+  /** Kills their commands and removes their temp folders. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.live].map((s) => s.stop().catch(() => undefined)));
   }
 }
 
@@ -133,7 +132,7 @@ async function rootEntries(): Promise<{ name: string; link?: string }[]> {
 }
 
 class LocalSandbox implements SandboxHandle {
-  readonly kind = 'local' as const;
+  readonly kind = 'local';
   private stopped = false;
   private oomSeen = 0;
   private readonly running = new Set<ReturnType<typeof execa>>();
@@ -146,6 +145,8 @@ class LocalSandbox implements SandboxHandle {
     private readonly cgroup: LocalCgroup | undefined,
     private readonly root: { name: string; link?: string }[],
     private readonly hide: string[],
+    /** The provider's sandboxes not yet stopped; this one leaves it at stop. */
+    private readonly live: Set<SandboxHandle>,
     /** Who commands run as when the harness is root (what was lent to it goes back at stop); undefined: the harness's own user. */
     private readonly user?: SandboxUser,
     private readonly lendRecord?: string,
@@ -237,7 +238,7 @@ class LocalSandbox implements SandboxHandle {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    live.delete(this);
+    this.live.delete(this);
     for (const c of this.running) c.kill('SIGKILL');
     await Promise.allSettled([...this.running]);
     await this.cgroup?.remove();

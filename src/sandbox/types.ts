@@ -73,7 +73,8 @@ export interface CpuUsage {
 
 export interface SandboxHandle {
   readonly id: string;
-  readonly kind: 'docker' | 'local';
+  /** The name of the kind that started it (registry.ts). */
+  readonly kind: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Whether the sandbox still runs; when not, why. */
   status(): Promise<{ running: boolean; cause?: string }>;
@@ -100,10 +101,13 @@ export interface SweepResult {
   kept: string[];
 }
 
-/** A kind of sandbox (docker, local), with a registry in index.ts. */
+/** A sandbox kind's provider on this machine, from the kind's `resolve` (kind.ts, registry.ts). */
 export interface SandboxProvider {
-  readonly kind: 'docker' | 'local';
+  /** The name of its kind (registry.ts). */
+  readonly kind: string;
   start(options: SandboxStartOptions): Promise<SandboxHandle>;
-  /** Removes sandboxes with baton's labels whose owner process is gone. */
+  /** Removes this kind's sandboxes (of one experiment) that a crashed run left: with baton's labels, their owner process gone. */
   sweep(filter?: { experiment?: string }): Promise<SweepResult>;
+  /** Stops every sandbox this provider started and has not stopped yet (an interrupted run); never throws. */
+  stopAll(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * (units.ts), so the JSON Schema describes exactly what users write.
  */
 import { z } from 'zod';
+import { SANDBOX_KIND_NAMES, SANDBOX_SPEC_FIELDS } from '../sandbox/registry.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 import { THRESHOLD_PATTERN } from './threshold.js';
 
@@ -236,22 +237,17 @@ export const BudgetSpec = z
   })
   .strict();
 
+/** `sandbox:`; the kinds, and the keys only one kind reads (image, allow_plain_processes), come from the sandbox registry. */
 export const SandboxSpec = z
   .object({
-    kind: z.enum(['docker', 'local']).default('docker'),
-    image: z.string().min(1).default('baton-base'),
+    kind: z.enum(SANDBOX_KIND_NAMES).default('docker'),
     memory: size.default('2g'),
     cpus: z.number().gt(0).default(2),
     pids: z.number().int().min(16).default(512),
     tmp: size.default('512m').describe('Size of the tmpfs at /tmp.'),
     network: z.enum(['none', 'bridge']).default('none'),
     env: envNames.default([]),
-    allow_plain_processes: z
-      .boolean()
-      .default(false)
-      .describe(
-        'kind: local only. Where bubblewrap does not work, run commands as plain processes on the host, with no isolation at all. Refused when baton runs as root; named in REPORT.md.',
-      ),
+    ...SANDBOX_SPEC_FIELDS,
   })
   .strict();
 

@@ -19,6 +19,7 @@ const lostEngine: SandboxProvider = {
   kind: 'docker',
   start: () => Promise.reject(new SystemError('connect ENOENT /var/run/docker.sock', { code: 'BATON_SANDBOX' })),
   sweep: () => Promise.resolve({ removed: [], kept: [] }),
+  stopAll: () => Promise.resolve(),
 };
 
 describe('an engine lost before the measurement', () => {

@@ -35,13 +35,12 @@ export function registerRun(program: Command, { io, setCode }: CommandContext): 
     .option('--model <id>', "the anthropic worker's model instead of the spec's")
     .action(async (dir: string, opts: { worker?: string; model?: string }) => {
       const { runExperiment } = await import('../../run/run.js');
-      const { stopAllSandboxes } = await import('../../sandbox/index.js');
       const { withWorker } = await import('../../workers/index.js');
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals): void => {
         io.err(`baton: ${signal}: stopping the session; state stays consistent and \`baton run ${dir}\` resumes`);
+        // The run stops its sandboxes on the abort (run.ts).
         controller.abort();
-        void stopAllSandboxes();
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
