@@ -4,6 +4,8 @@
  * session's prompt. It never sees the worker; it sees only what the harness
  * measured (DESIGN.md §5 Judge).
  */
+import type { JudgeFacts } from '../oracles/descriptor.js';
+import { oracleKind } from '../oracles/registry.js';
 import type { Spec } from '../spec/schema.js';
 import { holds } from '../spec/threshold.js';
 import type { LedgerRecord, MeasurementRecord } from '../ledger/record.js';
@@ -64,10 +66,9 @@ export function judge(input: JudgeInput): IterationVerdict {
     return { kind: 'revert', reason: `the measurement failed: ${why}` };
   }
   // A test that ran in the baseline and did not run now (deselected, skipped, deleted) fails, whatever the thresholds say.
-  const testsOracles = new Set(spec.oracles.filter((o) => o.kind === 'tests').map((o) => o.id));
-  const vanished = input.measurements.filter((m) => testsOracles.has(m.oracle) && missingCount(m) > 0);
+  const vanished = input.measurements.filter((m) => missingCount(spec, m) > 0);
   if (vanished.length) {
-    return { kind: 'revert', reason: `${vanished.map((m) => m.reason ?? `tests oracle ${m.oracle}: ${missingCount(m)} tests that ran in the baseline did not run`).join('; ')}. Run every test the baseline ran` };
+    return { kind: 'revert', reason: `${vanished.map((m) => m.reason ?? `tests oracle ${m.oracle}: ${missingCount(spec, m)} tests that ran in the baseline did not run`).join('; ')}. Run every test the baseline ran` };
   }
   const best = currentBest(input.history);
   const thresholds = thresholdsOf(spec);
@@ -84,7 +85,7 @@ export function judge(input: JudgeInput): IterationVerdict {
   // Gates: a threshold that held on the kept code must still hold.
   const broken = best ? [...thresholds].filter(([m, t]) => holds(t, best.metrics[m]) && !holds(t, metrics[m])).map(([m]) => m) : [];
   if (broken.length) {
-    const failing = failingTests(input.measurements, broken);
+    const failing = failingTests(spec, input.measurements, broken);
     return { kind: 'revert', reason: `${list(broken.map((m) => `${m} = ${fmt(metrics[m])} no longer meets ${spec.thresholds[m]}`))}${failing ? `; failing: ${failing}` : ''}` };
   }
 
@@ -100,7 +101,7 @@ export function judge(input: JudgeInput): IterationVerdict {
     case 'improve': {
       const primary = primaryMetric(spec);
       const change = describeChange(primary, metrics[primary], best?.metrics[primary]);
-      const bench = benchmarkVerdict(input.measurements, primary);
+      const bench = benchmarkVerdict(spec, input.measurements, primary);
       if (bench !== undefined) {
         return bench === 'improved'
           ? { kind: 'keep', reason: `${change}: a significant improvement` }
@@ -119,7 +120,7 @@ export function needsConfirmation(spec: Spec, metrics: Record<string, number>, c
 }
 
 function regressed(input: JudgeInput, metric: string, best: LedgerRecord | undefined): boolean {
-  const bench = benchmarkVerdict(input.measurements, metric);
+  const bench = benchmarkVerdict(input.spec, input.measurements, metric);
   if (bench !== undefined) return bench === 'regressed';
   const b = best?.metrics[metric];
   if (b === undefined) return false;
@@ -127,13 +128,17 @@ function regressed(input: JudgeInput, metric: string, best: LedgerRecord | undef
   return isBetter(b, input.metrics[metric], dir);
 }
 
-/** The benchmark oracle's own significance verdict for a metric of it, if it is one. */
-function benchmarkVerdict(measurements: MeasurementRecord[], metric: string): 'improved' | 'regressed' | '~' | undefined {
+/** What the kind of a measurement's oracle reads from its details (nothing for an oracle the spec does not have). */
+function factsOf(spec: Spec, m: MeasurementRecord): JudgeFacts {
+  const o = spec.oracles.find((x) => x.id === m.oracle);
+  return (o && oracleKind(o.kind)?.judgeFacts?.(m.details ?? {})) ?? {};
+}
+
+/** An oracle's own significance verdict for a metric of it (a benchmark's), if it has one. */
+function benchmarkVerdict(spec: Spec, measurements: MeasurementRecord[], metric: string): 'improved' | 'regressed' | '~' | undefined {
   const oracle = metric.split('.')[0];
   const m = measurements.find((x) => x.oracle === oracle);
-  const comparison = m?.details?.comparison as { verdict?: string } | undefined;
-  const v = comparison?.verdict;
-  return v === 'improved' || v === 'regressed' || v === '~' ? v : undefined;
+  return m ? factsOf(spec, m).comparison : undefined;
 }
 
 function describeChange(metric: string, now: number | undefined, before: number | undefined): string {
@@ -141,18 +146,17 @@ function describeChange(metric: string, now: number | undefined, before: number 
   return `${metric} ${fmt(before)} → ${fmt(now)}`;
 }
 
-/** How many tests of the baseline a tests measurement says did not run (its `details.missing`). */
-function missingCount(m: MeasurementRecord): number {
-  const missing = m.details?.missing;
-  return Array.isArray(missing) ? missing.length : 0;
+/** How many tests of the baseline a measurement says did not run (a tests oracle's `details.missing`). */
+function missingCount(spec: Spec, m: MeasurementRecord): number {
+  return factsOf(spec, m).missingTests ?? 0;
 }
 
 /** The tests that failed in the oracles behind the given metrics, for the next session to fix. */
-function failingTests(measurements: MeasurementRecord[], metrics: string[]): string | undefined {
+function failingTests(spec: Spec, measurements: MeasurementRecord[], metrics: string[]): string | undefined {
   const oracles = new Set(metrics.map((m) => m.split('.')[0]));
   const ids = measurements
     .filter((m) => oracles.has(m.oracle))
-    .flatMap((m) => ((m.details?.tests as { id: string; status: string }[] | undefined) ?? []).filter((t) => t.status === 'failed' || t.status === 'error').map((t) => t.id));
+    .flatMap((m) => factsOf(spec, m).failingTests ?? []);
   return ids.length ? list(ids) : undefined;
 }
 

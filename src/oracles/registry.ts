@@ -1,21 +1,79 @@
 /**
- * The built-in oracle kinds by name. Each is loaded on first use: the table
- * oracle pulls in mathjs, the browser oracle Playwright, and a `baton`
- * command that measures nothing (status, log, the resume path of run)
- * should not pay seconds for them at start-up.
+ * The oracle kinds by name: the one place in src/ that imports from the
+ * top-level oracles/ folder. Descriptors are imported statically (they are
+ * light: names, rules, report builders); each oracle itself is loaded on
+ * first use through its descriptor's `load()`, because the table oracle
+ * pulls in mathjs, the browser oracle Playwright, and a `baton` command that
+ * measures nothing (status, log, the resume path of run) should not pay
+ * seconds for them at start-up.
+ *
+ * Import direction: oracles/<kind>/ imports the contract (descriptor.ts,
+ * types.ts) and shared helpers from src/; src/ reaches a kind only through
+ * this file.
  */
-import type { OracleSpec } from '../spec/schema.js';
+import { benchmarkKind } from '../../oracles/benchmark/descriptor.js';
+import { browserKind } from '../../oracles/browser/descriptor.js';
+import { commandKind } from '../../oracles/command/descriptor.js';
+import { tableKind } from '../../oracles/table/descriptor.js';
+import { testsKind } from '../../oracles/tests/descriptor.js';
+import { Spec, specSchemaWith } from '../spec/schema.js';
+import type { OracleDescriptor } from './descriptor.js';
 import type { Oracle } from './types.js';
 
-const LOADERS: Record<OracleSpec['kind'], () => Promise<Oracle>> = {
-  table: async () => (await import('../../oracles/table/index.js')).tableOracle,
-  benchmark: async () => (await import('../../oracles/benchmark/index.js')).benchmarkOracle,
-  tests: async () => (await import('../../oracles/tests/index.js')).testsOracle,
-  browser: async () => (await import('../../oracles/browser/index.js')).browserOracle,
-  command: async () => (await import('../../oracles/command/index.js')).commandOracle,
-};
+/**
+ * The built-in kinds. Where findings of several kinds are listed together
+ * (`baton check`'s warnings, the report's integrity list), they come kind by
+ * kind in this order.
+ */
+const BUILT_IN: readonly OracleDescriptor[] = [tableKind, testsKind, browserKind, commandKind, benchmarkKind];
+
+/** Kinds registered at run time (a test's own kind), after the built-in ones. */
+const registered = new Map<string, OracleDescriptor>();
+let schemaCache: typeof Spec | undefined;
+
+/** Every kind: the built-in ones, then the registered ones. */
+export function oracleKinds(): OracleDescriptor[] {
+  return [...BUILT_IN, ...registered.values()];
+}
+
+/** The descriptor of a kind, if there is one. */
+export function oracleKind(kind: string): OracleDescriptor | undefined {
+  return BUILT_IN.find((d) => d.kind === kind) ?? registered.get(kind);
+}
+
+/** The descriptor of a spec's oracle. Specs only parse with known kinds, so a missing one is a programming error. */
+export function oracleKindOf(oracle: { kind: string }): OracleDescriptor {
+  const d = oracleKind(oracle.kind);
+  if (!d) throw new Error(`no oracle kind "${oracle.kind}" is registered`);
+  return d;
+}
+
+/**
+ * Adds a kind (its spec then parses, and spec/, run/, judge/ and report/
+ * treat it like a built-in one). Returns the function that removes it again.
+ */
+export function registerOracleKind(d: OracleDescriptor): () => void {
+  if (oracleKind(d.kind)) throw new Error(`oracle kind "${d.kind}" is already registered`);
+  registered.set(d.kind, d);
+  schemaCache = undefined;
+  return () => {
+    if (registered.get(d.kind) === d) registered.delete(d.kind);
+    schemaCache = undefined;
+  };
+}
+
+/** The schema baton.yaml is validated with: Spec, plus the registered kinds. */
+export function specSchema(): typeof Spec {
+  schemaCache ??= specSchemaWith([...registered.values()].map((d) => d.schema));
+  return schemaCache;
+}
+
+/** The spec's oracles with their descriptors and indexes, kind by kind in registry order (spec order within a kind). */
+export function oraclesByKind<O extends { kind: string }>(oracles: readonly O[]): { oracle: O; index: number; kind: OracleDescriptor }[] {
+  return oracleKinds().flatMap((kind) => oracles.flatMap((oracle, index) => (oracle.kind === kind.kind ? [{ oracle, index, kind }] : [])));
+}
 
 /** The oracle implementing a kind. */
-export async function oracleFor(kind: OracleSpec['kind']): Promise<Oracle | undefined> {
-  return LOADERS[kind]?.();
+export async function oracleFor(kind: string): Promise<Oracle | undefined> {
+  return oracleKind(kind)?.load();
 }

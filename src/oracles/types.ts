@@ -52,8 +52,8 @@ export interface MeasureContext {
   signal?: AbortSignal;
 }
 
-/** One kind of oracle: table, benchmark, tests, browser, command. */
+/** One kind of oracle: table, benchmark, tests, browser, command, or one registered (registry.ts). */
 export interface Oracle {
-  readonly kind: OracleSpec['kind'];
+  readonly kind: string;
   measure(ctx: MeasureContext): Promise<Measurement>;
 }

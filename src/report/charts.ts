@@ -1,25 +1,27 @@
 /**
  * Which charts a report has and their vega-lite specs: one timeline per
- * threshold metric, error vs x per compared table column, one chart per
- * benchmark and tests oracle, and the cost. Pure; the series files are read
- * by the caller from the paths `seriesRequests` lists.
+ * threshold metric, then each oracle's charts as its kind draws them (error
+ * vs x per compared table column, a benchmark's run times, a tests oracle's
+ * counts), and the cost. Pure; the series files are read by the caller from
+ * the paths `seriesRequests` lists.
  */
 import type { LedgerRecord } from '../ledger/record.js';
-import { benchmarkSpec, benchSeries } from './benchmark-chart.js';
+import { oracleKindOf } from '../oracles/registry.js';
 import { costSpec } from './cost-chart.js';
-import { errorSpec, type ErrorDetail, type RoleSeries, type SeriesRole } from './error-chart.js';
+import type { ErrorDetail, SeriesRole } from './error-chart.js';
 import { slug } from './format.js';
 import { KEPT_VERDICTS, type ReportModel } from './model.js';
 import type { SeriesArtifact } from './series.js';
-import { testSeries, testsSpec } from './tests-chart.js';
 import type { VlSpec } from './theme.js';
 import { timelineSpec, type TimeAxis } from './timeline-chart.js';
-import { tableUnits } from './units.js';
 
 /** One chart of the report. `file` is the stem under plots/ (`.svg`, `.png`, `.vl.json`). */
 export interface ChartPlan {
   file: string;
-  kind: 'timeline' | 'error' | 'benchmark' | 'tests' | 'cost';
+  /** What it draws: timeline, cost, or what an oracle kind names it (error, benchmark, tests, ...). */
+  kind: string;
+  /** The heading REPORT.md shows it under (Metric timelines, Error vs x, ...). */
+  section: string;
   /** The oracle (or metric, for timelines) it belongs to. */
   subject: string;
   title: string;
@@ -47,11 +49,11 @@ function lastRecordWith(model: ReportModel, oracle: string, pred: (r: LedgerReco
   return undefined;
 }
 
-/** The series files of the baseline, best and latest iterations of every table oracle. */
+/** The series files of the baseline, best and latest iterations of every oracle whose kind charts them (a table's). */
 export function seriesRequests(model: ReportModel): SeriesRequest[] {
   const out: SeriesRequest[] = [];
   for (const o of model.spec.oracles) {
-    if (o.kind !== 'table') continue;
+    if (!oracleKindOf(o).seriesArtifacts) continue;
     const roles: [SeriesRole, LedgerRecord | undefined][] = [
       ['baseline', lastRecordWith(model, o.id, (r) => r.phase === 'baseline')],
       ['best', lastRecordWith(model, o.id, (r) => r.iteration === model.bestIteration && KEPT_VERDICTS.has(r.verdict.kind))],
@@ -86,38 +88,18 @@ export function planCharts(
 ): ChartPlan[] {
   const plans: ChartPlan[] = [];
   const used = new Set<string>();
-  const add = (kind: ChartPlan['kind'], subject: string, stem: string, title: string, spec: VlSpec | undefined) => {
-    if (!spec) return;
-    let file = stem;
-    for (let n = 2; used.has(file); n++) file = `${stem}-${n}`;
+  const add = (p: Omit<ChartPlan, 'spec'> & { spec: VlSpec | undefined }) => {
+    if (!p.spec) return;
+    let file = p.file;
+    for (let n = 2; used.has(file); n++) file = `${p.file}-${n}`;
     used.add(file);
-    plans.push({ kind, subject, file, title, spec });
+    plans.push({ ...p, file, spec: p.spec });
   };
-  for (const m of model.metrics) add('timeline', m.name, `timeline-${slug(m.name)}`, m.name, timelineSpec(model, m, axis));
+  for (const m of model.metrics) add({ kind: 'timeline', section: 'Metric timelines', subject: m.name, file: `timeline-${slug(m.name)}`, title: m.name, spec: timelineSpec(model, m, axis) });
   for (const o of model.spec.oracles) {
-    if (o.kind === 'table') {
-      const names: string[] = [];
-      for (const s of series) if (s.request.oracle === o.id && !names.includes(s.request.name)) names.push(s.request.name);
-      for (const name of names) {
-        const lines: RoleSeries[] = series
-          .filter((s) => s.request.oracle === o.id && s.request.name === name)
-          .map((s) => ({ role: s.request.role, iteration: s.request.iteration, series: s.series }));
-        const first = lines[0]?.series;
-        // plot the error the thresholds speak about: relative unless only max_abs has one
-        const metric = (stat: string) => (first ? model.metrics.find((mm) => mm.name === `${o.id}.${first.table}.${first.column}.${stat}`) : undefined);
-        const rel = metric('max_rel');
-        const abs = metric('max_abs');
-        const onlyAbs = first !== undefined && first.points.every((p) => p.rel === null);
-        const quantity = (abs && !rel) || onlyAbs ? 'abs' : 'rel';
-        const threshold = (quantity === 'abs' ? abs : rel)?.threshold;
-        add('error', o.id, `error-${slug(o.id)}-${slug(name)}`, `${o.id}.${name}: error vs x`, errorSpec(o.id, lines, threshold, quantity, detail, first ? tableUnits(model.spec, o.id, first.table, first.column) : {}));
-      }
-    } else if (o.kind === 'benchmark') {
-      add('benchmark', o.id, `benchmark-${slug(o.id)}`, `${o.id}: run time`, benchmarkSpec(model, o.id, benchSeries(model, o.id)));
-    } else if (o.kind === 'tests' || o.kind === 'browser') {
-      add('tests', o.id, `tests-${slug(o.id)}`, `${o.id}: tests`, testsSpec(model, o.id, testSeries(model, o.id)));
-    }
+    const charts = oracleKindOf(o).charts?.(model, o, { series: series.filter((s) => s.request.oracle === o.id), axis, detail }) ?? [];
+    for (const c of charts) add(c);
   }
-  add('cost', 'cost', 'cost', 'Cost', costSpec(model));
+  add({ kind: 'cost', section: 'Cost', subject: 'cost', file: 'cost', title: 'Cost', spec: costSpec(model) });
   return plans;
 }

@@ -7,7 +7,7 @@ import type { ChartPlan } from './charts.js';
 import { fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, htmlEscape } from './format.js';
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
-import { benchmarkNoise, testFlips } from './oracle-sections.js';
+import { oracleSections } from './oracle-sections.js';
 import { timeUnit } from './units.js';
 import { stateHtml, stateText, statusHtml, verdictHtml, warningIcon } from './icons.js';
 import { incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine } from './summary.js';
@@ -74,24 +74,7 @@ function details(m: ReportModel): string[] {
     for (const it of inc.shown) out.push(`<li><strong>#${it.iteration} ${verdictHtml(it.verdict)}</strong>: ${e(incidentReason(it))}${it.summary.trim() ? ` — session: ${e(it.summary.trim())}` : ''}</li>`);
     out.push(`</ul>${inc.total > inc.shown.length ? `<p>The latest ${inc.shown.length} of ${fmtInt(inc.total)}.</p>` : ''}`);
   }
-  const noise = benchmarkNoise(m);
-  if (noise.length) out.push('<h2>Benchmark noise and significance</h2>');
-  for (const b of noise) {
-    out.push(`<p><strong>${e(b.oracle)}</strong>: improved only when p &lt; ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}. ${fmtInt(b.verdicts.improved)} improved, ${fmtInt(b.verdicts.regressed)} regressed, ${fmtInt(b.verdicts.same)} not significant.</p>`);
-    const { unit, factor } = timeUnit(Math.max(...b.rows.map((r) => r.s.median)));
-    out.push(`<table><tr><th>measurement</th><th>median (${unit})</th><th>IQR (${unit})</th><th>noise</th><th>runs</th></tr>`);
-    for (const { label, s } of b.rows) out.push(`<tr><td>${e(label)} (#${s.iteration})</td><td class="num">${fmtNum(s.median * factor)}</td><td class="num">${fmtNum((s.q3 - s.q1) * factor)}</td><td class="num">${fmtPct((s.q3 - s.q1) / s.median)}</td><td class="num">${s.n}</td></tr>`);
-    out.push('</table>');
-  }
-  const flips = testFlips(m).filter((f) => f.nowFailing.length || f.nowPassing.length);
-  if (flips.length) out.push('<h2>Tests that changed</h2>');
-  for (const f of flips) {
-    const list = (ids: string[]) => ids.slice(0, 30).map((id) => `<code>${e(id)}</code>`).join(', ') + (ids.length > 30 ? ` and ${ids.length - 30} more` : '');
-    out.push(`<p><strong>${e(f.oracle)}</strong>, ${f.from.label} (#${f.from.iteration}) → ${f.to.label} (#${f.to.iteration}):</p><ul>`);
-    if (f.nowPassing.length) out.push(`<li>now passing (${f.nowPassing.length}): ${list(f.nowPassing)}</li>`);
-    if (f.nowFailing.length) out.push(`<li>now failing (${f.nowFailing.length}): ${list(f.nowFailing)}</li>`);
-    out.push('</ul>');
-  }
+  for (const s of oracleSections(m)) out.push(`<h2>${e(s.heading)}</h2>`, ...s.blocks.flatMap((b) => b.html));
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { ChartPlan } from './charts.js';
 import { boundText, fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, mdCell } from './format.js';
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
-import { benchmarkNoise, testFlips } from './oracle-sections.js';
+import { oracleSections } from './oracle-sections.js';
 import { describeIsolation } from '../sandbox/isolation.js';
 import { timeUnit } from './units.js';
 import {
@@ -24,10 +24,6 @@ export interface MarkdownInput {
   /** Iterations shown one by one; older ones are folded. */
   recentRows?: number;
 }
-
-const SECTION_OF: Record<ChartPlan['kind'], string> = {
-  timeline: 'Metric timelines', error: 'Error vs x', benchmark: 'Benchmark', tests: 'Tests', cost: 'Cost',
-};
 
 function image(c: ChartPlan): string {
   return `[![${mdCell(c.title)}](plots/${c.file}.png)](plots/${c.file}.svg)`;
@@ -89,7 +85,7 @@ function plots(charts: ChartPlan[]): string[] {
   const out = ['## Plots', ''];
   let section = '';
   for (const c of charts) {
-    const s = SECTION_OF[c.kind];
+    const s = c.section;
     if (s !== section) {
       out.push(`### ${s}`, '');
       section = s;
@@ -139,45 +135,9 @@ function incidentSection(m: ReportModel): string[] {
   return out;
 }
 
-function benchmarkSection(m: ReportModel): string[] {
-  const all = benchmarkNoise(m);
-  if (all.length === 0) return [];
-  const out = ['## Benchmark noise and significance'];
-  for (const b of all) {
-    out.push('', `**${b.oracle}**: a change counts as improved only when the Mann–Whitney test gives p < ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}.`, '');
-    // one time unit for the table, the one its largest median reads best in (ms for 0.01414 s)
-    const { unit, factor } = timeUnit(Math.max(...b.rows.map((r) => r.s.median)));
-    const t = (v: number) => fmtNum(v * factor);
-    out.push(`| measurement | median (${unit}) | IQR (${unit}) | noise (IQR / median) | CI of median (${unit}) | runs |`, '|---|--:|--:|--:|--:|--:|');
-    for (const { label, s } of b.rows) {
-      const ci = s.ciLow !== undefined && s.ciHigh !== undefined ? `${t(s.ciLow)} – ${t(s.ciHigh)}` : '—';
-      out.push(`| ${label} (#${s.iteration}) | ${t(s.median)} | ${t(s.q3 - s.q1)} | ${fmtPct((s.q3 - s.q1) / s.median)} | ${ci} | ${s.n} |`);
-    }
-    const v = b.verdicts;
-    out.push('', `Comparisons with the best so far: ${fmtInt(v.improved)} improved, ${fmtInt(v.regressed)} regressed, ${fmtInt(v.same)} not significant (~).`);
-    const c = b.latest?.comparison;
-    if (c) {
-      const ci = Array.isArray(c.ci) && c.ci.length === 2 ? `, CI [${fmtNum(c.ci[0])}, ${fmtNum(c.ci[1])}]` : '';
-      out.push(`Latest (#${b.latest!.iteration}): **${c.verdict}**${typeof c.pValue === 'number' ? ` (p = ${fmtNum(c.pValue)}${ci})` : ''}.`);
-    }
-  }
-  return out;
-}
-
-function testsSection(m: ReportModel): string[] {
-  const flips = testFlips(m).filter((f) => f.nowFailing.length || f.nowPassing.length);
-  if (flips.length === 0) return [];
-  const out = ['## Tests that changed'];
-  const list = (ids: string[]) => {
-    const head = ids.slice(0, 15).map((id) => `\`${id.replace(/`/g, "'")}\``).join(', ');
-    return ids.length > 15 ? `${head} and ${ids.length - 15} more` : head;
-  };
-  for (const f of flips) {
-    out.push('', `**${f.oracle}**, ${f.from.label} (#${f.from.iteration}) → ${f.to.label} (#${f.to.iteration}):`, '');
-    if (f.nowPassing.length) out.push(`- now passing (${f.nowPassing.length}): ${list(f.nowPassing)}`);
-    if (f.nowFailing.length) out.push(`- now failing (${f.nowFailing.length}): ${list(f.nowFailing)}`);
-  }
-  return out;
+/** Each oracle kind's sections (benchmark noise, tests that changed), one heading each. */
+function oracleSectionLines(m: ReportModel): string[][] {
+  return oracleSections(m).map((s) => [`## ${s.heading}`, ...s.blocks.flatMap((b) => b.markdown)]);
 }
 
 function quoted(text: string | undefined, maxLines: number, empty: string): string[] {
@@ -224,8 +184,7 @@ export function renderMarkdown(input: MarkdownInput): string {
     incidentSection(m),
     ['## Failed approaches (from NOTES.md)', '', ...workerQuoted(failedApproaches(input.notes), 60, input.notes ? '*NOTES.md has no section on failed approaches.*' : '*No NOTES.md yet.*')],
     nextStepsSection(m, input.nextPrompt),
-    benchmarkSection(m),
-    testsSection(m),
+    ...oracleSectionLines(m),
   ];
   const last = m.iterations[m.iterations.length - 1];
   const footer = [

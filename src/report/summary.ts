@@ -5,6 +5,7 @@
  * render these. Pure.
  */
 import type { VerdictKind } from '../ledger/record.js';
+import { oraclesByKind } from '../oracles/registry.js';
 import { count, fmtFactor, fmtNum, sparkline } from './format.js';
 import { KEPT_VERDICTS, type IterationSummary, type MetricSummary, type ReportModel } from './model.js';
 
@@ -226,16 +227,8 @@ export function integrityWarnings(model: ReportModel, reportProblems: readonly s
     return `${its.slice(0, 3).join(', ')}, …, ${its.slice(-5).join(', ')} (${its.length} in all)`;
   };
   const out = [...byText.entries()].map(([t, its]) => `${t} — iteration${its.length > 1 ? 's' : ''} ${list(its)}`);
-  // A command oracle with `run` alone: its metrics line comes from the process that runs the candidate's code.
-  const weak = model.spec.oracles
-    .filter((o) => o.kind === 'command' && o.evaluate === undefined)
-    .map((o) => `oracle ${o.id}: metrics from candidate-controlled process (a command oracle with \`run\` alone; code it runs can print a forged metrics line; split it into \`run\` and \`evaluate\`)`);
-  // A benchmark with `time: json`: the seconds come from the timed process, which runs the candidate's code.
-  weak.push(
-    ...model.spec.oracles
-      .filter((o) => o.kind === 'benchmark' && o.time === 'json')
-      .map((o) => `oracle ${o.id}: seconds from candidate-controlled process (a benchmark with \`time: json\`; code it runs can forge them, e.g. patch the clock; use \`time: cpu\`)`),
-  );
+  // Numbers from a candidate-controlled process (a command oracle with `run` alone, a benchmark with `time: json`), as each kind says.
+  const weak = oraclesByKind(model.spec.oracles).flatMap(({ oracle, kind }) => kind.weakness?.(oracle) ?? []);
   const all = [...weak, ...out, ...reportProblems];
   return all.length > max ? [...all.slice(0, max), `… and ${all.length - max} more`] : all;
 }

@@ -8,7 +8,8 @@ import type { VerdictKind } from '../ledger/record.js';
 import { decimate } from './decimate.js';
 import { count, fmtInt, fmtNum } from './format.js';
 import type { MetricSummary, ReportModel } from './model.js';
-import { isRate, metricUnit, withUnit } from './units.js';
+import { metricUnit } from './metric-unit.js';
+import { isRate, withUnit } from './units.js';
 import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logAxis, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
 
 /** Which quantity the x axis shows. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
+import { oracleKindOf } from '../oracles/registry.js';
 import { protectedGlobs } from '../spec/protected.js';
 import type { Spec } from '../spec/schema.js';
 
@@ -18,7 +19,7 @@ export function protectedTouched(spec: Spec, changed: string[]): string[] {
   return changed.filter((p) => isProtected(p));
 }
 
-/** SHA-256 of every file under oracle/ and of every table reference, by path relative to the experiment. */
+/** SHA-256 of every file under oracle/ and of every file its oracles' kinds reference (a table's reference), by path relative to the experiment. */
 export function oracleFileHashes(spec: Spec, root: string): Record<string, string> {
   const files = new Set<string>();
   const walk = (rel: string): void => {
@@ -30,8 +31,7 @@ export function oracleFileHashes(spec: Spec, root: string): Record<string, strin
   };
   walk('oracle');
   for (const o of spec.oracles) {
-    if (o.kind === 'table') for (const t of o.tables) walk(path.normalize(t.reference));
-    if (o.kind === 'browser') walk(path.normalize(o.tests));
+    for (const f of oracleKindOf(o).referencedFiles?.(o) ?? []) walk(path.normalize(f.path));
   }
   const out: Record<string, string> = {};
   for (const rel of [...files].sort()) out[rel] = createHash('sha256').update(fs.readFileSync(path.join(root, rel))).digest('hex');

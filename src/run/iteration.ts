@@ -12,6 +12,7 @@ import { judge, type DiffFacts } from '../judge/judge.js';
 import { allHold } from '../judge/metrics.js';
 import type { LedgerRecord, SessionRecord } from '../ledger/record.js';
 import { parseTrailers } from '../workspace/git.js';
+import { oracleKindOf } from '../oracles/registry.js';
 import { activeMs, type RunContext } from './context.js';
 import { appendJournal } from './journal.js';
 import { measureSnapshot, type MeasureResult } from './measure.js';
@@ -75,7 +76,7 @@ function elapsedHours(ctx: RunContext): number {
 /** Measures `commit` with every oracle. */
 export async function measureCommit(ctx: RunContext, commit: string, n: number, tag: string, best?: string): Promise<MeasureResult> {
   const snap = await snapshot(ctx, commit, `snap-${tag}`);
-  const needsBest = best !== undefined && ctx.spec.oracles.some((o) => o.kind === 'benchmark');
+  const needsBest = best !== undefined && ctx.spec.oracles.some((o) => oracleKindOf(o).needsBestSnapshot);
   const bestSnap = needsBest ? await snapshot(ctx, best, `best-${tag}`) : undefined;
   try {
     return await measureSnapshot({

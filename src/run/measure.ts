@@ -10,7 +10,7 @@ import { describeError, SystemError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import { experimentId, type ExperimentPaths } from '../experiment.js';
 import type { MeasurementRecord } from '../ledger/record.js';
-import { oracleFor } from '../oracles/registry.js';
+import { oracleFor, oracleKindOf } from '../oracles/registry.js';
 import type { Measurement } from '../oracles/types.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import type { Spec } from '../spec/schema.js';
@@ -122,14 +122,9 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
   };
 }
 
-/** Metrics the harness derives from the oracles' own: a benchmark's speed-up against the baseline. */
+/** Metrics the harness derives from the oracles' own, as each kind says (a benchmark's speed-up against the baseline). */
 export function derivedMetrics(spec: Spec, metrics: Record<string, number>, baseline: Record<string, number> | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const o of spec.oracles) {
-    if (o.kind !== 'benchmark') continue;
-    const now = metrics[`${o.id}.median_s`];
-    const before = baseline ? baseline[`${o.id}.median_s`] : now;
-    if (now !== undefined && before !== undefined && now > 0) out[`${o.id}.baseline_speedup`] = before / now;
-  }
+  for (const o of spec.oracles) Object.assign(out, oracleKindOf(o).derivedMetrics?.(o, metrics, baseline));
   return out;
 }

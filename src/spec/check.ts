@@ -5,11 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import picomatch from 'picomatch';
 import { InputError, type Problem } from '../errors.js';
 import { experimentPaths } from '../experiment.js';
+import type { CheckFindings } from '../oracles/descriptor.js';
+import { oracleKindOf, oraclesByKind } from '../oracles/registry.js';
+import { protectedGlobs } from './protected.js';
 import type { Spec } from './schema.js';
-import { checkOracleCommands } from './oracle-commands.js';
-import { lineFinder, validateSpecText } from './validate.js';
+import { formatPath, lineFinder, validateSpecText } from './validate.js';
 import { checkExpose, checkReferences, checkReplayScript } from './check-inputs.js';
 
 export interface CheckResult {
@@ -38,25 +41,19 @@ export function checkExperiment(dir: string): CheckResult {
     ? [...checkFiles(spec, paths.root, specFile), ...checkExpose(spec, paths.root, specFile, lineOf), ...checkReplayScript(spec, paths.root)]
     : [];
   const workspaceProblems = checkWorkspace(paths.workspace, rel(paths.workspace));
-  const commands = spec ? checkOracleCommands(spec, paths, specFile) : { errors: [], warnings: [] };
-  const warnings = [...commands.warnings, ...(spec ? jsonTimeWarnings(spec, specFile) : [])];
+  const commands = spec ? kindFindings(spec, paths, specFile) : { errors: [], warnings: [] };
+  const warnings = commands.warnings;
   const all = [...problems, ...fileProblems, ...commands.errors, ...workspaceProblems];
   return all.length ? { problems: all, warnings } : { spec, problems: [], warnings };
 }
 
-/** A benchmark with `time: json` times itself: the seconds come from the process that runs the candidate's code. */
-function jsonTimeWarnings(spec: Spec, specFile: string): Problem[] {
-  return spec.oracles.flatMap((o, i) =>
-    o.kind === 'benchmark' && o.time === 'json'
-      ? [{
-          file: specFile,
-          where: `oracles[${i}].time`,
-          message: `benchmark ${JSON.stringify(o.id)} takes its seconds from a candidate-controlled process: with \`time: json\` the timed command prints them, and the candidate's code it runs can forge them (e.g. patch the clock)`,
-          found: 'json',
-          hint: "use `time: cpu`: the host reads the CPU seconds of the whole run from the sandbox's cgroup, which nothing inside can change",
-        }]
-      : [],
+/** Each oracle kind's own `baton check` rules (a command oracle's commands, a benchmark's `time: json`), kind by kind. */
+function kindFindings(spec: Spec, dirs: { workspace: string; oracleDir: string }, specFile: string): CheckFindings {
+  const isProtected = picomatch(protectedGlobs(spec), { dot: true });
+  const findings = oraclesByKind(spec.oracles).map(({ oracle, index, kind }) =>
+    kind.check?.(oracle, { index, specFile, workspace: dirs.workspace, oracleDir: dirs.oracleDir, isProtected }) ?? { errors: [], warnings: [] },
   );
+  return { errors: findings.flatMap((f) => f.errors), warnings: findings.flatMap((f) => f.warnings) };
 }
 
 /**
@@ -102,8 +99,7 @@ function checkFiles(spec: Spec, root: string, specFile: string): Problem[] {
     if (!exists) problems.push({ file: specFile, where, message: `${kind} not found: ${rel}`, expected: `a ${kind} at ${abs}` });
   };
   spec.oracles.forEach((o, i) => {
-    if (o.kind === 'table') o.tables.forEach((t, j) => need(t.reference, `oracles[${i}].tables[${j}].reference`, 'file'));
-    if (o.kind === 'browser') need(o.tests, `oracles[${i}].tests`, 'folder');
+    for (const f of oracleKindOf(o).referencedFiles?.(o) ?? []) need(f.path, formatPath(['oracles', i, ...f.key]), f.type);
   });
   if (spec.worker.kind === 'replay') need(spec.worker.script, 'worker.script', 'file');
   return problems;

@@ -6,13 +6,11 @@
 import { LineCounter, parseDocument, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Problem } from '../errors.js';
-import { Spec } from './schema.js';
+import { oracleKindOf, specSchema } from '../oracles/registry.js';
+import type { Spec } from './schema.js';
 import { isProducible, knownMetricNames } from './metrics.js';
 import { closest } from './suggest.js';
 import { parseDuration, parseSize } from './units.js';
-
-/** Samples per side the benchmark oracle's significance test needs (oracles/benchmark). */
-const MIN_SAMPLES = 10;
 
 export interface ValidateResult {
   spec?: Spec;
@@ -54,7 +52,7 @@ export function validateSpecText(text: string, file: string): ValidateResult {
     };
   }
   const lineOf = (path: Path): number | undefined => lineAt(doc, lineCounter, path);
-  const parsed = Spec.safeParse(raw);
+  const parsed = specSchema().safeParse(raw);
   if (!parsed.success) {
     return { problems: parsed.error.issues.flatMap((issue) => issueToProblems(issue, raw, file, lineOf)) };
   }
@@ -72,7 +70,7 @@ export function lineFinder(text: string): (path: Path) => string {
   };
 }
 
-/** Checks that need the whole spec: unique ids, thresholds on producible metrics. */
+/** Checks that need the whole spec: unique ids, each oracle kind's own rules, thresholds on producible metrics. */
 export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number | undefined = () => undefined): Problem[] {
   const problems: Problem[] = [];
   const at = (path: Path): string => withLine(formatPath(path), lineOf(path));
@@ -82,40 +80,7 @@ export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number
     if (first !== undefined) {
       problems.push({ file, where: at(['oracles', i, 'id']), message: `duplicate oracle id "${o.id}"`, expected: 'a unique id', found: `the same id as oracles[${first}]` });
     } else seen.set(o.id, i);
-    if (o.kind === 'table') {
-      const names = new Set<string>();
-      o.tables.forEach((t, j) => {
-        if (names.has(t.name)) {
-          problems.push({ file, where: at(['oracles', i, 'tables', j, 'name']), message: `duplicate table name "${t.name}" in oracle "${o.id}"` });
-        }
-        names.add(t.name);
-        if (t.x_range && !(t.x_range[0] < t.x_range[1])) {
-          problems.push({ file, where: at(['oracles', i, 'tables', j, 'x_range']), message: 'x_range must be [lo, hi] with lo < hi', found: JSON.stringify(t.x_range) });
-        }
-        // A unit for a column that is not compared would label nothing, silently. Columns given by index are named by the file's header, known only when it is read.
-        const named = t.columns.filter((c): c is string => typeof c === 'string');
-        if (named.length === t.columns.length) {
-          for (const key of Object.keys(t.units ?? {})) {
-            if (named.includes(key)) continue;
-            const guess = closest(key, named);
-            problems.push({
-              file, where: at(['oracles', i, 'tables', j, 'units', key]), message: `a unit for "${key}", which is not a compared column`,
-              expected: `one of the columns: ${named.join(', ')}`, found: JSON.stringify(key), ...(guess ? { hint: `did you mean "${guess}"?` } : {}),
-            });
-          }
-        }
-      });
-    }
-  });
-  spec.oracles.forEach((o, i) => {
-    const judged = Object.keys(spec.thresholds).some((m) => m.startsWith(`${o.id}.`));
-    if (o.kind === 'benchmark' && o.repeat < MIN_SAMPLES && judged && spec.judge.keep !== 'always') {
-      problems.push({
-        file, where: at(['oracles', i, 'repeat']),
-        message: `${o.repeat} timed runs cannot show a significant change: the Mann-Whitney test needs at least ${MIN_SAMPLES} per side, so keep: ${spec.judge.keep} would never keep anything`,
-        expected: `repeat: ${MIN_SAMPLES} or more`, found: String(o.repeat), hint: 'or judge.keep: always',
-      });
-    }
+    problems.push(...(oracleKindOf(o).validate?.(o, { spec, index: i, file, at }) ?? []));
   });
   const metrics = Object.keys(spec.thresholds);
   if (metrics.length === 0) {
@@ -276,7 +241,7 @@ function defOf(schema: unknown): Def {
 
 /** The keys the schema allows at a path of the raw document (following `kind` through unions). */
 function allowedKeys(path: Path, raw: unknown): string[] {
-  let schema: unknown = Spec;
+  let schema: unknown = specSchema();
   let value: unknown = raw;
   const unwrap = (): void => {
     for (;;) {

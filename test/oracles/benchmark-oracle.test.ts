@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { benchmarkOracle, jsonSeconds } from '../../oracles/benchmark/index.js';
 import { startupHint } from '../../oracles/benchmark/oracle.js';
 import { sha256 } from '../../oracles/benchmark/output-compare.js';
-import { BENCHMARK_STATS, DERIVED_BENCHMARK_STATS } from '../../src/spec/metrics.js';
+import { BENCHMARK_STATS, DERIVED_BENCHMARK_STATS } from '../../oracles/benchmark/descriptor.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { fakeContext, removeFakeContexts } from './host-sandbox.js';
 

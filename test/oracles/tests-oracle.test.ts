@@ -6,7 +6,8 @@ import { countMissingAsFailing, missingTests } from '../../oracles/tests/results
 import { judge } from '../../src/judge/judge.js';
 import type { LedgerRecord, MeasurementRecord } from '../../src/ledger/record.js';
 import { protectedTouched } from '../../src/run/integrity.js';
-import { defaultProtected, TEST_RUNNER_FILES } from '../../src/spec/protected.js';
+import { TEST_RUNNER_FILES } from '../../oracles/tests/protected.js';
+import { defaultProtected } from '../../src/spec/protected.js';
 import { Spec } from '../../src/spec/schema.js';
 import { baton } from '../helpers/cli.js';
 import { ROOT, tmpDir } from '../helpers/tmp.js';

@@ -81,7 +81,7 @@ describe('baton check on command oracles', () => {
 
   describe('the CLI', () => {
     beforeAll(() => {
-      if (!fs.existsSync(path.join(__dirname, '..', '..', 'dist', 'src', 'spec', 'oracle-commands.js'))) throw new Error('build dist/ first: npx tsc -p tsconfig.json');
+      if (!fs.existsSync(path.join(__dirname, '..', '..', 'dist', 'oracles', 'command', 'check.js'))) throw new Error('build dist/ first: npx tsc -p tsconfig.json');
     });
 
     it('prints the error naming the oracle id and the file, and exits non-zero', async () => {

@@ -9,15 +9,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
-import type { Problem } from '../errors.js';
-import { protectedGlobs } from './protected.js';
-import type { Spec } from './schema.js';
-
-export interface OracleCommandFindings {
-  errors: Problem[];
-  warnings: Problem[];
-}
+import type { Problem } from '../../src/errors.js';
+import type { CheckContext, CheckFindings } from '../../src/oracles/descriptor.js';
+import type { CommandOracleSpec } from '../../src/spec/schema.js';
 
 /** Words of a shell command that may name files: quotes removed, operators and options dropped. */
 export function commandWords(command: string): string[] {
@@ -74,56 +68,52 @@ function namedWorkspaceFiles(command: string, workspace: string, cwdIsWorkspace:
   return [...new Set([...rels, ...mods].filter((r): r is string => r !== undefined && isFile(path.join(workspace, r)) && looksLikeCode(path.join(workspace, r))))];
 }
 
-/** Every finding about the command oracles of `spec`, given the experiment's workspace/ and oracle/ folders. */
-export function checkOracleCommands(spec: Spec, dirs: { workspace: string; oracleDir: string }, specFile: string): OracleCommandFindings {
+/** Every finding about one command oracle's commands, given the experiment's workspace/ and oracle/ folders. */
+export function checkOracleCommands(o: CommandOracleSpec, ctx: CheckContext): CheckFindings {
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
-  const { workspace, oracleDir } = dirs;
-  const isProtected = picomatch(protectedGlobs(spec), { dot: true });
-  spec.oracles.forEach((o, i) => {
-    if (o.kind !== 'command') return;
-    const id = JSON.stringify(o.id);
-    if (o.evaluate === undefined) {
-      for (const rel of namedWorkspaceFiles(o.run, workspace, true)) {
-        if (isProtected(rel)) continue;
-        errors.push({
-          file: specFile,
-          where: `oracles[${i}].run`,
-          message: `oracle ${id} runs the workspace file ${rel} as its oracle: the worker can rewrite it to print any metrics`,
-          found: o.run,
-          hint: `move ${rel} to oracle/ and measure with \`evaluate:\` (it runs in a root-only copy of oracle/), e.g. run: <the candidate's command>, evaluate: ${o.run}`,
-        });
-      }
-      warnings.push({
+  const { workspace, oracleDir, specFile, isProtected, index: i } = ctx;
+  const id = JSON.stringify(o.id);
+  if (o.evaluate === undefined) {
+    for (const rel of namedWorkspaceFiles(o.run, workspace, true)) {
+      if (isProtected(rel)) continue;
+      errors.push({
         file: specFile,
         where: `oracles[${i}].run`,
-        message: `oracle ${id} takes its metrics from a candidate-controlled process: \`run\` alone runs the candidate's code in the process that prints the metrics line, so that code can print a forged line and exit`,
-        hint: "split it: `run` writes the candidate's outputs to $BATON_OUT, `evaluate` (a script in oracle/) reads them and prints the metrics",
-      });
-      return;
-    }
-    for (const rel of namedWorkspaceFiles(o.evaluate, workspace, false)) {
-      errors.push({
-        file: specFile,
-        where: `oracles[${i}].evaluate`,
-        message: `oracle ${id} evaluates with the workspace file ${rel}: evaluate would run the candidate's code as root`,
-        found: o.evaluate,
-        hint: `keep the evaluating script in oracle/ and read the workspace only as data`,
+        message: `oracle ${id} runs the workspace file ${rel} as its oracle: the worker can rewrite it to print any metrics`,
+        found: o.run,
+        hint: `move ${rel} to oracle/ and measure with \`evaluate:\` (it runs in a root-only copy of oracle/), e.g. run: <the candidate's command>, evaluate: ${o.run}`,
       });
     }
-    // evaluate runs in the copy of oracle/: a relative script that is only in the workspace was meant to be the workspace's.
-    for (const word of commandWords(o.evaluate)) {
-      if (/^[/$~]/.test(word)) continue;
-      const rel = workspaceRel(word, true);
-      if (rel === undefined || isFile(path.join(oracleDir, rel)) || !isFile(path.join(workspace, rel))) continue;
-      errors.push({
-        file: specFile,
-        where: `oracles[${i}].evaluate`,
-        message: `oracle ${id}: evaluate runs in the oracle/ folder, which has no ${rel}; the workspace file ${rel} is the worker's, not the oracle's`,
-        found: o.evaluate,
-        hint: `move ${rel} to oracle/${rel}`,
-      });
-    }
-  });
+    warnings.push({
+      file: specFile,
+      where: `oracles[${i}].run`,
+      message: `oracle ${id} takes its metrics from a candidate-controlled process: \`run\` alone runs the candidate's code in the process that prints the metrics line, so that code can print a forged line and exit`,
+      hint: "split it: `run` writes the candidate's outputs to $BATON_OUT, `evaluate` (a script in oracle/) reads them and prints the metrics",
+    });
+    return { errors, warnings };
+  }
+  for (const rel of namedWorkspaceFiles(o.evaluate, workspace, false)) {
+    errors.push({
+      file: specFile,
+      where: `oracles[${i}].evaluate`,
+      message: `oracle ${id} evaluates with the workspace file ${rel}: evaluate would run the candidate's code as root`,
+      found: o.evaluate,
+      hint: `keep the evaluating script in oracle/ and read the workspace only as data`,
+    });
+  }
+  // evaluate runs in the copy of oracle/: a relative script that is only in the workspace was meant to be the workspace's.
+  for (const word of commandWords(o.evaluate)) {
+    if (/^[/$~]/.test(word)) continue;
+    const rel = workspaceRel(word, true);
+    if (rel === undefined || isFile(path.join(oracleDir, rel)) || !isFile(path.join(workspace, rel))) continue;
+    errors.push({
+      file: specFile,
+      where: `oracles[${i}].evaluate`,
+      message: `oracle ${id}: evaluate runs in the oracle/ folder, which has no ${rel}; the workspace file ${rel} is the worker's, not the oracle's`,
+      found: o.evaluate,
+      hint: `move ${rel} to oracle/${rel}`,
+    });
+  }
   return { errors, warnings };
 }

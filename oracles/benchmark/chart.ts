@@ -3,12 +3,13 @@
  * fastest to the slowest run, a thick bar over the interquartile range, a
  * tick at the median; the best kept iteration's confidence interval as a band.
  */
-import type { LedgerRecord, VerdictKind } from '../ledger/record.js';
-import { decimate } from './decimate.js';
-import { count, fmtInt, fmtNum } from './format.js';
-import { KEPT_VERDICTS, type ReportModel } from './model.js';
-import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logAxis, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
-import { timeUnit } from './units.js';
+import type { LedgerRecord, VerdictKind } from '../../src/ledger/record.js';
+import { decimate } from '../../src/report/decimate.js';
+import { count, fmtInt, fmtNum } from '../../src/report/format.js';
+import { KEPT_VERDICTS, type ReportModel } from '../../src/report/model.js';
+import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logAxis, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from '../../src/report/theme.js';
+import { timeUnit } from '../../src/report/units.js';
+import { benchmarkDetails, type BenchmarkComparison } from './details.js';
 
 /** The five-number summary of one benchmark measurement. */
 export interface BenchStats {
@@ -22,7 +23,7 @@ export interface BenchStats {
   max: number;
   ciLow?: number;
   ciHigh?: number;
-  comparison?: { verdict: string; pValue?: number; ci?: [number, number] };
+  comparison?: BenchmarkComparison;
 }
 
 function quantile(sorted: number[], p: number): number {
@@ -34,17 +35,17 @@ function quantile(sorted: number[], p: number): number {
 /** The samples of a benchmark measurement, if its details hold them. */
 export function benchStats(r: LedgerRecord, oracle: string): BenchStats | undefined {
   const m = r.measurements.find((x) => x.oracle === oracle);
-  const raw = m?.details.samples;
-  if (!m || !Array.isArray(raw)) return undefined;
-  const samples = raw.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (!m) return undefined;
+  const { samples: raw, comparison: c } = benchmarkDetails(m.details);
+  if (!raw) return undefined;
+  const samples = [...raw].sort((a, b) => a - b);
   if (samples.length === 0) return undefined;
-  const c = m.details.comparison as BenchStats['comparison'] | undefined;
   const metric = (k: string) => m.metrics[k] ?? m.metrics[`${oracle}.${k}`];
   return {
     iteration: r.iteration, verdict: r.verdict.kind, n: samples.length,
     min: samples[0], q1: quantile(samples, 0.25), median: quantile(samples, 0.5), q3: quantile(samples, 0.75), max: samples[samples.length - 1],
     ciLow: metric('ci_low_s'), ciHigh: metric('ci_high_s'),
-    comparison: c && typeof c === 'object' && typeof c.verdict === 'string' ? c : undefined,
+    comparison: c,
   };
 }
 

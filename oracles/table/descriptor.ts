@@ -1,0 +1,28 @@
+/**
+ * The `table` oracle kind: compares tables the candidate writes with
+ * reference tables of the experiment, column by column.
+ */
+import { defineOracleKind } from '../../src/oracles/descriptor.js';
+import { TableOracleSpec } from '../../src/spec/schema.js';
+import { checkTableInputs } from './check-inputs.js';
+import { tableCharts, tableMetricUnit } from './report.js';
+import { validateTables } from './validate.js';
+
+/** Statistics the table oracle reports per compared column. */
+export const TABLE_STATS = [
+  'max_rel', 'mean_rel', 'rms_rel', 'max_abs', 'x_at_max_rel', 'n_points', 'n_dropped', 'n_ref_zero',
+] as const;
+
+export const tableKind = defineOracleKind<TableOracleSpec>({
+  kind: 'table',
+  schema: TableOracleSpec,
+  metrics: (o) =>
+    o.tables.flatMap((t) => t.columns.flatMap((c) => TABLE_STATS.map((stat) => ({ oracle: o.id, parts: [t.name, typeof c === 'string' ? c : '*', stat] })))),
+  referencedFiles: (o) => o.tables.map((t, j) => ({ path: t.reference, key: ['tables', j, 'reference'], type: 'file' as const })),
+  validate: validateTables,
+  checkInputs: checkTableInputs,
+  metricUnit: tableMetricUnit,
+  seriesArtifacts: true,
+  charts: tableCharts,
+  load: async () => (await import('./index.js')).tableOracle,
+});
