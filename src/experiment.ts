@@ -43,6 +43,11 @@ export function experimentPaths(dir: string): ExperimentPaths {
   };
 }
 
+/** The four-digit name of iteration n's files: transcripts/0001.jsonl, attempts/0001.patch, artifacts/0001/. */
+export function iterationTag(n: number): string {
+  return String(n).padStart(4, '0');
+}
+
 /** A short stable id of an experiment folder, for sandbox labels and names: `<name>-<hash of the path>`. */
 export function experimentId(root: string, name: string): string {
   return `${name.replace(/[^A-Za-z0-9_.-]/g, '-')}-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 8)}`;

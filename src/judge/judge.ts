@@ -9,7 +9,8 @@ import { oracleKind } from '../oracles/registry.js';
 import type { Spec } from '../spec/schema.js';
 import { holds } from '../spec/threshold.js';
 import type { LedgerRecord, MeasurementRecord } from '../ledger/record.js';
-import { allHold, betterDirection, currentBest, isBetter, primaryMetric, thresholdsOf } from './metrics.js';
+import { currentBest } from '../ledger/query.js';
+import { allHold, betterDirection, isBetter, primaryMetric, thresholdsOf } from './metrics.js';
 
 /** What the harness knows about the candidate's diff. */
 export interface DiffFacts {

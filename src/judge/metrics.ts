@@ -2,6 +2,7 @@
 import type { Spec } from '../spec/schema.js';
 import { direction, holds, parseThreshold, type Threshold } from '../spec/threshold.js';
 import type { LedgerRecord } from '../ledger/record.js';
+import { keptRecords } from '../ledger/query.js';
 
 /** Parsed thresholds by metric name, in spec order. */
 export function thresholdsOf(spec: Spec): Map<string, Threshold> {
@@ -39,17 +40,6 @@ export function isBetter(a: number, b: number | undefined, dir: 'lower' | 'highe
   if (b === undefined || !Number.isFinite(b)) return true;
   const tol = SAME_VALUE_RTOL * Math.max(Math.abs(a), Math.abs(b));
   return dir === 'lower' ? a < b - tol : a > b + tol;
-}
-
-/** The records whose code is on main: the baseline and every kept or met candidate (confirmations excluded). */
-export function keptRecords(history: LedgerRecord[]): LedgerRecord[] {
-  return history.filter((r) => r.phase !== 'confirm' && (r.verdict.kind === 'baseline' || r.verdict.kind === 'keep' || r.verdict.kind === 'met'));
-}
-
-/** The latest kept record: the measurement of the code now on main. */
-export function currentBest(history: LedgerRecord[]): LedgerRecord | undefined {
-  const kept = keptRecords(history);
-  return kept[kept.length - 1];
 }
 
 /** The best value a metric reached over kept records. */

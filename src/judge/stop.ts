@@ -4,36 +4,12 @@
  */
 import type { Spec } from '../spec/schema.js';
 import { parseDuration } from '../spec/units.js';
-import { ZERO_USAGE, type LedgerRecord, type Usage } from '../ledger/record.js';
+import type { LedgerRecord } from '../ledger/record.js';
+import { keptRecords, lastIteration, tokensOf, totalUsage } from '../ledger/query.js';
 import { bestValue, betterDirection, isBetter, primaryMetric } from './metrics.js';
 import { fmt } from './judge.js';
 
 export type StopDecision = { stop: 'met' | 'budget' | 'stalled'; reason: string };
-
-/** Sum of the sessions' usage over the ledger. */
-export function totalUsage(history: LedgerRecord[]): Usage {
-  const total = { ...ZERO_USAGE };
-  for (const r of history) {
-    const u = r.session?.usage;
-    if (!u) continue;
-    total.inputTokens += u.inputTokens;
-    total.outputTokens += u.outputTokens;
-    total.cacheReadTokens += u.cacheReadTokens;
-    total.cacheWriteTokens += u.cacheWriteTokens;
-    total.usd += u.usd;
-  }
-  return total;
-}
-
-/** All tokens a usage counts, cache reads and writes included. */
-export function tokensOf(u: Usage): number {
-  return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
-}
-
-/** The last iteration number in the ledger (0 = only the baseline). */
-export function lastIteration(history: LedgerRecord[]): number {
-  return history.reduce((n, r) => Math.max(n, r.iteration), 0);
-}
 
 /** Iterations since the primary metric last improved on its best (the baseline counts as an improvement). */
 export function iterationsSinceImprovement(spec: Spec, history: LedgerRecord[]): number {
@@ -41,11 +17,9 @@ export function iterationsSinceImprovement(spec: Spec, history: LedgerRecord[]):
   const dir = betterDirection(spec, primary);
   let best: number | undefined;
   let lastImproved = 0;
-  for (const r of history) {
-    if (r.phase === 'confirm') continue;
-    const kept = r.verdict.kind === 'baseline' || r.verdict.kind === 'keep' || r.verdict.kind === 'met';
+  for (const r of keptRecords(history)) {
     const v = r.metrics[primary];
-    if (kept && v !== undefined && isBetter(v, best, dir)) {
+    if (v !== undefined && isBetter(v, best, dir)) {
       best = v;
       lastImproved = r.iteration;
     }

@@ -2,6 +2,8 @@
  * What the run cost: cumulative USD, cumulative tokens by kind, and the cost
  * of each kept improvement (everything spent since the previous one).
  */
+import { addUsage, keptChange } from '../ledger/query.js';
+import { ZERO_USAGE } from '../ledger/record.js';
 import { stride } from './decimate.js';
 import { fmtTokens, fmtUsd } from './format.js';
 import type { ReportModel } from './model.js';
@@ -14,23 +16,15 @@ export const COST_MAX_POINTS = 250;
 export function costSeries(model: ReportModel) {
   const cumulative: { iteration: number; usd: number; input: number; output: number; cacheRead: number; cacheWrite: number }[] = [];
   const perKept: { iteration: number; usd: number; attempts: number }[] = [];
-  const c = { usd: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  let u = { ...ZERO_USAGE };
   let sinceKept = 0;
   let attempts = 0;
   for (const it of model.iterations) {
-    for (const r of it.records) {
-      const u = r.session?.usage;
-      if (!u) continue;
-      c.usd += u.usd;
-      c.input += u.inputTokens;
-      c.output += u.outputTokens;
-      c.cacheRead += u.cacheReadTokens;
-      c.cacheWrite += u.cacheWriteTokens;
-    }
+    for (const r of it.records) if (r.session) u = addUsage(u, r.session.usage);
     sinceKept += it.usd;
     if (it.iteration > 0) attempts += 1;
-    cumulative.push({ iteration: it.iteration, ...c });
-    if (it.verdict === 'keep' || it.verdict === 'met') {
+    cumulative.push({ iteration: it.iteration, usd: u.usd, input: u.inputTokens, output: u.outputTokens, cacheRead: u.cacheReadTokens, cacheWrite: u.cacheWriteTokens });
+    if (keptChange(it.verdict)) {
       perKept.push({ iteration: it.iteration, usd: sinceKept, attempts });
       sinceKept = 0;
       attempts = 0;

@@ -5,6 +5,7 @@
  */
 import type { ChartPlan } from './charts.js';
 import { fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, htmlEscape } from './format.js';
+import { keptCount } from '../ledger/query.js';
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { oracleSections } from './oracle-sections.js';
@@ -107,7 +108,7 @@ export function renderHtml(input: HtmlInput): string {
   body.push('<h2>Timeline</h2>');
   if (folded.length) {
     body.push('<table><tr><th>iterations (folded)</th><th>kept</th><th>reverted</th><th>crashed</th><th>tamper</th><th>best after</th><th>cost</th></tr>');
-    for (const f of folded) body.push(`<tr><td>${fmtInt(f.from)}–${fmtInt(f.to)}</td><td class="num">${fmtInt((f.counts.keep ?? 0) + (f.counts.met ?? 0))}</td><td class="num">${fmtInt(f.counts.revert ?? 0)}</td><td class="num">${fmtInt(f.counts.crashed ?? 0)}</td><td class="num">${fmtInt(f.counts.tamper ?? 0)}</td><td class="num">${e(f.best ?? '—')}</td><td class="num">${e(fmtUsd(f.usd))}</td></tr>`);
+    for (const f of folded) body.push(`<tr><td>${fmtInt(f.from)}–${fmtInt(f.to)}</td><td class="num">${fmtInt(keptCount(f.counts))}</td><td class="num">${fmtInt(f.counts.revert ?? 0)}</td><td class="num">${fmtInt(f.counts.crashed ?? 0)}</td><td class="num">${fmtInt(f.counts.tamper ?? 0)}</td><td class="num">${e(f.best ?? '—')}</td><td class="num">${e(fmtUsd(f.usd))}</td></tr>`);
     body.push('</table>');
   }
   body.push('<table><tr><th>#</th><th>verdict</th><th>what happened</th><th>primary (vs best before)</th><th>cost</th><th>duration</th></tr>');

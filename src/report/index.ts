@@ -1,6 +1,7 @@
 /** The report: REPORT.md, metrics.csv, plots and report.html regenerated from the ledger. */
 export { detailFor, generateReport, loadEmbedScripts, type GenerateReportOptions, type GenerateReportResult } from './generate.js';
-export { buildModel, type ReportModel, type RunState } from './model.js';
+export { buildModel, type ReportModel } from './model.js';
+export type { RunState } from '../state/run-state.js';
 export { planCharts, seriesRequests, type ChartPlan } from './charts.js';
 export { renderMarkdown } from './markdown.js';
 export { renderCsv, CSV_COLUMNS } from './csv.js';

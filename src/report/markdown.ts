@@ -4,6 +4,7 @@
  */
 import type { ChartPlan } from './charts.js';
 import { boundText, fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, mdCell } from './format.js';
+import { keptCount } from '../ledger/query.js';
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { oracleSections } from './oracle-sections.js';
@@ -38,7 +39,7 @@ function best(m: ReportModel): string {
 
 function header(m: ReportModel): string[] {
   const c = m.counts;
-  const parts = [`${fmtInt(c.keep + c.met)} kept`, `${fmtInt(c.revert)} reverted`];
+  const parts = [`${fmtInt(m.kept)} kept`, `${fmtInt(c.revert)} reverted`];
   if (c.crashed) parts.push(`${fmtInt(c.crashed)} crashed`);
   if (c.tamper) parts.push(`${fmtInt(c.tamper)} tamper`);
   const t = m.totals;
@@ -106,7 +107,7 @@ function timelineSection(m: ReportModel, recent: number): string[] {
     out.push('| iterations | kept | reverted | crashed | tamper | best after | cost |', '|---|--:|--:|--:|--:|--:|--:|');
     for (const f of folded) {
       const n = (k: keyof typeof f.counts) => fmtInt(f.counts[k] ?? 0);
-      out.push(`| ${fmtInt(f.from)}–${fmtInt(f.to)} | ${fmtInt((f.counts.keep ?? 0) + (f.counts.met ?? 0))} | ${n('revert')} | ${n('crashed')} | ${n('tamper')} | ${f.best ?? '—'} | ${fmtUsd(f.usd)} |`);
+      out.push(`| ${fmtInt(f.from)}–${fmtInt(f.to)} | ${fmtInt(keptCount(f.counts))} | ${n('revert')} | ${n('crashed')} | ${n('tamper')} | ${f.best ?? '—'} | ${fmtUsd(f.usd)} |`);
     }
     out.push('', `The latest ${fmtInt(rows.length)} iterations:`, '');
   }

@@ -6,12 +6,11 @@ import type { LedgerRecord, VerdictKind } from '../ledger/record.js';
 import type { Spec } from '../spec/schema.js';
 import { direction, holds, parseThreshold, type Threshold } from '../spec/threshold.js';
 import type { Isolation } from '../sandbox/isolation.js';
+import { isKept, keptCount, tokensOf, totalUsage } from '../ledger/query.js';
+import type { RunState } from '../state/run-state.js';
 
-/** How the run stands when the report is written. */
-export type RunState = 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error';
-
-/** Verdicts whose commit stays in the workspace history. */
-export const KEPT_VERDICTS: ReadonlySet<VerdictKind> = new Set<VerdictKind>(['baseline', 'keep', 'met']);
+// Re-exported, not redefined: charts.ts and oracle-sections.ts read the set from the model.
+export { KEPT_VERDICTS } from '../ledger/query.js';
 
 /** One iteration: its measurements in ledger order and what they led to. */
 export interface IterationSummary {
@@ -137,7 +136,7 @@ function summarizeIterations(records: LedgerRecord[]): IterationSummary[] {
       if (r.session.summary) it.summary = r.session.summary;
       if (r.session.cause) it.cause = r.session.cause;
       it.usd += u.usd;
-      it.tokens += u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+      it.tokens += tokensOf(u);
     }
     for (const w of r.warnings ?? []) if (!it.warnings.includes(w)) it.warnings.push(w);
   }
@@ -157,7 +156,7 @@ function summarizeMetric(name: string, thresholdText: string | undefined, record
     m.points.push({ iteration: r.iteration, hours: r.elapsedHours, value, verdict: kind, phase: r.phase });
     m.latest = { value, iteration: r.iteration, verdict: kind };
     if (r.phase === 'baseline' && m.baseline === undefined) m.baseline = value;
-    if (!KEPT_VERDICTS.has(kind)) continue;
+    if (!isKept(kind)) continue;
     m.current = { value, iteration: r.iteration };
     if (!m.best || better(dir, value, m.best.value)) {
       m.best = { value, iteration: r.iteration };
@@ -186,30 +185,23 @@ export function buildModel(spec: Spec, records: readonly LedgerRecord[], state: 
   const pm = metrics.find((m) => m.name === primary);
   let bestIteration = pm?.best?.iteration;
   if (bestIteration === undefined) {
-    for (const it of iterations) if (KEPT_VERDICTS.has(it.verdict)) bestIteration = it.iteration;
+    for (const it of iterations) if (isKept(it.verdict)) bestIteration = it.iteration;
   }
   const counts = { baseline: 0, met: 0, keep: 0, revert: 0, crashed: 0, tamper: 0, stalled: 0, budget: 0 } as Record<VerdictKind, number>;
   for (const it of iterations) counts[it.verdict] += 1;
-  const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
-  let usd = 0;
   let durationMs = 0;
   let elapsedHours = 0;
   for (const r of sorted) {
     durationMs += r.durationMs;
     if (r.elapsedHours > elapsedHours) elapsedHours = r.elapsedHours;
-    const u = r.session?.usage;
-    if (!u) continue;
-    usd += u.usd;
-    tokens.input += u.inputTokens;
-    tokens.output += u.outputTokens;
-    tokens.cacheRead += u.cacheReadTokens;
-    tokens.cacheWrite += u.cacheWriteTokens;
   }
-  tokens.total = tokens.input + tokens.output + tokens.cacheRead + tokens.cacheWrite;
+  const used = totalUsage(sorted);
+  const usd = used.usd;
+  const tokens = { input: used.inputTokens, output: used.outputTokens, cacheRead: used.cacheReadTokens, cacheWrite: used.cacheWriteTokens, total: tokensOf(used) };
   return {
     spec, state, iterations, metrics, primary, bestIteration,
     latestIteration: iterations.length ? iterations[iterations.length - 1].iteration : 0,
-    counts, kept: counts.keep + counts.met,
+    counts, kept: keptCount(counts),
     totals: { usd, tokens, elapsedHours, durationMs, records: sorted.length },
     isolation: [...sorted].reverse().find((r) => r.isolation)?.isolation,
   };

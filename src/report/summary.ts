@@ -5,9 +5,10 @@
  * render these. Pure.
  */
 import type { VerdictKind } from '../ledger/record.js';
+import { isKept } from '../ledger/query.js';
 import { oraclesByKind } from '../oracles/registry.js';
 import { count, fmtFactor, fmtNum, sparkline } from './format.js';
-import { KEPT_VERDICTS, type IterationSummary, type MetricSummary, type ReportModel } from './model.js';
+import type { IterationSummary, MetricSummary, ReportModel } from './model.js';
 
 export const VERDICT_LABEL: Record<VerdictKind, string> = {
   baseline: 'baseline', keep: '✅ kept', met: '🏁 met', revert: '↩️ reverted', crashed: '💥 crashed', tamper: '⚠️ tamper', stalled: '⏸ stalled', budget: '⛔ budget',
@@ -28,7 +29,7 @@ export function distance(m: MetricSummary, value: number): string {
 
 /** Iterations since the last kept one (0 when the latest was kept). */
 export function sinceKept(model: ReportModel): number {
-  for (let i = model.iterations.length - 1; i >= 0; i--) if (KEPT_VERDICTS.has(model.iterations[i].verdict)) return model.latestIteration - model.iterations[i].iteration;
+  for (let i = model.iterations.length - 1; i >= 0; i--) if (isKept(model.iterations[i].verdict)) return model.latestIteration - model.iterations[i].iteration;
   return model.latestIteration;
 }
 

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, SystemError } from '../errors.js';
+import { iterationTag } from '../experiment.js';
 import { appendJsonlAll } from '../state/jsonl.js';
 import { failpoint } from '../failpoint.js';
 import { judge, type DiffFacts } from '../judge/judge.js';
@@ -116,11 +117,11 @@ export async function measureAndJudge(
   const confirms: MeasureResult[] = [];
   if (!session.cause && !touched.length && !hashChanges.length && !planted.length && changed.length) {
     ctx.emit({ type: 'step', iteration: n, step: 'measure', text: `measuring ${candidate.slice(0, 8)}` });
-    measured = await measureCommit(ctx, candidate, n, tagOf(n), base);
+    measured = await measureCommit(ctx, candidate, n, iterationTag(n), base);
     // Every threshold holding once is not enough when judge.confirm asks for more: measure the same commit again.
     while (holdsAll(ctx, lastOf(measured, confirms)) && countConfirmations(ctx, [measured, ...confirms]) < ctx.spec.judge.confirm && !ctx.signal.aborted) {
       ctx.emit({ type: 'step', iteration: n, step: 'measure', text: `every threshold holds; confirming (${confirms.length + 2} of ${ctx.spec.judge.confirm})` });
-      confirms.push(await measureCommit(ctx, candidate, n, `${tagOf(n)}-confirm${confirms.length + 1}`, base));
+      confirms.push(await measureCommit(ctx, candidate, n, `${iterationTag(n)}-confirm${confirms.length + 1}`, base));
     }
   }
   const final = lastOf(measured, confirms);
@@ -148,11 +149,6 @@ export async function measureAndJudge(
     })),
   );
   return ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate')!;
-}
-
-/** The artifact/scratch folder name of iteration n's measurement. */
-export function tagOf(n: number): string {
-  return String(n).padStart(4, '0');
 }
 
 function lastOf(first: MeasureResult, rest: MeasureResult[]): MeasureResult {

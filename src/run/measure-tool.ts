@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import { describeError } from '../errors.js';
+import { iterationTag } from '../experiment.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import type { SandboxHandle } from '../sandbox/types.js';
 import { parseSize } from '../spec/units.js';
@@ -70,7 +71,7 @@ export function measureTool(ctx: RunContext, iteration: number, sandbox: () => S
     if (++calls > MEASURE_CALLS_PER_SESSION) {
       return `measure was already called ${MEASURE_CALLS_PER_SESSION} times in this session; the harness measures your work when the session ends.`;
     }
-    const tag = `${String(iteration).padStart(4, '0')}-tool${calls}`;
+    const tag = `${iterationTag(iteration)}-tool${calls}`;
     const own = path.join(ctx.paths.scratch, tag);
     const paths = { ...ctx.paths, scratch: path.join(own, 'scratch'), artifacts: path.join(own, 'artifacts') };
     try {

@@ -9,7 +9,7 @@ import { allHold } from '../judge/metrics.js';
 import type { SessionRecord } from '../ledger/record.js';
 import type { FileChange } from '../workers/judge-diff.js';
 import { askModelJudge, judgePrompt, type AskOptions, type JudgeEvidence } from '../workers/model-judge.js';
-import { addUsage } from '../workers/pricing.js';
+import { addUsage } from '../ledger/query.js';
 import { Transcript } from '../workers/transcript.js';
 import type { RunContext } from './context.js';
 import type { MeasureResult } from './measure.js';

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InterruptedError, UserError } from '../errors.js';
-import { experimentId, experimentPaths } from '../experiment.js';
+import { experimentId, experimentPaths, iterationTag } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
 import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, type ResolvedSandbox } from '../sandbox/index.js';
 import { restoreLent } from '../sandbox/ownership.js';
@@ -18,7 +18,8 @@ import { loadExperiment } from '../spec/check.js';
 import type { Spec } from '../spec/schema.js';
 import { readJsonl } from '../state/jsonl.js';
 import { acquireLock } from '../state/lock.js';
-import { lastIteration, stopDecision } from '../judge/stop.js';
+import { stopDecision } from '../judge/stop.js';
+import { lastIteration } from '../ledger/query.js';
 import { createWorker } from '../workers/index.js';
 import { transcriptUsage } from '../workers/transcript.js';
 import type { Worker } from '../workers/types.js';
@@ -28,14 +29,15 @@ import { promptFile } from '../workspace/prompt-file.js';
 import { activeMs, type RunContext, type RunEvent } from './context.js';
 import { activeMsBefore } from './active-time.js';
 import { appendJournal, readJournal, type JournalEntry } from './journal.js';
-import { appendLedger, commitCandidate, measureAndJudge, measureCommit, tagOf } from './iteration.js';
+import { appendLedger, commitCandidate, measureAndJudge, measureCommit } from './iteration.js';
 import { oracleFileHashes } from './integrity.js';
 import { isModelWorker, runInitializer } from './initializer.js';
 import { runSession } from './session.js';
 import { cleanWorkspace, inspectWorkspace } from './workspace-check.js';
 import { scanHazards } from '../workspace/hazards.js';
 import { regularFileExists, safeWriteFile } from '../workspace/safe-fs.js';
-import { settle, writeStateFiles, type RunState } from './settle.js';
+import { settle, writeStateFiles } from './settle.js';
+import type { RunState } from '../state/run-state.js';
 import { baselineError, discardBatonLeftovers, makeStateDirs, preflightWorkspace, unmeasurable } from './preflight.js';
 
 export interface RunOptions {
@@ -188,7 +190,7 @@ async function baseline(ctx: RunContext, journal: JournalEntry[]): Promise<void>
   if (!ctx.ledger.some((r) => r.iteration === 0)) {
     ctx.emit({ type: 'step', iteration: 0, step: 'measure', text: 'measuring the baseline (the untouched workspace)' });
     const t0 = Date.now();
-    const m = await measureCommit(ctx, untouched, 0, tagOf(0));
+    const m = await measureCommit(ctx, untouched, 0, iterationTag(0));
     // Nothing is recorded or committed: the next `baton run` measures the baseline afresh.
     if (ctx.signal.aborted) throw new InterruptedError('interrupted while measuring the baseline; `baton run` measures it again');
     const failed = unmeasurable(m.measurements);
@@ -229,7 +231,7 @@ async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> 
   let session = open.session;
   if (!session) {
     // What the model spent before the harness stopped is in the transcript; the budget must count it.
-    const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${tagOf(n)}.jsonl`));
+    const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${iterationTag(n)}.jsonl`));
     session = inspectWorkspace(ctx, { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage, durationMs: 0, cause: 'interrupted: the harness stopped during the session' });
     appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
   }

@@ -12,7 +12,7 @@ import type { SessionRecord } from '../ledger/record.js';
 import { ZERO_USAGE } from '../ledger/record.js';
 import type { Mount, SandboxHandle } from '../sandbox/types.js';
 import { parseDuration } from '../spec/units.js';
-import { totalUsage, tokensOf } from '../judge/stop.js';
+import { totalUsage, tokensOf } from '../ledger/query.js';
 import { Transcript } from '../workers/transcript.js';
 import { CRASH_REASONS, type SessionResult } from '../workers/types.js';
 import { assemblePrompt } from '../workspace/prompt.js';

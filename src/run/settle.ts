@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
+import { iterationTag } from '../experiment.js';
+import { keptChange } from '../ledger/query.js';
 import type { VerdictKind } from '../ledger/record.js';
 import { thresholdsOf } from '../judge/metrics.js';
 import { stallNotice } from '../judge/stop.js';
@@ -16,11 +18,8 @@ import { parseTrailers } from '../workspace/git.js';
 import { progressFile } from '../workspace/progress.js';
 import { readWorkspaceFile } from './session.js';
 import { ensureRealDir, safeWriteFile } from '../workspace/safe-fs.js';
+import type { RunState } from '../state/run-state.js';
 import type { RunContext } from './context.js';
-
-export type RunState = 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error';
-
-const KEPT: ReadonlySet<VerdictKind> = new Set(['keep', 'met']);
 
 /**
  * Writes PROGRESS.md and (unless `report` is false) regenerates reports/ from the
@@ -78,13 +77,13 @@ export async function settle(
 ): Promise<string> {
   const trailers = parseTrailers(await ctx.repo.message());
   if (trailers.iteration === n && trailers.verdict !== 'candidate') return ctx.repo.head();
-  if (!KEPT.has(verdict) && candidate && candidate !== base) {
+  if (!keptChange(verdict) && candidate && candidate !== base) {
     await ctx.repo.updateRef(`refs/baton/attempts/${n}`, candidate);
     fs.mkdirSync(ctx.paths.attempts, { recursive: true });
-    await ctx.repo.diffToFile(base, candidate, path.join(ctx.paths.attempts, `${String(n).padStart(4, '0')}.patch`));
+    await ctx.repo.diffToFile(base, candidate, path.join(ctx.paths.attempts, `${iterationTag(n)}.patch`));
     failpoint('settle:ref');
   }
-  if (!KEPT.has(verdict)) {
+  if (!keptChange(verdict)) {
     await ctx.repo.resetHard(base);
     failpoint('settle:reset');
   }

@@ -10,7 +10,8 @@ import { describeError, SystemError } from '../errors.js';
 import { ZERO_USAGE, type Usage } from '../ledger/record.js';
 import type { Spec } from '../spec/schema.js';
 import { createClient, ModelRequestError, withRetries, type RetryPolicy } from './model-api.js';
-import { addUsage, costOf, requirePrice, type TieredPrice } from './pricing.js';
+import { addUsage, tokensOf } from '../ledger/query.js';
+import { costOf, requirePrice, type TieredPrice } from './pricing.js';
 import { runTool, toolDefinitions, truncateMiddle } from './tools.js';
 import type { SessionContext, SessionResult, StopReason, Worker } from './types.js';
 
@@ -62,10 +63,6 @@ export function turnUsage(u: Anthropic.Usage, price: TieredPrice): Usage {
     cacheWriteTokens: u.cache_creation_input_tokens ?? 0,
   };
   return { ...tokens, usd: costOf(tokens, price) };
-}
-
-function tokensOf(u: Usage): number {
-  return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
 }
 
 /** The messages as sent: a cache breakpoint on the last block of the last message, so each turn reads the conversation so far from the cache. */

@@ -86,14 +86,3 @@ export function costOf(usage: Omit<Usage, 'usd'>, price: TieredPrice): number {
     1_000_000
   );
 }
-
-/** Sums usages. */
-export function addUsage(a: Usage, b: Usage): Usage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
-    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-    usd: a.usd + b.usd,
-  };
-}

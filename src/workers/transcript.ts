@@ -2,6 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { iterationTag } from '../experiment.js';
+import { addUsage } from '../ledger/query.js';
 import { Usage, ZERO_USAGE } from '../ledger/record.js';
 import { appendJsonl, readJsonl } from '../state/jsonl.js';
 
@@ -21,7 +23,7 @@ export class Transcript {
 
   constructor(dir: string, iteration: number) {
     fs.mkdirSync(dir, { recursive: true });
-    this.file = path.join(dir, `${String(iteration).padStart(4, '0')}.jsonl`);
+    this.file = path.join(dir, `${iterationTag(iteration)}.jsonl`);
   }
 
   write(type: string, fields: Record<string, unknown> = {}): void {
@@ -40,16 +42,11 @@ export function readTranscript(file: string): TranscriptEvent[] {
  * stopped by an API outage), so the budget still counts it.
  */
 export function transcriptUsage(file: string): Usage {
-  const total = { ...ZERO_USAGE };
+  let total = { ...ZERO_USAGE };
   if (!fs.existsSync(file)) return total;
   for (const e of readJsonl(file, TranscriptEvent, { repair: true }).records) {
     const u = Usage.safeParse(e.type === 'model' ? e.usage : undefined);
-    if (!u.success) continue;
-    total.inputTokens += u.data.inputTokens;
-    total.outputTokens += u.data.outputTokens;
-    total.cacheReadTokens += u.data.cacheReadTokens;
-    total.cacheWriteTokens += u.data.cacheWriteTokens;
-    total.usd += u.data.usd;
+    if (u.success) total = addUsage(total, u.data);
   }
   return total;
 }

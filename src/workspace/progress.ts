@@ -5,6 +5,7 @@
  */
 import type { Spec } from '../spec/schema.js';
 import { VERDICT_KINDS, type LedgerRecord, type VerdictKind } from '../ledger/record.js';
+import { isKept } from '../ledger/query.js';
 import { fmt } from '../judge/judge.js';
 import { primaryMetric } from '../judge/metrics.js';
 import { formatDuration } from '../spec/units.js';
@@ -46,7 +47,7 @@ export function progressEntries(spec: Spec, records: LedgerRecord[]): ProgressEn
       durationMs: r.durationMs,
       cause: r.session?.cause,
     });
-    if (r.verdict.kind === 'baseline' || r.verdict.kind === 'keep' || r.verdict.kind === 'met') previous = value ?? previous;
+    if (isKept(r)) previous = value ?? previous;
   }
   return entries;
 }

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { totalUsage } from '../../src/judge/stop.js';
+import { totalUsage } from '../../src/ledger/query.js';
 import { dockerReady } from '../sandbox/guard.js';
 import { DEFAULT_USAGE, FakeAnthropic, overloaded, reply, text, toolUse, type FakeStep, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { agentExperiment, batonRun, expectedUsd, isInitializer, journalOf, ledgerOf, removeExperiments, RK4, transcriptOf, turnOf } from './agent-helpers.js';

@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { experimentPaths } from '../../experiment.js';
+import { experimentPaths, iterationTag } from '../../experiment.js';
 import { fmt } from '../../judge/judge.js';
 import { primaryMetric } from '../../judge/metrics.js';
 import { formatDuration } from '../../spec/units.js';
+import { runStateOf } from '../../state/run-state.js';
 import type { CommandContext } from '../main.js';
 import { table } from '../table.js';
 
@@ -49,7 +50,7 @@ export function registerLog(program: Command, { io }: CommandContext): void {
         if (!/^\d+$/.test(opts.session) || !Number.isSafeInteger(n) || n < 1) {
           throw new UserError(`--session ${opts.session}: expected a session number such as 1 (found ${JSON.stringify(opts.session)})`, { code: 'BATON_INPUT_INVALID' });
         }
-        const file = path.join(paths.transcripts, `${String(n).padStart(4, '0')}.jsonl`);
+        const file = path.join(paths.transcripts, `${iterationTag(n)}.jsonl`);
         if (!Number.isInteger(n) || !fs.existsSync(file)) {
           throw new UserError(`no transcript of session ${opts.session} (looked for ${file})`, { code: 'BATON_FILE_NOT_FOUND' });
         }
@@ -93,7 +94,7 @@ export function registerReport(program: Command, { io }: CommandContext): void {
       const outDir = await reportTarget(paths, opts.out);
       const { generateReport } = await import('../../report/index.js');
       const result = await generateReport({
-        spec, records, state: reportState(s.state), artifactRoot: paths.artifacts, outDir, detail: 'full', html: opts.html,
+        spec, records, state: runStateOf(s.state), artifactRoot: paths.artifacts, outDir, detail: 'full', html: opts.html,
         notes: await readNotes(paths.workspace),
         now: new Date(records[records.length - 1].at),
         onProgress: io.isTTY ? (done, total, label) => io.err(`[${done}/${total}] ${label}`) : undefined,
@@ -114,8 +115,4 @@ async function readNotes(workspace: string): Promise<string | undefined> {
 async function loadForReading(dir: string) {
   const [{ loadExperiment }, { readStatus }] = await Promise.all([import('../../spec/check.js'), import('../../run/status.js')]);
   return { spec: loadExperiment(dir), readStatus };
-}
-
-function reportState(state: string): 'met' | 'running' | 'stalled' | 'budget' | 'interrupted' | 'error' {
-  return state === 'met' || state === 'stalled' || state === 'budget' || state === 'interrupted' || state === 'error' ? state : 'running';
 }
