@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../../src/errors.js';
 import type { Measurement, MeasureContext, MeasurementStatus } from '../../src/oracles/types.js';
-import type { ExecResult, Mount, SandboxHandle } from '../../src/sandbox/types.js';
+import type { ExecResult, HostMount, SandboxHandle } from '../../src/sandbox/types.js';
 import { parseDuration } from '../../src/spec/units.js';
 
 /** Where things appear inside the oracle sandbox. */
@@ -45,8 +45,8 @@ export interface OracleSandboxOptions {
  * read-only at /baton/oracle when it exists (read-only stops changes, not
  * reading: whatever runs as the sandbox user can read it).
  */
-export function oracleMounts(ctx: MeasureContext, options: OracleSandboxOptions = {}): Mount[] {
-  const mounts: Mount[] = [
+export function oracleMounts(ctx: MeasureContext, options: OracleSandboxOptions = {}): HostMount[] {
+  const mounts: HostMount[] = [
     { hostPath: ctx.snapshotDir, containerPath: SANDBOX_PATHS.workspace, readOnly: true },
     { hostPath: ctx.outDir, containerPath: SANDBOX_PATHS.out, readOnly: false },
   ];

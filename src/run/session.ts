@@ -10,7 +10,7 @@ import { describeError, SystemError } from '../errors.js';
 import { experimentId } from '../experiment.js';
 import type { SessionRecord } from '../ledger/record.js';
 import { ZERO_USAGE } from '../ledger/record.js';
-import type { Mount, SandboxHandle } from '../sandbox/types.js';
+import type { HostMount, SandboxHandle } from '../sandbox/types.js';
 import { parseDuration } from '../spec/units.js';
 import { totalUsage, tokensOf } from '../ledger/query.js';
 import { Transcript } from '../workers/transcript.js';
@@ -44,7 +44,7 @@ export function sessionIndex(ctx: RunContext): number {
 }
 
 /** Copies the experiment files the spec exposes into a folder the worker sees read-only. */
-function exposedMount(ctx: RunContext, iteration: number): Mount | undefined {
+function exposedMount(ctx: RunContext, iteration: number): HostMount | undefined {
   if (ctx.spec.expose.length === 0) return undefined;
   const match = picomatch(ctx.spec.expose, { dot: false });
   const dest = path.join(ctx.paths.scratch, `exposed-${iteration}`);
@@ -93,7 +93,7 @@ async function startWorkerSandbox(ctx: RunContext, options: Parameters<RunContex
 export async function runSession(ctx: RunContext, iteration: number, options: { prompt?: string; measure?: boolean } = {}): Promise<SessionRecord> {
   const started = Date.now();
   const transcript = new Transcript(ctx.paths.transcripts, iteration);
-  const mounts: Mount[] = [
+  const mounts: HostMount[] = [
     { hostPath: ctx.paths.workspace, containerPath: '/workspace', readOnly: false },
     // The worker may read history but never rewrite it or plant hooks the host would run.
     { hostPath: path.join(ctx.paths.workspace, '.git'), containerPath: '/workspace/.git', readOnly: true },

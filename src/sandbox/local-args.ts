@@ -1,6 +1,6 @@
 /** The bubblewrap command line of the local sandbox (pure). */
 import path from 'node:path';
-import type { Mount } from './types.js';
+import type { HostMount } from './types.js';
 
 /** Host folders hidden behind an empty tmpfs (when they are real folders): homes, runtime sockets, shared temp. */
 export const HIDDEN = ['/root', '/home', '/run', '/var/tmp'];
@@ -12,7 +12,7 @@ export interface BwrapLayout {
   rootEntries: { name: string; link?: string }[];
   /** The folders of HIDDEN that exist as real folders on this host. */
   hide: string[];
-  mounts: Mount[];
+  mounts: HostMount[];
   /** Host folder bound at /tmp (private to this sandbox). */
   tmpDir: string;
   /** Host folder bound at $HOME. */
@@ -91,7 +91,7 @@ export function dropArgs(dropTo: BwrapLayout['dropTo'], cwd = '/'): string[] {
 }
 
 /** The host path a sandbox path maps to through the mounts (plain processes have no mount namespace). */
-export function hostPathFor(sandboxPath: string, mounts: Mount[]): string | undefined {
+export function hostPathFor(sandboxPath: string, mounts: HostMount[]): string | undefined {
   const sorted = [...mounts].sort((a, b) => b.containerPath.length - a.containerPath.length);
   for (const m of sorted) {
     if (sandboxPath === m.containerPath) return m.hostPath;

@@ -20,7 +20,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
-import type { Mount } from './types.js';
+import type { HostMount } from './types.js';
 
 export const SANDBOX_UID = 1000;
 export const SANDBOX_GID = 1000;
@@ -46,7 +46,7 @@ export function decideUser(writable: { path: string; uid: number; gid: number }[
 }
 
 /** Stats the writable mounts and decides (see the module comment). */
-export async function sandboxUser(mounts: Mount[]): Promise<SandboxUser> {
+export async function sandboxUser(mounts: HostMount[]): Promise<SandboxUser> {
   const writable = [];
   for (const m of mounts.filter((x) => !x.readOnly)) {
     const st = await stat(m.hostPath).catch((e: unknown) => {

@@ -5,8 +5,16 @@
  */
 import type { SandboxSpec } from '../spec/schema.js';
 
-/** A host folder made visible inside the sandbox. */
-export interface Mount {
+/**
+ * A folder of the machine baton runs on, made visible inside the sandbox.
+ * The docker and local kinds bind `hostPath` as it is: their engine (the
+ * Docker daemon, bubblewrap) runs on this machine. A kind whose sandboxes run
+ * elsewhere (a remote Docker host, a cluster node) cannot: it must copy the
+ * folder there, or translate the path to a shared filesystem, and bring a
+ * writable one back before stop() returns.
+ */
+export interface HostMount {
+  /** Absolute path on the machine baton runs on. */
   hostPath: string;
   containerPath: string;
   readOnly: boolean;
@@ -20,7 +28,7 @@ export interface SandboxStartOptions {
   role: SandboxRole;
   /** Overrides spec.image (the browser oracle uses baton-browser). */
   image?: string;
-  mounts: Mount[];
+  mounts: HostMount[];
   /** Environment of every exec: only what the spec allows by name, plus baton's own variables. */
   env: Record<string, string>;
   labels: { experiment: string; run: string; iteration: number };

@@ -9,13 +9,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { MeasureContext } from '../../src/oracles/types.js';
-import type { ExecOptions, ExecResult, Mount, SandboxHandle, SandboxStartOptions } from '../../src/sandbox/types.js';
+import type { ExecOptions, ExecResult, HostMount, SandboxHandle, SandboxStartOptions } from '../../src/sandbox/types.js';
 import { Spec, type OracleSpec } from '../../src/spec/schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 type StartOptions = Pick<SandboxStartOptions, 'mounts' | 'env' | 'image' | 'workdir'>;
 
-function mapper(mounts: Mount[]): (s: string) => string {
+function mapper(mounts: HostMount[]): (s: string) => string {
   const sorted = [...mounts].sort((a, b) => b.containerPath.length - a.containerPath.length);
   return (s) => {
     let out = s;
