@@ -10,6 +10,7 @@ import type { Spec } from '../spec/schema.js';
 import { holds } from '../spec/threshold.js';
 import type { LedgerRecord, MeasurementRecord } from '../ledger/record.js';
 import { currentBest } from '../ledger/query.js';
+import { fmtNum } from '../number-format.js';
 import { allHold, betterDirection, isBetter, primaryMetric, thresholdsOf } from './metrics.js';
 
 /** What the harness knows about the candidate's diff. */
@@ -161,11 +162,9 @@ function failingTests(spec: Spec, measurements: MeasurementRecord[], metrics: st
   return ids.length ? list(ids) : undefined;
 }
 
-/** Numbers as a researcher reads them: 4 significant digits. */
+/** Numbers in reasons, PROGRESS.md, the prompt and the CLI: the report's formatter, `n/a` when absent. */
 export function fmt(v: number | undefined): string {
-  if (v === undefined) return 'n/a';
-  if (v === 0 || (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5)) return String(Number(v.toPrecision(4)));
-  return v.toExponential(3);
+  return fmtNum(v, 'n/a');
 }
 
 function list(items: string[]): string {

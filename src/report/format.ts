@@ -3,16 +3,8 @@
  * chart titles. Everything here is deterministic: no locale, no clock.
  */
 
-/** A metric value in 3-4 significant digits: `3.21e-4`, `0.0123`, `12.5`, `1.23e+5`. */
-export function fmtNum(v: number | undefined): string {
-  if (v === undefined || Number.isNaN(v)) return '—';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-2) return v.toExponential(2).replace(/\.?0+e/, 'e');
-  if (Number.isInteger(v)) return String(v);
-  return String(Number(v.toPrecision(4)));
-}
+// Metric values: the formatter PROGRESS.md, the prompt and the verdicts use too, so the two never disagree.
+export { fmtNum } from '../number-format.js';
 
 /** An integer with thousands separators: `12,345`. */
 export function fmtInt(n: number): string {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { csvField, renderCsv } from '../../src/report/csv.js';
 import { decimate, stride } from '../../src/report/decimate.js';
 import { boundText, fmtDuration, fmtNum, mdCell, sparkline, specJson } from '../../src/report/format.js';
+import { fmt } from '../../src/judge/judge.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildModel } from '../../src/report/model.js';
 import { failedApproaches } from '../../src/report/notes.js';
@@ -13,7 +14,12 @@ import { syntheticRun } from '../fixtures/ledgers/synthetic.js';
 describe('format', () => {
   it('numbers read the same way everywhere', () => {
     expect([fmtNum(0.21), fmtNum(9.56e-4), fmtNum(0.001022), fmtNum(12.3456), fmtNum(7), fmtNum(123456), fmtNum(undefined)])
-      .toEqual(['0.21', '9.56e-4', '1.02e-3', '12.35', '7', '1.23e+5', '—']);
+      .toEqual(['0.21', '9.56e-4', '0.001022', '12.35', '7', '1.235e+5', '—']);
+    // PROGRESS.md, the prompt and the verdicts write the same digits as REPORT.md (they once showed 0.005 where it showed 5e-3)
+    const values = [0.005, 9.56e-4, 0.001022, 12.3456, 12345, -0.0421, 123456, 1e-7, 0];
+    expect(values.map((v) => fmt(v))).toEqual(values.map((v) => fmtNum(v)));
+    expect(values.map((v) => fmtNum(v))).toEqual(['0.005', '9.56e-4', '0.001022', '12.35', '12345', '-0.0421', '1.235e+5', '1e-7', '0']);
+    expect(fmt(undefined)).toBe('n/a');
     expect([fmtDuration(850), fmtDuration(42_000), fmtDuration(12 * 60_000), fmtDuration(5.2 * 3_600_000), fmtDuration(76 * 3_600_000)])
       .toEqual(['850 ms', '42 s', '12 min', '5 h 12 min', '3 d 4 h']);
   });
