@@ -19,7 +19,7 @@ import { dockerReady } from '../sandbox/guard.js';
 const docker = new Docker();
 const ready = await dockerReady();
 
-function start(dir: string, env: Record<string, string> = {}): ResultPromise<{ reject: false }> {
+function start(dir: string, env: Record<string, string> = {}): ResultPromise<{ reject: false; stdin: 'ignore' }> {
   return execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 600_000, env, stdin: 'ignore' });
 }
 

@@ -139,7 +139,7 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     // Freeze it while the command runs: `timeout` inside is frozen too, only the host can end the wait.
     for (let i = 0; i < 100; i++) {
       const top = await container.top({ ps_args: '-eo pid,args' }).catch(() => ({ Processes: [] as string[][] }));
-      if (top.Processes?.some((p) => p.join(' ').includes('sleep 60'))) break;
+      if (top.Processes?.some((p: string[]) => p.join(' ').includes('sleep 60'))) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     await container.pause();

@@ -36,7 +36,7 @@ export async function agentExperiment(edit: (spec: Record<string, any>) => void 
 }
 
 /** `baton run DIR ...` as a user types it, with the key and the fake's URL in the harness environment. */
-export function batonRun(dir: string, fake: FakeAnthropic, args: string[] = [], env: Record<string, string> = {}): Promise<Result> {
+export function batonRun(dir: string, fake: FakeAnthropic, args: string[] = [], env: Record<string, string> = {}): Promise<Result<{ reject: false; stdin: 'ignore' }>> {
   return execa('node', [BATON_BIN, 'run', dir, ...args], {
     reject: false,
     timeout: 400_000,
