@@ -4,10 +4,9 @@
  * that the oracle runs is a script the worker can rewrite to print whatever
  * metrics it likes. And the one-command form (`run` without `evaluate`) takes
  * its metrics from a process that also runs the candidate's code, which can
- * print a forged line and exit. Pure apart from looking up which workspace
- * files exist.
+ * print a forged line and exit. Pure: which workspace files exist is asked
+ * of the context.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../../src/errors.js';
 import type { CheckContext, CheckFindings } from '../../src/oracles/descriptor.js';
@@ -43,29 +42,16 @@ function workspaceRel(word: string, cwdIsWorkspace: boolean): string | undefined
 /** Extensions of files an interpreter runs; naming a data file (a .json, a .dat) as input is not running it. */
 const CODE_EXTENSIONS = /\.(py|pyc|pyw|sh|bash|zsh|js|mjs|cjs|ts|mts|rb|pl|php|lua|r|jl|tcl|awk|sed|so)$/i;
 
-/** Whether a workspace file would run as code: a script by its extension, or an executable file. */
-function looksLikeCode(abs: string): boolean {
-  if (CODE_EXTENSIONS.test(abs)) return true;
-  try {
-    return (fs.statSync(abs).mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Workspace code files a command names (as words or `-m` modules), relative to the workspace; data files it reads are not counted. */
-function namedWorkspaceFiles(command: string, workspace: string, cwdIsWorkspace: boolean): string[] {
+function namedWorkspaceFiles(command: string, ctx: CheckContext, cwdIsWorkspace: boolean): string[] {
   const rels = commandWords(command).map((w) => workspaceRel(w, cwdIsWorkspace));
   const mods = cwdIsWorkspace ? moduleFiles(command) : [];
-  return [...new Set([...rels, ...mods].filter((r): r is string => r !== undefined && isFile(path.join(workspace, r)) && looksLikeCode(path.join(workspace, r))))];
+  // A file runs as code when its extension names a script or it is executable.
+  const isCode = (r: string): boolean => {
+    const file = ctx.fileAt(path.join(ctx.workspace, r));
+    return file !== undefined && (CODE_EXTENSIONS.test(r) || file.executable);
+  };
+  return [...new Set([...rels, ...mods].filter((r): r is string => r !== undefined && isCode(r)))];
 }
 
 /** Every finding about one command oracle's commands, given the experiment's workspace/ and oracle/ folders. */
@@ -73,9 +59,10 @@ export function checkOracleCommands(o: CommandOracleSpec, ctx: CheckContext): Ch
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   const { workspace, oracleDir, specFile, isProtected, index: i } = ctx;
+  const isFile = (abs: string): boolean => ctx.fileAt(abs) !== undefined;
   const id = JSON.stringify(o.id);
   if (o.evaluate === undefined) {
-    for (const rel of namedWorkspaceFiles(o.run, workspace, true)) {
+    for (const rel of namedWorkspaceFiles(o.run, ctx, true)) {
       if (isProtected(rel)) continue;
       errors.push({
         file: specFile,
@@ -93,7 +80,7 @@ export function checkOracleCommands(o: CommandOracleSpec, ctx: CheckContext): Ch
     });
     return { errors, warnings };
   }
-  for (const rel of namedWorkspaceFiles(o.evaluate, workspace, false)) {
+  for (const rel of namedWorkspaceFiles(o.evaluate, ctx, false)) {
     errors.push({
       file: specFile,
       where: `oracles[${i}].evaluate`,

@@ -4,7 +4,6 @@
  */
 import { defineOracleKind } from '../../src/oracles/descriptor.js';
 import { TableOracleSpec } from '../../src/spec/schema.js';
-import { checkTableInputs } from './check-inputs.js';
 import { tableCharts, tableMetricUnit } from './report.js';
 import { validateTables } from './validate.js';
 
@@ -20,7 +19,8 @@ export const tableKind = defineOracleKind<TableOracleSpec>({
     o.tables.flatMap((t) => t.columns.flatMap((c) => TABLE_STATS.map((stat) => ({ oracle: o.id, parts: [t.name, typeof c === 'string' ? c : '*', stat] })))),
   referencedFiles: (o) => o.tables.map((t, j) => ({ path: t.reference, key: ['tables', j, 'reference'], type: 'file' as const })),
   validate: validateTables,
-  checkInputs: checkTableInputs,
+  // Loaded on first use: reading a reference needs the table readers (and the filesystem).
+  checkInputs: async (o, ctx) => (await import('./check-inputs.js')).checkTableInputs(o, ctx),
   metricUnit: tableMetricUnit,
   seriesArtifacts: true,
   charts: tableCharts,

@@ -46,6 +46,8 @@ export interface CheckContext {
   oracleDir: string;
   /** Whether a workspace path is protected (spec `protected`, the oracles' defaults). */
   isProtected(rel: string): boolean;
+  /** The file at a host path, if it is a regular file (the filesystem is the caller's, so rules stay free of I/O). */
+  fileAt(abs: string): { executable: boolean } | undefined;
 }
 
 export interface CheckFindings {

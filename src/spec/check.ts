@@ -47,11 +47,21 @@ export function checkExperiment(dir: string): CheckResult {
   return all.length ? { problems: all, warnings } : { spec, problems: [], warnings };
 }
 
+/** The regular file at a host path, if there is one, and whether it is executable. */
+function fileAt(abs: string): { executable: boolean } | undefined {
+  try {
+    const st = fs.statSync(abs);
+    return st.isFile() ? { executable: (st.mode & 0o111) !== 0 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Each oracle kind's own `baton check` rules (a command oracle's commands, a benchmark's `time: json`), kind by kind. */
 function kindFindings(spec: Spec, dirs: { workspace: string; oracleDir: string }, specFile: string): CheckFindings {
   const isProtected = picomatch(protectedGlobs(spec), { dot: true });
   const findings = oraclesByKind(spec.oracles).map(({ oracle, index, kind }) =>
-    kind.check?.(oracle, { index, specFile, workspace: dirs.workspace, oracleDir: dirs.oracleDir, isProtected }) ?? { errors: [], warnings: [] },
+    kind.check?.(oracle, { index, specFile, workspace: dirs.workspace, oracleDir: dirs.oracleDir, isProtected, fileAt }) ?? { errors: [], warnings: [] },
   );
   return { errors: findings.flatMap((f) => f.errors), warnings: findings.flatMap((f) => f.warnings) };
 }
