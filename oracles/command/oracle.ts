@@ -90,8 +90,8 @@ async function measureTwoPhase(
 ): Promise<Measurement> {
   const details: Record<string, unknown> = { metricsFrom: 'evaluate' };
   const stop = (status: 'failed' | 'timeout' | 'error', reason: string) => unsuccessful(ctx, startedAt, status, `command oracle ${spec.id}: ${reason}`, details);
-  if (sandbox.kind !== 'docker') {
-    return stop('error', '`evaluate` needs a sandbox that can run it as another user than the candidate (docker); the local sandbox cannot');
+  if (!sandbox.execAsUser) {
+    return stop('error', `\`evaluate\` needs a sandbox that can run it as another user than the candidate (docker); the ${sandbox.kind} sandbox cannot`);
   }
   const packed = await packOracleDir(ctx.experimentDir);
   if (!packed.ok) return stop('error', packed.reason);

@@ -25,6 +25,7 @@ const PIDS_SETTLE_MS = 250;
 
 export class DockerSandbox implements SandboxHandle {
   readonly kind = 'docker';
+  readonly execAsUser = true;
   readonly id: string;
   /** Restarts by restore(); each starts the CPU counter again from zero. */
   private restarts = 0;

@@ -83,6 +83,12 @@ export interface SandboxHandle {
   readonly id: string;
   /** The name of the kind that started it (registry.ts). */
   readonly kind: string;
+  /**
+   * Whether ExecOptions.user runs a command as that user (docker). Unset or
+   * false: every command runs as the sandbox's one user, so a caller that
+   * needs the separation (the command oracle's `evaluate`) must refuse.
+   */
+  readonly execAsUser?: boolean;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Whether the sandbox still runs; when not, why. */
   status(): Promise<{ running: boolean; cause?: string }>;
