@@ -5,7 +5,7 @@
  * it right before and right after a timed command: the difference counts
  * every process the command started, and no process inside the sandbox can
  * change the counter (cgroups are the kernel's, read-only in the container).
- * Decisions are here, pure; docker.ts reads the files or the engine's stats.
+ * Decisions are here, pure; docker-counters.ts reads the files or the engine's stats.
  */
 import { readFile } from 'node:fs/promises';
 import { cgroupDirs, firstReadable } from './cgroup-files.js';

@@ -5,7 +5,7 @@
  * reads the container's pids counter after every exec and, when too few pids
  * are left, restarts the container: every process in it is killed, which
  * needs no free pid, and the next command runs. The decisions are here, pure;
- * docker.ts reads the counter and restarts.
+ * docker-sandbox.ts reads the counter and restarts.
  */
 import { readFile } from 'node:fs/promises';
 import { cgroupDirs, firstReadable } from './cgroup-files.js';
