@@ -16,7 +16,7 @@ import { browserKind } from '../../oracles/browser/descriptor.js';
 import { commandKind } from '../../oracles/command/descriptor.js';
 import { tableKind } from '../../oracles/table/descriptor.js';
 import { testsKind } from '../../oracles/tests/descriptor.js';
-import { Spec, specSchemaWith } from '../spec/schema.js';
+import { OracleSpec, Spec, specSchemaWith } from '../spec/schema.js';
 import type { OracleDescriptor } from './descriptor.js';
 import type { Oracle } from './types.js';
 
@@ -62,9 +62,15 @@ export function registerOracleKind(d: OracleDescriptor): () => void {
   };
 }
 
-/** The schema baton.yaml is validated with: Spec, plus the registered kinds. */
+/** The kinds of the spec's static oracle union (schema.ts), which `baton schema` prints and the Spec type knows. */
+export function staticKinds(): string[] {
+  return OracleSpec.options.map((o) => o.shape.kind.value);
+}
+
+/** The schema baton.yaml is validated with: Spec, plus every kind the static union lacks (the registered ones). */
 export function specSchema(): typeof Spec {
-  schemaCache ??= specSchemaWith([...registered.values()].map((d) => d.schema));
+  const known = new Set(staticKinds());
+  schemaCache ??= specSchemaWith(oracleKinds().filter((d) => !known.has(d.kind)).map((d) => d.schema));
   return schemaCache;
 }
 

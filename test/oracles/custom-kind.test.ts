@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { judge } from '../../src/judge/judge.js';
 import { defineOracleKind, type OracleSpecBase } from '../../src/oracles/descriptor.js';
-import { oracleFor, registerOracleKind } from '../../src/oracles/registry.js';
+import { oracleFor, oracleKinds, registerOracleKind, staticKinds } from '../../src/oracles/registry.js';
 import type { Oracle } from '../../src/oracles/types.js';
 import { planCharts } from '../../src/report/charts.js';
 import { renderHtml } from '../../src/report/html.js';
@@ -22,7 +22,7 @@ import { buildModel } from '../../src/report/model.js';
 import { compileSpec, renderSvg } from '../../src/report/render.js';
 import { changedHashes, oracleFileHashes } from '../../src/run/integrity.js';
 import { checkExperiment } from '../../src/spec/check.js';
-import { oracleCommon, type Spec } from '../../src/spec/schema.js';
+import { OracleSpec, oracleCommon, type Spec } from '../../src/spec/schema.js';
 import { validateSpecText } from '../../src/spec/validate.js';
 import { rec } from '../helpers/ledger.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -101,6 +101,14 @@ function parsed(): Spec {
   if (!spec) throw new Error(JSON.stringify(problems));
   return spec;
 }
+
+describe('the built-in oracle kinds', () => {
+  it('are the kinds of the spec\'s static union, each with its descriptor\'s own schema (what `baton schema` prints)', () => {
+    const builtIn = oracleKinds().filter((d) => d.kind !== 'wordcount');
+    expect(builtIn.map((d) => d.kind).sort()).toEqual(staticKinds().sort());
+    for (const d of builtIn) expect(OracleSpec.options).toContain(d.schema);
+  });
+});
 
 describe('an oracle kind registered by a test', () => {
   let unregister: () => void = () => {};
