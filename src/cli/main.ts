@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { BatonError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import type { CommandContext } from './context.js';
 import { processIO, type CliIO } from './io.js';
 import { registerCheck, registerInit, registerSchema } from './commands/spec.js';
 import { registerRun } from './commands/run.js';
@@ -26,7 +27,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run baton --help for the commands)');
-  const ctx = { io, setCode };
+  const ctx: CommandContext = { io, setCode };
   registerInit(program, ctx);
   registerCheck(program, ctx);
   registerSchema(program, ctx);
@@ -43,12 +44,6 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   } catch (e) {
     return reportError(e, io);
   }
-}
-
-/** Shared by every command module. */
-export interface CommandContext {
-  io: CliIO;
-  setCode(code: number): void;
 }
 
 function reportError(e: unknown, io: CliIO): number {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { bundledExperiments, WORKER_KINDS } from '../catalog.js';
 import { EXIT } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { printEvent } from './run.js';
 
 export function registerDemo(program: Command, { io, setCode }: CommandContext): void {

@@ -4,7 +4,7 @@ import { fmt } from '../../judge/judge.js';
 import { holds, parseThreshold } from '../../spec/threshold.js';
 import { formatDuration } from '../../spec/units.js';
 import { EXIT } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { table } from '../table.js';
 
 export function registerMeasure(program: Command, { io, setCode }: CommandContext): void {

@@ -5,7 +5,7 @@ import type { RunEvent } from '../../run/context.js';
 import type { Spec } from '../../spec/schema.js';
 import { WORKER_KINDS } from '../catalog.js';
 import { EXIT } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import type { CliIO } from '../io.js';
 
 const OUTCOME_EXIT: Record<RunOutcome['state'], number> = {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { experimentPaths } from '../../experiment.js';
 import { formatDuration } from '../../spec/units.js';
 import { EXIT } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 
 export function registerSandbox(program: Command, { io, setCode }: CommandContext): void {
   const sandbox = program.command('sandbox').description('the sandbox images and containers');

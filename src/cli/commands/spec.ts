@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { formatProblems, type Problem } from '../../errors.js';
 import { templateNames } from '../catalog.js';
 import { EXIT } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { experimentPaths } from '../../experiment.js';
 
 export function registerInit(program: Command, { io }: CommandContext): void {

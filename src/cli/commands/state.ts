@@ -8,7 +8,7 @@ import { fmt } from '../../judge/judge.js';
 import { primaryMetric } from '../../judge/metrics.js';
 import { formatDuration } from '../../spec/units.js';
 import { runStateOf } from '../../state/run-state.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { table } from '../table.js';
 
 export function registerStatus(program: Command, { io }: CommandContext): void {
