@@ -11,7 +11,7 @@ import { dockerClient, probeEngine, statusCodeOf, withTimeout } from './engine.j
 import { imageRecipe } from './images/build.js';
 import { BASE_IMAGE, BROWSER_IMAGE, baseRecipeHash, browserRecipeHash } from './images/recipe.js';
 import { rootfsUnavailableReason } from './images/rootfs.js';
-import { engineEndpoint, unreachableEngineMessage } from './isolation.js';
+import { unreachableEngineMessage } from './isolation.js';
 import type { Finding, KindHealth, ResolveDeps, ResolvedSandbox, SandboxChoice } from './kind.js';
 import { sandboxUser } from './ownership.js';
 
@@ -52,6 +52,11 @@ export async function resolveDocker(spec: SandboxChoice, workspace: string | und
 }
 
 /** The endpoint of an injected client (tests), from its options. */
+/** The Docker endpoint dockerode uses with this environment; here, not in isolation.ts, whose decisions are pure. */
+function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
 function describeClient(docker: Docker): string {
   // dockerode's default client holds a socket resolver function here, not a path.
   const m = (docker as unknown as { modem?: { socketPath?: unknown; host?: unknown; port?: unknown } }).modem;

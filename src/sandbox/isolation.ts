@@ -38,11 +38,6 @@ export function describeIsolation(i: Isolation): string {
   return sandboxKind(i.provider)?.describe(i) ?? `${i.provider} sandbox (${i.runtime}), user ${i.user}, network ${i.network}`;
 }
 
-/** The Docker endpoint dockerode uses with this environment. */
-export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-}
-
 /** Why a `kind: docker` spec cannot run here, with the two fixes. */
 export function unreachableEngineMessage(endpoint: string, error: string | undefined): string {
   return (
