@@ -1,5 +1,6 @@
 /** The report: REPORT.md, metrics.csv, plots and report.html regenerated from the ledger. */
 export { detailFor, generateReport, loadEmbedScripts, type GenerateReportOptions, type GenerateReportResult } from './generate.js';
+export { regenerateReport, type RegenerateReportOptions } from './regenerate.js';
 export { buildModel, type ReportModel } from './model.js';
 export type { RunState } from '../state/run-state.js';
 export { planCharts, seriesRequests, type ChartPlan } from './charts.js';

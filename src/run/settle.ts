@@ -13,10 +13,8 @@ import { iterationTag } from '../experiment.js';
 import { keptChange } from '../ledger/query.js';
 import type { VerdictKind } from '../ledger/record.js';
 import { thresholdsOf } from '../judge/metrics.js';
-import { stallNotice } from '../judge/stop.js';
 import { parseTrailers } from '../workspace/git.js';
 import { progressFile } from '../workspace/progress.js';
-import { readWorkspaceFile } from './session.js';
 import { ensureRealDir, safeWriteFile } from '../workspace/safe-fs.js';
 import type { RunState } from '../state/run-state.js';
 import type { RunContext } from './context.js';
@@ -33,35 +31,24 @@ export async function writeStateFiles(ctx: RunContext, state: RunState, report =
   ensureRealDir(ctx.paths.workspace, 'reports');
   ensureRealDir(ctx.paths.workspace, 'reports/plots');
   // Loaded on first use: vega and resvg cost hundreds of milliseconds, which a resume should not pay before its first session.
-  const { generateReport } = await import('../report/index.js');
-  const last = ctx.ledger[ctx.ledger.length - 1];
+  const { regenerateReport } = await import('../report/index.js');
   try {
-    const result = await generateReport({
+    // The same function and inputs as `baton report`, so the two cannot drift apart.
+    const result = await regenerateReport({
       spec: ctx.spec,
       records: ctx.ledger,
-      notes: readWorkspaceFile(ctx, 'NOTES.md'),
-      nextPrompt: state === 'running' ? nextSessionBrief(ctx) : undefined,
       state,
-      artifactRoot: ctx.paths.artifacts,
+      paths: ctx.paths,
       outDir: path.join(ctx.paths.workspace, 'reports'),
       // the worker reads the workspace: per-point error series go only to the researcher's copy
       fullOutDir: ctx.paths.reports,
-      now: last ? new Date(last.at) : ctx.now(),
+      fallbackNow: ctx.now(),
+      onUnreadable: (reason) => ctx.emit({ type: 'warning', text: `workspace file ignored: ${reason}` }),
     });
     for (const w of result.warnings ?? []) ctx.emit({ type: 'warning', text: `report: ${w}` });
   } catch (e) {
     ctx.emit({ type: 'warning', text: `the report could not be regenerated: ${describeError(e)}` });
   }
-}
-
-/** What the next session is told beyond its standing instructions: the last verdict and any stall notice. */
-function nextSessionBrief(ctx: RunContext): string | undefined {
-  const last = ctx.ledger[ctx.ledger.length - 1];
-  if (!last) return undefined;
-  const lines = [`Last verdict (iteration ${last.iteration}, ${last.verdict.kind}): ${last.verdict.reason}`];
-  const stall = stallNotice(ctx.spec, ctx.ledger);
-  if (stall) lines.push(stall);
-  return lines.join('\n\n');
 }
 
 /** Puts iteration `n`'s verdict into git; returns main's new tip. Safe to call again after a crash. */

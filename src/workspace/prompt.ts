@@ -44,6 +44,25 @@ export function measurementTable(spec: Spec, history: LedgerRecord[]): string {
   return ['| metric | latest | threshold | best kept | baseline | holds |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
+/** The judge's last word, as the prompt and the report quote it. */
+function lastVerdictLine(last: LedgerRecord): string {
+  return `Last verdict (iteration ${last.iteration}, ${last.verdict.kind}): ${last.verdict.reason}`;
+}
+
+/**
+ * What the next session is told beyond its standing instructions, as the
+ * report shows it: the last verdict and any stall notice. A function of the
+ * ledger, so the run and `baton report` quote the same text.
+ */
+export function nextSessionBrief(spec: Spec, history: LedgerRecord[]): string | undefined {
+  const last = history[history.length - 1];
+  if (!last) return undefined;
+  const lines = [lastVerdictLine(last)];
+  const stall = stallNotice(spec, history);
+  if (stall) lines.push(stall);
+  return lines.join('\n\n');
+}
+
 /** Assembles the prompt; the result is never longer than spec.prompt.max_chars. */
 export function assemblePrompt(input: PromptInputs): string {
   const { spec, history } = input;
@@ -53,7 +72,7 @@ export function assemblePrompt(input: PromptInputs): string {
   const entries = progressEntries(spec, history);
   const recent = entries.slice(-RECENT_ENTRIES);
   const older = entries.slice(0, entries.length - recent.length);
-  const judgeLines = [last ? `Last verdict (iteration ${last.iteration}, ${last.verdict.kind}): ${last.verdict.reason}` : 'No measurement yet.'];
+  const judgeLines = [last ? lastVerdictLine(last) : 'No measurement yet.'];
   const stall = stallNotice(spec, history);
   if (stall) judgeLines.push('', `**${stall}**`);
   const failed = markdownSection(input.notesMd, 'Failed approaches') ?? '';

@@ -87,28 +87,20 @@ export function registerReport(program: Command, { io }: CommandContext): void {
       for (const w of warnings) io.err(`baton: warning: ${w}`);
       if (records.length === 0) throw new UserError(`${paths.ledger}: no measurements yet; run \`baton run ${dir}\` first`, { code: 'BATON_FILE_NOT_FOUND' });
       const s = readStatus(spec, paths);
-      const notesFile = path.join(paths.workspace, 'NOTES.md');
       // Never into the workspace: a file there is the next session's change (judged tamper), or a live session's.
       // The run keeps workspace/reports (binned) current itself.
       const { reportTarget } = await import('../../report/out-dir.js');
       const outDir = await reportTarget(paths, opts.out);
-      const { generateReport } = await import('../../report/index.js');
-      const result = await generateReport({
-        spec, records, state: runStateOf(s.state), artifactRoot: paths.artifacts, outDir, detail: 'full', html: opts.html,
-        notes: await readNotes(paths.workspace),
-        now: new Date(records[records.length - 1].at),
+      // The run's own report step: the same function and inputs, so this report equals the one the run committed.
+      const { regenerateReport } = await import('../../report/index.js');
+      const result = await regenerateReport({
+        spec, records, state: runStateOf(s.state), paths, outDir, detail: 'full', html: opts.html,
         onProgress: io.isTTY ? (done, total, label) => io.err(`[${done}/${total}] ${label}`) : undefined,
       });
       for (const w of result.warnings) io.err(`baton: warning: ${w}`);
       io.out(`wrote ${result.files.length} files to ${outDir}`);
       io.out(`report: ${path.join(outDir, 'REPORT.md')}`);
     });
-}
-
-/** NOTES.md of the workspace, read as the run reads it (no links followed, size capped); absent when unreadable. */
-async function readNotes(workspace: string): Promise<string | undefined> {
-  const { readTextOrEmpty } = await import('../../workspace/safe-fs.js');
-  return readTextOrEmpty(workspace, 'NOTES.md') || undefined;
 }
 
 /** The spec and the state reader, imported on use (start-up loads only what the command runs). */
