@@ -59,7 +59,11 @@ KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 UsePAM no
 X11Forwarding no
-AllowTcpForwarding no
+# \`local\` lets a client forward the engine's socket (ssh2's openssh_forwardOutStreamLocal):
+# one SSH connection for many API calls, ~50 ms a call instead of ~200 ms for
+# docker-modem's connection + \`docker system dial-stdio\` per call. OpenSSH 9.2
+# refuses socket forwarding under AllowTcpForwarding no, as many hardened hosts set.
+AllowTcpForwarding local
 PrintMotd no
 # Lanes open many sessions at once; docker-modem opens one SSH connection per API call.
 MaxStartups 100:30:200
