@@ -90,8 +90,10 @@ describe.skipIf(!ready.ok)('one-machine Slurm cluster', () => {
     expect((await completion(id)).state).toBe('OUT_OF_MEMORY');
   });
 
-  it('scancel ends a running job as CANCELLED and kills every process it started', async () => {
-    const id = await sbatch(`sleep 300 & echo $! > ${dir}/child.pid; echo started > ${dir}/started; wait`);
+  it('scancel ends a running job as CANCELLED and kills every process it started, even one that left its session', async () => {
+    // The child leaves the job's process group and parentage (setsid -f: new session, reparented to init);
+    // only the job's cgroup (proctrack/cgroup) still holds it.
+    const id = await sbatch(`setsid -f sh -c 'echo $$ > ${dir}/child.pid; exec sleep 300'; sleep 300`);
     await until(id, new Set(['RUNNING']));
     const started = Date.now();
     while (!(await readFile(path.join(dir, 'child.pid'), 'utf8').catch(() => '')).trim()) {
@@ -103,7 +105,6 @@ describe.skipIf(!ready.ok)('one-machine Slurm cluster', () => {
     await execa('scancel', [id]);
     expect((await until(id, TERMINAL)).JobState).toBe('CANCELLED');
     expect((await completion(id)).state).toBe('CANCELLED');
-    // The backgrounded child is in the job's cgroup, so proctrack/cgroup kills it too.
     const end = Date.now() + 10_000;
     while (alive(child) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     expect(alive(child)).toBe(false);
