@@ -1,12 +1,8 @@
 /** The Docker sandbox kind (the default): a fresh container per session or measurement on a Docker engine. */
-import { z } from 'zod';
 import type { SandboxKind } from './kind.js';
 
 export const dockerKind = {
   name: 'docker',
-  specFields: {
-    image: z.string().min(1).default('baton-base'),
-  },
   describe(i) {
     const id = i.imageId ? ` ${i.imageId.replace(/^sha256:/, '').slice(0, 12)}` : '';
     return `Docker (${i.runtime}${i.engine ? `, ${i.engine}` : ''}), image ${i.image ?? '?'}${id}, user ${i.user}, network ${i.network}`;

@@ -6,24 +6,10 @@
  * start and in every ledger record, and a resume that would get a different
  * one is refused. The decisions here are pure; resolve.ts probes the machine.
  */
-import { z } from 'zod';
+import type { Isolation } from './isolation-record.js';
 import { sandboxKind } from './registry.js';
 
-export const Isolation = z.object({
-  /** The sandbox kind (registry.ts): docker, local. */
-  provider: z.string().min(1),
-  /** docker: the engine's default runtime (runc); local: bubblewrap, or none (plain processes on the host). */
-  runtime: z.string(),
-  /** docker: the endpoint and version of the engine. */
-  engine: z.string().optional(),
-  image: z.string().optional(),
-  /** docker: the id of `image` on that engine when the run started. */
-  imageId: z.string().optional(),
-  /** uid:gid of the sandbox's commands. */
-  user: z.string(),
-  network: z.enum(['none', 'bridge']),
-});
-export type Isolation = z.infer<typeof Isolation>;
+export { Isolation } from './isolation-record.js';
 
 /** The fields whose change makes a resume refuse (the engine's address and version may change). */
 const COMPARED = ['provider', 'runtime', 'image', 'imageId', 'user', 'network'] as const;

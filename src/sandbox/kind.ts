@@ -1,17 +1,17 @@
 /**
  * What a kind of sandbox (docker, local) tells baton about itself: the one
- * descriptor each kind registers in registry.ts. Only the name, the spec keys
- * and `describe` are needed at start-up; every other facet loads the kind's
- * heavy modules (dockerode, execa) when called, so `baton status` stays fast.
+ * descriptor each kind registers in registry.ts (its keys of `sandbox:` are in
+ * spec-keys.ts, for the spec's schema). Only the name and `describe` are
+ * needed at start-up; every other facet loads the kind's heavy modules
+ * (dockerode, execa) when called, so `baton status` stays fast.
  */
-import type { z } from 'zod';
 import type Docker from 'dockerode';
-import type { Isolation } from './isolation.js';
+import type { Isolation } from './isolation-record.js';
 import type { SandboxProvider, SweepResult } from './types.js';
 
 /**
  * The `sandbox:` keys a kind decides its provider and isolation from: the
- * shared ones, and its own (SandboxKind.specFields), which it reads itself.
+ * shared ones, and its own (spec-keys.ts), which it reads itself.
  * Not SandboxSpec: the spec's type follows from the kinds.
  */
 export interface SandboxChoice {
@@ -54,8 +54,6 @@ export interface KindHealth {
 export interface SandboxKind {
   /** `sandbox.kind` in the spec, `provider` in the recorded isolation, `kind` of its providers and sandboxes. */
   readonly name: string;
-  /** Keys of `sandbox:` in the spec only this kind reads; merged into the spec's schema (registry.ts). */
-  readonly specFields?: z.ZodRawShape;
   /** One line naming an isolation this kind gave, for the report header, `baton check` and `baton sandbox doctor`. */
   describe(isolation: Isolation): string;
   /**

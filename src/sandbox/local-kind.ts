@@ -1,17 +1,8 @@
 /** The local sandbox kind: commands under bubblewrap on this machine, or, with the spec's opt-in, plain processes. */
-import { z } from 'zod';
 import type { SandboxKind } from './kind.js';
 
 export const localKind = {
   name: 'local',
-  specFields: {
-    allow_plain_processes: z
-      .boolean()
-      .default(false)
-      .describe(
-        'kind: local only. Where bubblewrap does not work, run commands as plain processes on the host, with no isolation at all. Refused when baton runs as root; named in REPORT.md.',
-      ),
-  },
   describe(i) {
     if (i.runtime === 'none') {
       return `NONE: plain processes on the host as user ${i.user}, network ${i.network === 'none' ? 'not cut off' : i.network} (sandbox.allow_plain_processes)`;

@@ -1,27 +1,23 @@
 /**
  * The sandbox kinds by name: one descriptor each (kind.ts). A new kind is a
- * folder under src/sandbox with its descriptor and its modules, plus its line
- * in BUILT_IN; the spec's `sandbox.kind` values and keys, the isolation's
- * description, `baton sandbox doctor|sweep` and `baton run` all follow from
- * this table. Nothing heavy is imported here: the spec's schema reads it.
+ * folder under src/sandbox with its descriptor and its modules, its line in
+ * BUILT_IN, and its name (with any keys of `sandbox:` only it reads) in
+ * spec-keys.ts; the compiler holds the two lists together. The spec's values
+ * and keys, the isolation's description, `baton sandbox doctor|sweep` and
+ * `baton run` all follow. Nothing heavy is imported here: descriptors load
+ * their modules when called.
  */
 import { dockerKind } from './docker-kind.js';
 import type { SandboxKind } from './kind.js';
 import { localKind } from './local-kind.js';
+import type { SandboxKindName } from './spec-keys.js';
 
-const BUILT_IN = [dockerKind, localKind] as const;
+const BUILT_IN: { [K in SandboxKindName]: SandboxKind & { name: K } } = {
+  docker: dockerKind,
+  local: localKind,
+};
 
-export type BuiltInSandboxKind = (typeof BUILT_IN)[number]['name'];
-
-/** The values `sandbox.kind` may take in a spec. */
-export const SANDBOX_KIND_NAMES = BUILT_IN.map((k) => k.name) as [BuiltInSandboxKind, ...BuiltInSandboxKind[]];
-
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-
-/** Every built-in kind's own keys of `sandbox:`, for the spec's schema. */
-export const SANDBOX_SPEC_FIELDS = Object.assign({}, ...BUILT_IN.map((k) => k.specFields)) as UnionToIntersection<(typeof BUILT_IN)[number]['specFields']>;
-
-const kinds = new Map<string, SandboxKind>(BUILT_IN.map((k) => [k.name, k]));
+const kinds = new Map<string, SandboxKind>(Object.values(BUILT_IN).map((k) => [k.name, k]));
 
 /** The kind named `name`; undefined when none is registered. */
 export function sandboxKind(name: string): SandboxKind | undefined {
@@ -35,8 +31,8 @@ export function sandboxKinds(): SandboxKind[] {
 
 /**
  * Adds a kind beyond the built-in ones (a test's); returns the function that
- * removes it. Specs still accept only SANDBOX_KIND_NAMES: a caller running
- * one sets `sandbox.kind` after loading the spec.
+ * removes it. Specs still accept only the built-in names (spec-keys.ts): a
+ * caller running one sets `sandbox.kind` after loading the spec.
  */
 export function registerSandboxKind(kind: SandboxKind): () => void {
   if (kinds.has(kind.name)) throw new Error(`sandbox kind ${kind.name} is already registered`);

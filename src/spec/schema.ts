@@ -5,7 +5,7 @@
  * (units.ts), so the JSON Schema describes exactly what users write.
  */
 import { z } from 'zod';
-import { SANDBOX_KIND_NAMES, SANDBOX_SPEC_FIELDS } from '../sandbox/registry.js';
+import { SANDBOX_KIND_NAMES, SANDBOX_SPEC_FIELDS } from '../sandbox/spec-keys.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 import { THRESHOLD_PATTERN } from './threshold.js';
 
