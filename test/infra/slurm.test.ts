@@ -111,12 +111,20 @@ describe.skipIf(!ready.ok)('one-machine Slurm cluster', () => {
   });
 
   it('runs several jobs at once on the oversubscribed nodes, spread over them', async () => {
-    const ids = await Promise.all(Array.from({ length: 6 }, () => sbatch('sleep 2', ['--cpus-per-task=1'])));
-    const running = await Promise.all(ids.map((id) => until(id, new Set(['RUNNING', ...TERMINAL]))));
-    expect(running.map((j) => j.JobState)).toEqual(ids.map(() => 'RUNNING'));
-    expect(new Set(running.map((j) => j.NodeList)).size).toBeGreaterThan(1);
+    const ids = await Promise.all(Array.from({ length: 6 }, () => sbatch('sleep 60', ['--cpus-per-task=1'])));
+    // One squeue call sees all six RUNNING at the same moment, on more than one node.
+    const end = Date.now() + 15_000;
+    let running: string[][] = [];
+    while (running.length < ids.length && Date.now() < end) {
+      const r = await execa('squeue', ['-h', '-t', 'RUNNING', '-j', ids.join(','), '-o', '%i %N']);
+      running = r.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
+      if (running.length < ids.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(running.map(([id]) => id).sort()).toEqual([...ids].sort());
+    expect(new Set(running.map(([, node]) => node)).size).toBeGreaterThan(1);
+    await execa('scancel', ids);
     const done = await Promise.all(ids.map((id) => until(id, TERMINAL)));
-    expect(done.map((j) => j.JobState)).toEqual(ids.map(() => 'COMPLETED'));
+    expect(done.map((j) => j.JobState)).toEqual(ids.map(() => 'CANCELLED'));
   });
 
   it('starts a bubblewrap sandbox inside a job, and the job limits apply to it', async () => {
