@@ -3,7 +3,8 @@
  * best kept commit, interleaved, and says whether the change is significant.
  */
 import { defineOracleKind } from '../../src/oracles/descriptor.js';
-import { BenchmarkOracleSpec } from '../../src/spec/schema.js';
+import type { BenchmarkOracleSpec } from '../../src/spec/schema.js';
+import { BenchmarkOracleSpec as BenchmarkOracleSpecSchema } from './schema.js';
 import { comparisonVerdict } from './details.js';
 import { benchmarkCharts, benchmarkSections } from './report.js';
 
@@ -24,7 +25,7 @@ const MIN_SAMPLES = 10;
 
 export const benchmarkKind = defineOracleKind<BenchmarkOracleSpec>({
   kind: 'benchmark',
-  schema: BenchmarkOracleSpec,
+  schema: BenchmarkOracleSpecSchema,
   metrics: (o) => BENCHMARK_STATS.map((s) => ({ oracle: o.id, parts: [s] })),
   needsBestSnapshot: true,
   derivedMetrics(o, metrics, baseline) {

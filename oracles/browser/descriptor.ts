@@ -3,14 +3,15 @@
  * sandbox and runs the experiment's Playwright tests against it.
  */
 import { defineOracleKind } from '../../src/oracles/descriptor.js';
-import { BrowserOracleSpec } from '../../src/spec/schema.js';
+import type { BrowserOracleSpec } from '../../src/spec/schema.js';
+import { BrowserOracleSpec as BrowserOracleSpecSchema } from './schema.js';
 import { TEST_STATS } from '../tests/descriptor.js';
 import { failingTestIds } from '../tests/details.js';
 import { testsCharts, testsSections } from '../tests/report.js';
 
 export const browserKind = defineOracleKind<BrowserOracleSpec>({
   kind: 'browser',
-  schema: BrowserOracleSpec,
+  schema: BrowserOracleSpecSchema,
   metrics: (o) => TEST_STATS.map((s) => ({ oracle: o.id, parts: [s] })),
   referencedFiles: (o) => [{ path: o.tests, key: ['tests'], type: 'folder' }],
   charts: testsCharts,

@@ -4,12 +4,13 @@
  * `run` alone.
  */
 import { defineOracleKind } from '../../src/oracles/descriptor.js';
-import { CommandOracleSpec } from '../../src/spec/schema.js';
+import type { CommandOracleSpec } from '../../src/spec/schema.js';
+import { CommandOracleSpec as CommandOracleSpecSchema } from './schema.js';
 import { checkOracleCommands } from './check.js';
 
 export const commandKind = defineOracleKind<CommandOracleSpec>({
   kind: 'command',
-  schema: CommandOracleSpec,
+  schema: CommandOracleSpecSchema,
   // Any metric name under the oracle's id: the command says which.
   metrics: (o) => [{ oracle: o.id, any: true }],
   check: checkOracleCommands,

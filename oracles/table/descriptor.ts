@@ -3,7 +3,8 @@
  * reference tables of the experiment, column by column.
  */
 import { defineOracleKind } from '../../src/oracles/descriptor.js';
-import { TableOracleSpec } from '../../src/spec/schema.js';
+import type { TableOracleSpec } from '../../src/spec/schema.js';
+import { TableOracleSpec as TableOracleSpecSchema } from './schema.js';
 import { tableCharts, tableMetricUnit } from './report.js';
 import { validateTables } from './validate.js';
 
@@ -14,7 +15,7 @@ export const TABLE_STATS = [
 
 export const tableKind = defineOracleKind<TableOracleSpec>({
   kind: 'table',
-  schema: TableOracleSpec,
+  schema: TableOracleSpecSchema,
   metrics: (o) =>
     o.tables.flatMap((t) => t.columns.flatMap((c) => TABLE_STATS.map((stat) => ({ oracle: o.id, parts: [t.name, typeof c === 'string' ? c : '*', stat] })))),
   referencedFiles: (o) => o.tables.map((t, j) => ({ path: t.reference, key: ['tables', j, 'reference'], type: 'file' as const })),

@@ -3,7 +3,8 @@
  * its JUnit or TAP report.
  */
 import { defineOracleKind } from '../../src/oracles/descriptor.js';
-import { TestsOracleSpec } from '../../src/spec/schema.js';
+import type { TestsOracleSpec } from '../../src/spec/schema.js';
+import { TestsOracleSpec as TestsOracleSpecSchema } from './schema.js';
 import { failingTestIds, missingTestCount } from './details.js';
 import { TEST_RUNNER_FILES } from './protected.js';
 import { testsCharts, testsSections } from './report.js';
@@ -13,7 +14,7 @@ export const TEST_STATS = ['passed', 'failed', 'errors', 'skipped', 'total', 'pa
 
 export const testsKind = defineOracleKind<TestsOracleSpec>({
   kind: 'tests',
-  schema: TestsOracleSpec,
+  schema: TestsOracleSpecSchema,
   metrics: (o) => TEST_STATS.map((s) => ({ oracle: o.id, parts: [s] })),
   protectedGlobs: () => TEST_RUNNER_FILES,
   charts: testsCharts,

@@ -9,11 +9,10 @@
  */
 import type { z } from 'zod';
 import type { Problem } from '../errors.js';
-import type { ChartPlan, SeriesRequest } from '../report/charts.js';
+import type { ChartPlan, SeriesRequest, TimeAxis } from '../report/chart-plan.js';
 import type { ErrorDetail } from '../report/error-chart.js';
 import type { ReportModel } from '../report/model.js';
 import type { SeriesArtifact } from '../report/series.js';
-import type { TimeAxis } from '../report/timeline-chart.js';
 import type { Spec } from '../spec/schema.js';
 import type { Oracle } from './types.js';
 

@@ -1,6 +1,6 @@
 /**
- * The oracle kinds by name: the one place in src/ that imports from the
- * top-level oracles/ folder. Descriptors are imported statically (they are
+ * The oracle kinds by name: with specs.ts (their spec schemas), the one
+ * place in src/ that imports from the top-level oracles/ folder. Descriptors are imported statically (they are
  * light: names, rules, report builders); each oracle itself is loaded on
  * first use through its descriptor's `load()`, because the table oracle
  * pulls in mathjs, the browser oracle Playwright, and a `baton` command that
@@ -16,8 +16,8 @@ import { browserKind } from '../../oracles/browser/descriptor.js';
 import { commandKind } from '../../oracles/command/descriptor.js';
 import { tableKind } from '../../oracles/table/descriptor.js';
 import { testsKind } from '../../oracles/tests/descriptor.js';
-import { OracleSpec, Spec, specSchemaWith } from '../spec/schema.js';
 import type { OracleDescriptor } from './descriptor.js';
+import { ORACLE_SPECS } from './specs.js';
 import type { Oracle } from './types.js';
 
 /**
@@ -29,7 +29,6 @@ const BUILT_IN: readonly OracleDescriptor[] = [tableKind, testsKind, browserKind
 
 /** Kinds registered at run time (a test's own kind), after the built-in ones. */
 const registered = new Map<string, OracleDescriptor>();
-let schemaCache: typeof Spec | undefined;
 
 /** Every kind: the built-in ones, then the registered ones. */
 export function oracleKinds(): OracleDescriptor[] {
@@ -55,23 +54,20 @@ export function oracleKindOf(oracle: { kind: string }): OracleDescriptor {
 export function registerOracleKind(d: OracleDescriptor): () => void {
   if (oracleKind(d.kind)) throw new Error(`oracle kind "${d.kind}" is already registered`);
   registered.set(d.kind, d);
-  schemaCache = undefined;
   return () => {
     if (registered.get(d.kind) === d) registered.delete(d.kind);
-    schemaCache = undefined;
   };
 }
 
 /** The kinds of the spec's static oracle union (schema.ts), which `baton schema` prints and the Spec type knows. */
 export function staticKinds(): string[] {
-  return OracleSpec.options.map((o) => o.shape.kind.value);
+  return ORACLE_SPECS.map((o) => o.shape.kind.value);
 }
 
-/** The schema baton.yaml is validated with: Spec, plus every kind the static union lacks (the registered ones). */
-export function specSchema(): typeof Spec {
-  const known = new Set(staticKinds());
-  schemaCache ??= specSchemaWith(oracleKinds().filter((d) => !known.has(d.kind)).map((d) => d.schema));
-  return schemaCache;
+/** The kinds the spec's static union lacks (the ones registered at run time), whose schemas the spec must add. */
+export function extraKinds(): OracleDescriptor[] {
+  const known = new Set<string>(staticKinds());
+  return oracleKinds().filter((d) => !known.has(d.kind));
 }
 
 /** The spec's oracles with their descriptors and indexes, kind by kind in registry order (spec order within a kind). */

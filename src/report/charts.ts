@@ -13,30 +13,10 @@ import { slug } from './format.js';
 import { KEPT_VERDICTS, type ReportModel } from './model.js';
 import type { SeriesArtifact } from './series.js';
 import type { VlSpec } from './theme.js';
-import { timelineSpec, type TimeAxis } from './timeline-chart.js';
+import { timelineSpec } from './timeline-chart.js';
+import type { ChartPlan, SeriesRequest, TimeAxis } from './chart-plan.js';
 
-/** One chart of the report. `file` is the stem under plots/ (`.svg`, `.png`, `.vl.json`). */
-export interface ChartPlan {
-  file: string;
-  /** What it draws: timeline, cost, or what an oracle kind names it (error, benchmark, tests, ...). */
-  kind: string;
-  /** The heading REPORT.md shows it under (Metric timelines, Error vs x, ...). */
-  section: string;
-  /** The oracle (or metric, for timelines) it belongs to. */
-  subject: string;
-  title: string;
-  spec: VlSpec;
-}
-
-/** A series artifact the error charts need, and where the ledger says it is. */
-export interface SeriesRequest {
-  oracle: string;
-  /** Artifact name, `<table>.<column>`. */
-  name: string;
-  role: SeriesRole;
-  iteration: number;
-  path: string;
-}
+export type { ChartPlan, SeriesRequest } from './chart-plan.js';
 
 function lastRecordWith(model: ReportModel, oracle: string, pred: (r: LedgerRecord) => boolean): LedgerRecord | undefined {
   for (let i = model.iterations.length - 1; i >= 0; i--) {

@@ -11,9 +11,10 @@ import type { MetricSummary, ReportModel } from './model.js';
 import { metricUnit } from './metric-unit.js';
 import { isRate, withUnit } from './units.js';
 import { COLORS, HEIGHT, VERDICT_STYLE, WIDTH, logAxis, pointSize, r6, subtitleLines, topLevel, verdictEncoding, type VlSpec } from './theme.js';
+import type { TimeAxis } from './chart-plan.js';
 
-/** Which quantity the x axis shows. */
-export type TimeAxis = 'iteration' | 'hours';
+/** Which quantity the x axis shows (defined with the other chart shapes in chart-plan.ts). */
+export type { TimeAxis };
 
 /** Above this many points the reverted (and other routine) points are thinned. */
 export const TIMELINE_MAX_POINTS = 600;

@@ -1,172 +1,22 @@
 /**
  * The one definition of baton.yaml. Everything else (the JSON Schema, the
  * docs of `baton schema`, the defaults) is generated from or reads this.
+ * Each oracle kind's entry is defined in its oracles/<kind>/schema.ts and
+ * listed in src/oracles/specs.ts (`ORACLE_SPECS`); the shared pieces are in
+ * schema-parts.ts.
  * Durations and sizes stay strings here and are parsed where they are used
  * (units.ts), so the JSON Schema describes exactly what users write.
  */
 import { z } from 'zod';
+import { ORACLE_SPECS } from '../oracles/specs.js';
 import { SANDBOX_KIND_NAMES, SANDBOX_SPEC_FIELDS } from '../sandbox/spec-keys.js';
-import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+import { command, duration, envNames, id, size } from './schema-parts.js';
 import { THRESHOLD_PATTERN } from './threshold.js';
 
-const duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'expected a duration such as 30s, 10m, 24h')
-  .describe('A duration: a number and a unit, ms | s | m | h | d (e.g. 30s, 10m, 24h).');
-const size = z
-  .string()
-  .regex(SIZE_PATTERN, 'expected a size such as 512m or 4g')
-  .describe('A size in bytes with an optional unit k | m | g | t (e.g. 512m, 4g).');
-const id = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected an identifier: a letter, then letters, digits, _ or -')
-  .describe('An identifier: a letter, then letters, digits, _ or -.');
-const envNames = z
-  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))
-  .describe('Names of host environment variables passed into the sandbox. Nothing else from the host environment is.');
-const command = z.string().min(1, 'expected a non-empty shell command');
-const unitText = z
-  .string()
-  .min(1)
-  .max(32, 'expected a unit of at most 32 characters')
-  .regex(/^[^\n\r\t]+$/, 'expected a unit on one line')
-  .describe('A unit for axis labels, e.g. s, h/Mpc, (Mpc/h)^3, K.');
-const columnRef = z
-  .union([z.string().min(1), z.number().int().min(1)])
-  .describe('A column by its short name (k, P, TT) or by its 1-based index.');
+export { oracleCommon } from './schema-parts.js';
 
-export const TableSpec = z
-  .object({
-    name: id.describe('Name of this comparison; part of metric names: <oracle>.<table>.<column>.<stat>.'),
-    candidate: z.string().min(1).describe('File the candidate writes, relative to $BATON_OUT.'),
-    reference: z.string().min(1).describe('Reference file, relative to the experiment folder (usually under oracle/).'),
-    format: z.enum(['auto', 'csv', 'tsv', 'dat', 'npy']).default('auto').describe('File format of both tables; auto picks it from the extension.'),
-    x: columnRef.describe('The abscissa column rows are aligned on.'),
-    columns: z.array(columnRef).min(1, 'expected at least one column to compare'),
-    interpolate: z
-      .enum(['none', 'linear', 'loglog'])
-      .default('none')
-      .describe('none: x values must match row by row; linear/loglog: candidate interpolated onto the reference x grid, never extrapolated.'),
-    x_range: z.tuple([z.number(), z.number()]).optional().describe('Compare only reference rows with lo <= x <= hi.'),
-    min_points: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe('Reference points (in x_range) the candidate must cover; fewer fails the measurement. Default: every reference point in x_range.'),
-    normalize: z
-      .union([z.string().min(1), z.record(z.string(), z.string().min(1))])
-      .optional()
-      .describe('mathjs expression over the reference row replacing |reference| in relative errors, e.g. sqrt(TT*EE); or one per column.'),
-    // Units are labels for the report's axes and metric names, never used in the comparison.
-    x_unit: unitText.optional().describe('Unit of x, shown on the report\'s axes, e.g. h/Mpc.'),
-    units: z
-      .record(z.string().min(1), unitText)
-      .optional()
-      .describe('Units of the compared columns by name, shown on the report\'s axes (absolute errors carry them), e.g. { P: "(Mpc/h)^3" }.'),
-  })
-  .strict();
-
-/** The keys every oracle kind's spec has; a kind's schema spreads them (`{ kind: z.literal(...), ...oracleCommon, ... }`). */
-export const oracleCommon = {
-  id: id.describe('Name of the oracle; the first part of its metric names.'),
-  timeout: duration.default('10m').describe('Wall time allowed to the whole measurement by this oracle.'),
-  env: envNames.default([]),
-};
-
-export const TableOracleSpec = z
-  .object({
-    kind: z.literal('table'),
-    ...oracleCommon,
-    run: command.describe('Shell command run in the oracle sandbox (cwd /workspace) that writes the candidate tables to $BATON_OUT.'),
-    tables: z.array(TableSpec).min(1, 'expected at least one table'),
-  })
-  .strict();
-
-const outputFile = z
-  .string()
-  .min(1)
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'expected a path relative to $BATON_OUT, without ..')
-  .describe('A file the timed command writes, relative to $BATON_OUT.');
-
-const benchmarkOutput = z
-  .object({
-    stdout: z
-      .boolean()
-      .default(true)
-      .describe("Compare each timed run's stdout with the best kept commit's run of the same repetition (under `time: json`, all but the timing line)."),
-    files: z.array(outputFile).default([]).describe("Files each timed run writes under $BATON_OUT, compared byte for byte with the best kept commit's."),
-  })
-  .strict()
-  .default({ stdout: true, files: [] })
-  .describe(
-    "What a timed run must reproduce before its time counts: a run whose output differs from the best kept commit's run in the same measurement fails the measurement, naming what differed. `{ stdout: false }` turns the check off.",
-  );
-
-export const BenchmarkOracleSpec = z
-  .object({
-    kind: z.literal('benchmark'),
-    ...oracleCommon,
-    setup: command.optional().describe('Run once before timing (e.g. a build).'),
-    run: command.describe('The command to time.'),
-    repeat: z.number().int().min(3).default(10).describe('Timed runs per side.'),
-    warmup: z.number().int().min(0).default(1).describe('Untimed runs before timing.'),
-    alpha: z.number().gt(0).lt(1).default(0.05).describe('Significance level of the Mann-Whitney U test.'),
-    min_effect: z.number().min(0).default(0.02).describe('Smallest relative change of the median that counts (0.02 = 2%).'),
-    time: z
-      .enum(['wall', 'cpu', 'json'])
-      .default('wall')
-      .describe(
-        'wall: harness time around the process; cpu: CPU seconds of every process of the timed run, read by the host from the sandbox\'s cgroup (Docker only; as stable as CPU time and beyond the candidate\'s reach); json: the "seconds" field of the last JSON line the command prints (a candidate-controlled process: code it runs can forge it; `baton check` warns).',
-      ),
-    output: benchmarkOutput,
-  })
-  .strict();
-
-export const TestsOracleSpec = z
-  .object({
-    kind: z.literal('tests'),
-    ...oracleCommon,
-    run: command.describe('Runs the suite and writes its report to $BATON_OUT.'),
-    report: z.string().min(1).describe('Report file relative to $BATON_OUT.'),
-    format: z.enum(['junit', 'tap']).default('junit'),
-  })
-  .strict();
-
-export const BrowserOracleSpec = z
-  .object({
-    kind: z.literal('browser'),
-    ...oracleCommon,
-    setup: command.optional().describe('Run once before serving (e.g. a build).'),
-    serve: command.describe('Starts the app in the oracle sandbox; must listen on `port`.'),
-    port: z.number().int().min(1).max(65535),
-    tests: z.string().min(1).describe('Folder of Playwright tests, relative to the experiment folder (usually oracle/e2e).'),
-    ready_timeout: duration.default('30s'),
-  })
-  .strict();
-
-export const CommandOracleSpec = z
-  .object({
-    kind: z.literal('command'),
-    ...oracleCommon,
-    run: command.describe(
-      'The candidate phase, run as the sandbox user in /workspace. With `evaluate`, it writes its outputs to $BATON_OUT; without it, its last stdout line is the metrics (a process the candidate controls: `baton check` warns).',
-    ),
-    evaluate: command
-      .optional()
-      .describe(
-        "The evaluation phase: run after every process of `run` is killed, as another user, in a root-only copy of the experiment's oracle/ folder ($BATON_ORACLE); reads $BATON_OUT and /workspace as data; its last stdout line must be a JSON object of finite numbers.",
-      ),
-  })
-  .strict();
-
-export const OracleSpec = z.discriminatedUnion('kind', [
-  TableOracleSpec,
-  BenchmarkOracleSpec,
-  TestsOracleSpec,
-  BrowserOracleSpec,
-  CommandOracleSpec,
-]);
+/** One entry of `oracles`: the built-in kinds' schemas, each in its oracles/<kind>/schema.ts, listed in src/oracles/specs.ts. */
+export const OracleSpec = z.discriminatedUnion('kind', [...ORACLE_SPECS]);
 
 const pricing = z
   .object({
@@ -312,12 +162,12 @@ export function specSchemaWith(extra: readonly z.ZodObject[]): typeof Spec {
 
 export type Spec = z.infer<typeof Spec>;
 export type OracleSpec = z.infer<typeof OracleSpec>;
-export type TableSpec = z.infer<typeof TableSpec>;
-export type TableOracleSpec = z.infer<typeof TableOracleSpec>;
-export type BenchmarkOracleSpec = z.infer<typeof BenchmarkOracleSpec>;
-export type TestsOracleSpec = z.infer<typeof TestsOracleSpec>;
-export type BrowserOracleSpec = z.infer<typeof BrowserOracleSpec>;
-export type CommandOracleSpec = z.infer<typeof CommandOracleSpec>;
+export type TableOracleSpec = Extract<OracleSpec, { kind: 'table' }>;
+export type TableSpec = TableOracleSpec['tables'][number];
+export type BenchmarkOracleSpec = Extract<OracleSpec, { kind: 'benchmark' }>;
+export type TestsOracleSpec = Extract<OracleSpec, { kind: 'tests' }>;
+export type BrowserOracleSpec = Extract<OracleSpec, { kind: 'browser' }>;
+export type CommandOracleSpec = Extract<OracleSpec, { kind: 'command' }>;
 export type WorkerSpec = z.infer<typeof WorkerSpec>;
 export type JudgeSpec = z.infer<typeof JudgeSpec>;
 export type BudgetSpec = z.infer<typeof BudgetSpec>;

@@ -6,7 +6,8 @@
 import { LineCounter, parseDocument, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Problem } from '../errors.js';
-import { oracleKindOf, specSchema } from '../oracles/registry.js';
+import { oracleKindOf } from '../oracles/registry.js';
+import { specSchema } from './spec-schema.js';
 import type { Spec } from './schema.js';
 import { isProducible, knownMetricNames } from './metrics.js';
 import { closest } from './suggest.js';

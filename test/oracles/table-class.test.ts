@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TableSpec } from '../../src/spec/schema.js';
+import { TableSpec } from '../../oracles/table/schema.js';
 import { compareTables } from '../../oracles/table/compare.js';
 import { readTable } from '../../oracles/table/read.js';
 

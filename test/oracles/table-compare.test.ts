@@ -1,7 +1,7 @@
 /** compareTables on small tables built in memory: alignment, statistics, normalisation, series. */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { TableSpec } from '../../src/spec/schema.js';
+import { TableSpec } from '../../oracles/table/schema.js';
 import { SeriesArtifact } from '../../src/report/series.js';
 import { compareTables } from '../../oracles/table/compare.js';
 import type { Table } from '../../oracles/table/table.js';
