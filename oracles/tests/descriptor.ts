@@ -17,6 +17,7 @@ export const testsKind = defineOracleKind<TestsOracleSpec>({
   schema: TestsOracleSpecSchema,
   metrics: (o) => TEST_STATS.map((s) => ({ oracle: o.id, parts: [s] })),
   protectedGlobs: () => TEST_RUNNER_FILES,
+  protectedReason: 'tests oracle: test-runner configuration and shadowing files',
   charts: testsCharts,
   sections: testsSections,
   judgeFacts: (details) => ({ missingTests: missingTestCount(details), failingTests: failingTestIds(details) }),

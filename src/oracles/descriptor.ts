@@ -119,6 +119,8 @@ export interface OracleDescriptor<S extends OracleSpecBase = OracleSpecBase> {
   derivedMetrics?(spec: S, metrics: Record<string, number>, baseline: Record<string, number> | undefined): Record<string, number>;
   /** Workspace globs the worker may not change when a spec has this oracle. */
   protectedGlobs?(spec: S): readonly string[];
+  /** Why, as `baton check` says it beside them: `tests oracle: test-runner configuration and shadowing files`. */
+  readonly protectedReason?: string;
   /** Problems of the spec that the schema cannot see (pure). */
   validate?(spec: S, ctx: ValidateContext): Problem[];
   /** `baton check` errors and warnings that look at the experiment's folders. */

@@ -8,7 +8,22 @@ import type { Spec } from './schema.js';
 
 /** Globs protected because of the spec's oracles (not written in `protected`). */
 export function defaultProtected(spec: Pick<Spec, 'oracles'>): string[] {
-  return [...new Set(spec.oracles.flatMap((o) => oracleKindOf(o).protectedGlobs?.(o) ?? []))];
+  return [...new Set(defaultProtectedGroups(spec).flatMap((g) => g.globs))];
+}
+
+/** The same globs by the reason each oracle kind gives for them, one group per reason. */
+export function defaultProtectedGroups(spec: Pick<Spec, 'oracles'>): { reason: string; globs: string[] }[] {
+  const groups = new Map<string, Set<string>>();
+  for (const o of spec.oracles) {
+    const kind = oracleKindOf(o);
+    const globs = kind.protectedGlobs?.(o) ?? [];
+    if (globs.length === 0) continue;
+    const reason = kind.protectedReason ?? `${kind.kind} oracle`;
+    const set = groups.get(reason) ?? new Set<string>();
+    for (const g of globs) set.add(g);
+    groups.set(reason, set);
+  }
+  return [...groups].map(([reason, globs]) => ({ reason, globs: [...globs] }));
 }
 
 /**

@@ -20,8 +20,9 @@ import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildModel } from '../../src/report/model.js';
 import { compileSpec, renderSvg } from '../../src/report/render.js';
-import { changedHashes, oracleFileHashes } from '../../src/run/integrity.js';
+import { changedHashes, oracleFileHashes, protectedTouched } from '../../src/run/integrity.js';
 import { checkExperiment } from '../../src/spec/check.js';
+import { defaultProtectedGroups } from '../../src/spec/protected.js';
 import { OracleSpec, oracleCommon, type Spec } from '../../src/spec/schema.js';
 import { validateSpecText } from '../../src/spec/validate.js';
 import { rec } from '../helpers/ledger.js';
@@ -65,6 +66,9 @@ const wordcountKind = defineOracleKind<WordcountSpec>({
   schema: WordcountSpec,
   metrics: (o) => [{ oracle: o.id, parts: ['words'] }, { oracle: o.id, parts: ['unknown'] }],
   referencedFiles: (o) => [{ path: o.reference, key: ['reference'], type: 'file' }],
+  // A configuration file the counting reads from the workspace: the worker may not write one.
+  protectedGlobs: () => ['**/.wordcountrc'],
+  protectedReason: 'wordcount oracle: its configuration',
   metricUnit: (_o, parts) => (parts[0] === 'words' ? 'words' : undefined),
   charts: (model, o) => [{
     kind: 'wordcount', section: 'Word counts', subject: o.id, file: `wordcount-${o.id}`, title: `${o.id}: words`,
@@ -155,6 +159,12 @@ describe('an oracle kind registered by a test', () => {
       diff: { changedPaths: ['essay.txt'], protectedTouched: [], oracleFilesChanged: changed },
     });
     expect(verdict.kind).toBe('tamper');
+  });
+
+  it('the files it protects are tamper when the worker changes them, and baton check names them with its reason', () => {
+    const spec = parsed();
+    expect(protectedTouched(spec, ['essay.txt', 'notes/.wordcountrc'])).toEqual(['notes/.wordcountrc']);
+    expect(defaultProtectedGroups(spec)).toEqual([{ reason: 'wordcount oracle: its configuration', globs: ['**/.wordcountrc'] }]);
   });
 
   it('is loaded through the registry and measures', async () => {

@@ -51,9 +51,8 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       }
       const n = Object.keys(spec.thresholds).length;
       io.out(`ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`);
-      const { defaultProtected } = await import('../../spec/protected.js');
-      const defaults = defaultProtected(spec);
-      if (defaults.length) io.out(`protected by default (tests oracle: test-runner configuration and shadowing files): ${defaults.join(' ')}`);
+      const { defaultProtectedGroups } = await import('../../spec/protected.js');
+      for (const g of defaultProtectedGroups(spec)) io.out(`protected by default (${g.reason}): ${g.globs.join(' ')}`);
       io.out(`isolation on this machine: ${iso.text}`);
     });
 }
