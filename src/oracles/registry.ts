@@ -1,6 +1,5 @@
 /**
- * The oracle kinds by name: with specs.ts (their spec schemas), the one
- * place in src/ that imports from the top-level oracles/ folder. Descriptors are imported statically (they are
+ * The oracle kinds by name. Descriptors are imported statically (they are
  * light: names, rules, report builders); each oracle itself is loaded on
  * first use through its descriptor's `load()`, because the table oracle
  * pulls in mathjs, the browser oracle Playwright, and a `baton` command that
@@ -9,7 +8,7 @@
  *
  * Import direction: oracles/<kind>/ imports the contract (descriptor.ts,
  * types.ts) and shared helpers from src/; src/ reaches a kind only through
- * this file.
+ * this file (and specs.ts, for the kinds' spec schemas).
  */
 import { benchmarkKind } from '../../oracles/benchmark/descriptor.js';
 import { browserKind } from '../../oracles/browser/descriptor.js';
