@@ -4,12 +4,11 @@
  * library sources are passed in by the caller.
  */
 import type { ChartPlan } from './charts.js';
-import { fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, htmlEscape } from './format.js';
+import { fmtDuration, fmtHours, fmtInt, fmtTokens, fmtUsd, htmlEscape } from './format.js';
 import { keptCount } from '../ledger/query.js';
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { oracleSections } from './oracle-sections.js';
-import { timeUnit } from './units.js';
 import { stateHtml, stateText, statusHtml, verdictHtml, warningIcon } from './icons.js';
 import { incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine } from './summary.js';
 

@@ -3,13 +3,12 @@
  * with images linked relative to reports/. Pure: a string from the model.
  */
 import type { ChartPlan } from './charts.js';
-import { boundText, fmtDuration, fmtHours, fmtInt, fmtNum, fmtPct, fmtTokens, fmtUsd, mdCell } from './format.js';
+import { boundText, fmtDuration, fmtHours, fmtInt, fmtTokens, fmtUsd, mdCell } from './format.js';
 import { keptCount } from '../ledger/query.js';
 import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { oracleSections } from './oracle-sections.js';
 import { describeIsolation } from '../sandbox/isolation.js';
-import { timeUnit } from './units.js';
 import {
   STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine,
 } from './summary.js';
