@@ -121,11 +121,17 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
       ctx.oracleHashes = oracleFileHashes(spec, paths.root);
       appendJournal(paths.journal, { type: 'oracle-hashes', hashes: ctx.oracleHashes }, now());
     }
-    await baseline(ctx, journal.records);
-    await recover(ctx, journal.records);
-    const discarded = await discardBatonLeftovers(repo, paths.workspace);
-    if (discarded.length) emit({ type: 'info', text: `discarded baton's own uncommitted files (regenerated from the ledger; no session is judged for them): ${discarded.join(', ')}` });
-    return await loop(ctx);
+    try {
+      await baseline(ctx, journal.records);
+      await recover(ctx, journal.records);
+      const discarded = await discardBatonLeftovers(repo, paths.workspace);
+      if (discarded.length) emit({ type: 'info', text: `discarded baton's own uncommitted files (regenerated from the ledger; no session is judged for them): ${discarded.join(', ')}` });
+      return await loop(ctx);
+    } catch (e) {
+      // `baton status` says why the run stopped (a model API that kept failing, an engine gone), not just "stopped".
+      appendJournal(paths.journal, { type: 'run-end', state: 'error', reason: e instanceof Error ? e.message : String(e) }, now());
+      throw e;
+    }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     fs.rmSync(paths.scratch, { recursive: true, force: true });

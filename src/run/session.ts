@@ -129,6 +129,7 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
       transcript,
       signal: ctx.signal,
       measure: options.measure === false ? undefined : measureTool(ctx, iteration, () => sandbox),
+      notify: (text) => ctx.emit({ type: 'warning', text }),
     });
     // However the worker saw it (a killed container, a cut exec), an interrupt is an interrupt.
     if (ctx.signal.aborted) result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted (SIGINT/SIGTERM)' };

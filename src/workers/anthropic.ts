@@ -172,6 +172,7 @@ export class AnthropicWorker implements Worker {
             onRetry: (e) => {
               waitedMs += e.waitMs; // a wait is not work: it does not count against the session's minutes
               ctx.transcript.write('retry', { turn: turns + 1, ...e });
+              ctx.notify?.(`session ${ctx.iteration}, turn ${turns + 1}: the model API failed (${e.message}); retry ${e.attempt} in ${Math.round(e.waitMs / 1000)}s`);
             },
           },
         );

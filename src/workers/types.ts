@@ -33,6 +33,8 @@ export interface SessionContext {
   signal: AbortSignal;
   /** Measures the current working tree with the oracles; the table the worker's `measure` tool returns. */
   measure?: () => Promise<string>;
+  /** Tells whoever watches the run what the session is waiting on (a model API that does not answer); printed, not journaled. */
+  notify?: (text: string) => void;
 }
 
 export interface SessionResult {

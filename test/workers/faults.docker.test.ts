@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { totalUsage } from '../../src/ledger/query.js';
 import { dockerReady } from '../sandbox/guard.js';
+import { baton } from '../helpers/cli.js';
 import { DEFAULT_USAGE, FakeAnthropic, overloaded, reply, text, toolUse, type FakeStep, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { agentExperiment, batonRun, expectedUsd, isInitializer, journalOf, ledgerOf, removeExperiments, RK4, transcriptOf, turnOf } from './agent-helpers.js';
 
@@ -41,9 +42,14 @@ describe.runIf(ready.ok)('anthropic worker faults, with real Docker', () => {
     expect(stormy.stderr).toContain('`baton run` again resumes');
     expect(ledgerOf(dir).map((r) => r.verdict.kind)).toEqual(['baseline']);
     const journal = journalOf(dir);
-    expect(journal.some((e) => e.type === 'run-end')).toBe(false);
-    expect(journal[journal.length - 1]).toMatchObject({ type: 'iteration-start', iteration: 1 });
+    // the iteration stays open for the resume to recover; the run's end records why it stopped (trial row 70)
+    expect(journal.at(-2)).toMatchObject({ type: 'iteration-start', iteration: 1 });
+    expect(journal.at(-1)).toMatchObject({ type: 'run-end', state: 'error', reason: expect.stringMatching(/the model API kept failing/) });
     expect(transcriptOf(dir, 1).filter((e) => e.type === 'retry')).toHaveLength(9);
+    // each retry is said as it happens, not only in the transcript
+    expect(stormy.stderr).toMatch(/warning: session 1, turn 2: the model API failed \(529: overloaded_error: Overloaded[^)]*\)\); retry 1 in \d+s/);
+    const status = await baton(['status', dir], { cwd: dir });
+    expect(status.stdout).toMatch(/error.*the model API kept failing/);
 
     fake.script = solver; // the API is back
     const resumed = await batonRun(dir, fake);
