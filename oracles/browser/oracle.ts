@@ -35,7 +35,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describeError } from '../../src/errors.js';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
-import { BROWSER_IMAGE } from '../../src/sandbox/images/recipe.js';
+import { BROWSER_IMAGE } from '../../src/sandbox/images/names.js';
 import type { ExecResult, SandboxHandle } from '../../src/sandbox/types.js';
 import type { BrowserOracleSpec } from '../../src/spec/schema.js';
 import { parseDuration } from '../../src/spec/units.js';

@@ -131,6 +131,13 @@ export interface OracleDescriptor<S extends OracleSpecBase = OracleSpecBase> {
   weakness?(spec: S): string | undefined;
   /** The unit of one of its metrics, from the metric name's parts after the oracle id. */
   metricUnit?(spec: S, parts: string[]): string | undefined;
+  /**
+   * Why a metric name under this oracle (parts after its id) is not produced, when the kind can say
+   * better than "did you mean" (a table's column that the table does not compare). `at` formats key paths with lines.
+   */
+  unproducedHint?(spec: S, parts: string[], at: (path: (string | number)[]) => string, index: number): string | undefined;
+  /** Images its oracle sandboxes start from besides the spec's `sandbox.image` (`baton check` wants them there). */
+  images?(spec: S): string[];
   /** Whether the report reads its `series` artifacts (baseline, best, latest) for its charts. */
   readonly seriesArtifacts?: boolean;
   /** Its charts, in order. */

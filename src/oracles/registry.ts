@@ -15,7 +15,7 @@ import { browserKind } from '../../oracles/browser/descriptor.js';
 import { commandKind } from '../../oracles/command/descriptor.js';
 import { tableKind } from '../../oracles/table/descriptor.js';
 import { testsKind } from '../../oracles/tests/descriptor.js';
-import type { OracleDescriptor } from './descriptor.js';
+import type { OracleDescriptor, OracleSpecBase } from './descriptor.js';
 import { ORACLE_SPECS } from './specs.js';
 import type { Oracle } from './types.js';
 
@@ -77,4 +77,9 @@ export function oraclesByKind<O extends { kind: string }>(oracles: readonly O[])
 /** The oracle implementing a kind. */
 export async function oracleFor(kind: string): Promise<Oracle | undefined> {
   return oracleKind(kind)?.load();
+}
+
+/** The images the spec's oracles start their sandboxes from besides `sandbox.image`, each with the oracle that needs it (`baton check`). */
+export function neededImages(oracles: readonly OracleSpecBase[]): { name: string; by: string }[] {
+  return oracles.flatMap((o, i) => (oracleKindOf(o).images?.(o) ?? []).map((name) => ({ name, by: `oracles[${i}] (${o.id})` })));
 }

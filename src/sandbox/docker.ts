@@ -73,6 +73,16 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
   }
 
+  /** Of `names`, the images the engine does not have (an engine error counts as missing: `check` then names the image). */
+  async missingImages(names: string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const name of names) {
+      const found = await withTimeout(this.docker.getImage(name).inspect(), ENGINE_CALL_MS, 'inspecting an image').then(() => true, () => false);
+      if (!found) missing.push(name);
+    }
+    return missing;
+  }
+
   /** Removes baton's containers whose owner is gone from this host; a SystemError when the engine fails. */
   async sweep(filter: { experiment?: string } = {}): Promise<SweepResult> {
     try {

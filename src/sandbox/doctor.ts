@@ -39,10 +39,26 @@ export async function doctor(docker?: Docker, experiment?: { specFile: string; s
   return report;
 }
 
-/** The isolation `sandbox` gets here (what `baton run` would use), or why it would be refused; never throws for a refusal. */
-export async function specIsolation(specFile: string, sandbox: SandboxSpec, workspace: string, docker?: Docker): Promise<SpecIsolation> {
+/** An image an oracle's sandboxes need besides the spec's own, and which oracle needs it. */
+export interface NeededImage {
+  name: string;
+  /** `oracles[1] (ui)`. */
+  by: string;
+}
+
+/**
+ * The isolation `sandbox` gets here (what `baton run` would use), or why it
+ * would be refused, including an image an oracle needs that is missing;
+ * never throws for a refusal.
+ */
+export async function specIsolation(specFile: string, sandbox: SandboxSpec, workspace: string, docker?: Docker, images: NeededImage[] = []): Promise<SpecIsolation> {
   try {
-    const { isolation } = await resolveSandbox(sandbox, workspace, docker ? { docker } : {});
+    const { isolation, provider } = await resolveSandbox(sandbox, workspace, docker ? { docker } : {});
+    const missing = (await provider.missingImages?.(images.map((i) => i.name))) ?? [];
+    if (missing.length) {
+      const who = images.filter((i) => missing.includes(i.name)).map((i) => `${i.by} needs the image ${i.name}`);
+      return { spec: specFile, refused: `${who.join('; ')}, which the sandbox engine does not have. Run \`baton sandbox build\`.` };
+    }
     return { spec: specFile, isolation, text: describeIsolation(isolation) };
   } catch (e) {
     if (e instanceof UserError) return { spec: specFile, refused: e.message };

@@ -124,4 +124,6 @@ export interface SandboxProvider {
   sweep(filter?: { experiment?: string }): Promise<SweepResult>;
   /** Stops every sandbox this provider started and has not stopped yet (an interrupted run); never throws. */
   stopAll(): Promise<void>;
+  /** Of the named images, those its sandboxes cannot start from here (`baton check`); kinds without images leave it out. */
+  missingImages?(names: string[]): Promise<string[]>;
 }

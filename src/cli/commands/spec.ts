@@ -42,7 +42,8 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       // `check` catches what `run` would fail on: an isolation `run` refuses here is bad input too (exit 2), and no "ok" is printed.
       const paths = experimentPaths(dir);
       const { specIsolation } = await import('../../sandbox/doctor.js');
-      const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace);
+      const { neededImages } = await import('../../oracles/registry.js');
+      const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace, undefined, neededImages(spec.oracles));
       if ('refused' in iso) {
         const file = path.relative(process.cwd(), paths.spec) || paths.spec;
         io.err(formatProblems([{ file, where: 'sandbox', message: `baton run would refuse on this machine: ${iso.refused}` }]));

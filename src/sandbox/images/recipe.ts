@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BASE_IMAGE = 'baton-base';
-export const BROWSER_IMAGE = 'baton-browser';
+import { BASE_IMAGE, BROWSER_IMAGE } from './names.js';
+
+export { BASE_IMAGE, BROWSER_IMAGE };
 export const ROOTFS_REPO = 'baton-rootfs';
 export const RECIPE_LABEL = 'baton.recipe';
 export const DEBIAN_SUITE = 'bookworm';
