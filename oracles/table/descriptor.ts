@@ -6,7 +6,7 @@ import { defineOracleKind } from '../../src/oracles/descriptor.js';
 import type { TableOracleSpec } from '../../src/spec/schema.js';
 import { TableOracleSpec as TableOracleSpecSchema } from './schema.js';
 import { tableCharts, tableMetricUnit } from './report.js';
-import { validateTables } from './validate.js';
+import { uncomparedColumnHint, validateTables } from './validate.js';
 
 /** Statistics the table oracle reports per compared column. */
 export const TABLE_STATS = [
@@ -23,6 +23,7 @@ export const tableKind = defineOracleKind<TableOracleSpec>({
   // Loaded on first use: reading a reference needs the table readers (and the filesystem).
   checkInputs: async (o, ctx) => (await import('./check-inputs.js')).checkTableInputs(o, ctx),
   metricUnit: tableMetricUnit,
+  unproducedHint: uncomparedColumnHint,
   seriesArtifacts: true,
   charts: tableCharts,
   load: async () => (await import('./index.js')).tableOracle,

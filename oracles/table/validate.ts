@@ -35,3 +35,16 @@ export function validateTables(o: TableOracleSpec, ctx: ValidateContext): Proble
   });
   return problems;
 }
+
+/**
+ * A threshold on a column the table does not compare (`columns: [z]` with a
+ * threshold on `...solution.y.max_abs`): the fix is most likely the columns
+ * list, not the threshold (trial row 44), so the hint names the list.
+ */
+export function uncomparedColumnHint(o: TableOracleSpec, parts: string[], at: (path: (string | number)[]) => string, index: number): string | undefined {
+  const [table, column] = parts;
+  const j = o.tables.findIndex((t) => t.name === table);
+  const t = o.tables[j];
+  if (!t || column === undefined || t.columns.map(String).includes(column)) return undefined;
+  return `${at(['oracles', index, 'tables', j, 'columns'])} does not list "${column}" (it lists [${t.columns.join(', ')}]): add it there to compare it, or threshold a column it compares`;
+}

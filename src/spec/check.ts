@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
+import { missingCredentials } from './credentials.js';
 import { InputError, type Problem } from '../errors.js';
 import { experimentPaths } from '../experiment.js';
 import type { CheckFindings } from '../oracles/descriptor.js';
@@ -22,12 +23,31 @@ export interface CheckResult {
   warnings: Problem[];
 }
 
+/**
+ * What to say when the experiment path is not a folder: a user who names the
+ * spec file (`baton run exp/baton.yaml`) is told to name its folder, not to
+ * create a new experiment.
+ */
+function notAFolder(root: string, shown: string): Problem {
+  if (fs.existsSync(root)) {
+    const folder = path.relative(process.cwd(), path.dirname(root)) || '.';
+    const isSpec = path.basename(root) === 'baton.yaml';
+    return {
+      file: shown,
+      where: 'folder',
+      message: `expected an experiment folder, found a file`,
+      hint: isSpec ? `give the folder that holds it instead: ${folder}` : 'name the folder that holds baton.yaml',
+    };
+  }
+  return { file: shown, where: 'folder', message: 'no such experiment folder', hint: 'create one with: baton init DIR' };
+}
+
 /** Validates the experiment at `dir` and returns every problem found. */
 export function checkExperiment(dir: string): CheckResult {
   const paths = experimentPaths(dir);
   const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
   if (!fs.existsSync(paths.root) || !fs.statSync(paths.root).isDirectory()) {
-    return { warnings: [], problems: [{ file: rel(paths.root), where: 'folder', message: 'no such experiment folder', hint: 'create one with: baton init DIR' }] };
+    return { warnings: [], problems: [notAFolder(paths.root, rel(paths.root))] };
   }
   if (!fs.existsSync(paths.spec)) {
     return { warnings: [], problems: [{ file: rel(paths.spec), where: 'file', message: 'no baton.yaml in the experiment folder', hint: `create one with: baton init ${rel(paths.root)} --force` }] };
@@ -76,6 +96,10 @@ export async function checkExperimentInputs(dir: string): Promise<CheckResult> {
   const paths = experimentPaths(dir);
   const specFile = path.relative(process.cwd(), paths.spec) || paths.spec;
   const problems = await checkReferences(result.spec, paths, specFile, lineFinder(fs.readFileSync(paths.spec, 'utf8')));
+  const key = missingCredentials(result.spec, process.env);
+  if (key) {
+    problems.push({ file: specFile, where: key.where, message: key.message, hint: 'export ANTHROPIC_API_KEY=... in the shell that runs baton (it stays in the harness and never enters a sandbox), or run with another worker: baton run DIR --worker replay' });
+  }
   return problems.length ? { problems, warnings: result.warnings } : result;
 }
 

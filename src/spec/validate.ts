@@ -91,13 +91,16 @@ export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number
   for (const metric of metrics) {
     if (isProducible(metric, spec.oracles)) continue;
     const suggestion = closest(metric, known);
+    const [id, ...parts] = metric.split('.');
+    const index = spec.oracles.findIndex((o) => o.id === id);
+    const kindHint = index < 0 ? undefined : oracleKindOf(spec.oracles[index]).unproducedHint?.(spec.oracles[index], parts, at, index);
     problems.push({
       file,
       where: at(['thresholds', metric]),
       message: `no oracle produces the metric "${metric}"`,
       expected: `one of ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`,
       found: metric,
-      hint: suggestion ? `did you mean "${suggestion}"?` : 'metric names are <oracle id>.<table>.<column>.<stat> for tables, <oracle id>.<stat> otherwise',
+      hint: kindHint ?? (suggestion ? `did you mean "${suggestion}"?` : 'metric names are <oracle id>.<table>.<column>.<stat> for tables, <oracle id>.<stat> otherwise'),
     });
   }
   problems.push(...limitProblems(spec, file, at));
