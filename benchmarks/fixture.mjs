@@ -12,23 +12,27 @@ export async function makeExperiment(root, sessions, image = 'baton-base', extra
   const dir = path.join(root, `exp-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(path.join(dir, 'workspace'), { recursive: true });
   writeFileSync(path.join(dir, 'workspace', 'value.txt'), '0\n');
-  writeFileSync(path.join(dir, 'baton.yaml'), [
-    'name: bench-iteration',
-    'goal: Make value.txt hold a number of at least 1000000 (never reached; the budget stops the run).',
-    'oracles:',
-    '  - id: score',
-    '    kind: command',
-    `    run: 'printf "{\\"v\\": %s}\\n" "$(cat value.txt)"'`,
-    'thresholds:',
-    '  score.v: ">= 1000000"',
-    'worker: { kind: replay, script: replay.yaml }',
-    'judge: { keep: improve, confirm: 1, stall_after: 1000 }',
-    `budget: { iterations: ${sessions}, time: 2h, session: { time: 2m } }`,
-    `sandbox: { kind: docker, image: ${image}, memory: 256m, cpus: 1, network: none }`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'baton.yaml'),
+    [
+      'name: bench-iteration',
+      'goal: Make value.txt hold a number of at least 1000000 (never reached; the budget stops the run).',
+      'oracles:',
+      '  - id: score',
+      '    kind: command',
+      `    run: 'printf "{\\"v\\": %s}\\n" "$(cat value.txt)"'`,
+      'thresholds:',
+      '  score.v: ">= 1000000"',
+      'worker: { kind: replay, script: replay.yaml }',
+      'judge: { keep: improve, confirm: 1, stall_after: 1000 }',
+      `budget: { iterations: ${sessions}, time: 2h, session: { time: 2m } }`,
+      `sandbox: { kind: docker, image: ${image}, memory: 256m, cpus: 1, network: none }`,
+      '',
+    ].join('\n'),
+  );
   const lines = ['sessions:'];
-  for (let i = 1; i <= sessions; i++) lines.push(`  - summary: "value ${i}"`, '    steps:', '      - write: value.txt', `        content: "${i}\\n"`, ...(extraStep ? [extraStep] : []));
+  for (let i = 1; i <= sessions; i++)
+    lines.push(`  - summary: "value ${i}"`, '    steps:', '      - write: value.txt', `        content: "${i}\\n"`, ...(extraStep ? [extraStep] : []));
   writeFileSync(path.join(dir, 'replay.yaml'), `${lines.join('\n')}\n`);
   const ws = path.join(dir, 'workspace');
   await run('git', ['init', '-q', '-b', 'main'], { cwd: ws });
@@ -36,4 +40,3 @@ export async function makeExperiment(root, sessions, image = 'baton-base', extra
   await run('git', [...GIT_ID, 'commit', '-q', '-m', 'bench fixture'], { cwd: ws });
   return dir;
 }
-

@@ -42,7 +42,13 @@ const FLOOR_RUNS = Number(arg('floor', '20'));
 const IMAGE = arg('image', 'baton-base');
 const GIT_ID = ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost'];
 
-const readJsonl = (file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const readJsonl = (file) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 const t = (iso) => Date.parse(iso);
 
 /** One floor sample: two bare containers and one commit, timed together. */
@@ -204,14 +210,22 @@ main(async () => {
 
   console.log(`iteration overhead: ${iterations.length} iterations of a do-nothing replay run (image ${IMAGE}), floor ${floor.length} samples`);
   console.log(`  baton per iteration  p50 ${ms(result.iteration.p50)}  p95 ${ms(result.iteration.p95)}`);
-  console.log(`  floor 2x docker run + git commit  p50 ${ms(result.floor.total.p50)}  p95 ${ms(result.floor.total.p95)}  (before ${ms(result.floor.before.p50)}, after ${ms(result.floor.after.p50)}; docker run p50 ${ms(result.floor.dockerRun.p50)}, commit p50 ${ms(result.floor.gitCommit.p50)})`);
+  console.log(
+    `  floor 2x docker run + git commit  p50 ${ms(result.floor.total.p50)}  p95 ${ms(result.floor.total.p95)}  (before ${ms(result.floor.before.p50)}, after ${ms(result.floor.after.p50)}; docker run p50 ${ms(result.floor.dockerRun.p50)}, commit p50 ${ms(result.floor.gitCommit.p50)})`,
+  );
   console.log('  steps (p50 / p95):');
-  for (const s of stepNames) console.log(`    ${s.padEnd(13)} ${ms(steps[s].p50).padStart(8)} ${ms(steps[s].p95).padStart(8)}  (${((100 * steps[s].p50) / result.iteration.p50).toFixed(0)}%)`);
+  for (const s of stepNames)
+    console.log(
+      `    ${s.padEnd(13)} ${ms(steps[s].p50).padStart(8)} ${ms(steps[s].p95).padStart(8)}  (${((100 * steps[s].p50) / result.iteration.p50).toFixed(0)}%)`,
+    );
   console.log(`  oracle sandbox (measurement durationMs) p50 ${ms(result.oracle.durationMs.p50)}, its command ${ms(result.oracle.commandMs.p50)}`);
-  console.log(`  probes (p50 of 5): chown -R there and back ${ms(probes.chownLendGiveBack.p50)} (workspace ${result.workspace.kB} kB, ${result.workspace.entries} entries); generateReport ${ms(probes.generateReport.p50)}; git archive|tar ${ms(probes.gitArchiveSnapshot.p50)}; node -e 0 ${ms(probes.nodeSpawn.p50)}`);
-  console.log(`  ratio p50 ${result.ratioP50.toFixed(2)}x  p95 ${result.ratioP95.toFixed(2)}x   target p50 <= ${TARGET}x: ${result.met ? 'MET' : 'MISSED'}   (load ${load0.loadavg[0]} -> ${load1.loadavg[0]} on ${load0.cpus} CPUs)`);
+  console.log(
+    `  probes (p50 of 5): chown -R there and back ${ms(probes.chownLendGiveBack.p50)} (workspace ${result.workspace.kB} kB, ${result.workspace.entries} entries); generateReport ${ms(probes.generateReport.p50)}; git archive|tar ${ms(probes.gitArchiveSnapshot.p50)}; node -e 0 ${ms(probes.nodeSpawn.p50)}`,
+  );
+  console.log(
+    `  ratio p50 ${result.ratioP50.toFixed(2)}x  p95 ${result.ratioP95.toFixed(2)}x   target p50 <= ${TARGET}x: ${result.met ? 'MET' : 'MISSED'}   (load ${load0.loadavg[0]} -> ${load1.loadavg[0]} on ${load0.cpus} CPUs)`,
+  );
   if (!process.argv.includes('--keep')) rmSync(root, { recursive: true, force: true });
   else console.log(`  kept ${root}`);
   finish(result);
 });
-

@@ -25,7 +25,10 @@ main(async () => {
   const raw = {
     name: 'pk',
     goal: 'Reproduce the matter power spectrum P(k) of the reference code to 1% over 1e-4 < k < 1 h/Mpc.',
-    oracles: [{ id: 'acc', kind: 'command', run: 'python3 /baton/oracle/score.py' }, { id: 'tests', kind: 'tests', run: 'pytest --junitxml=j.xml', report: 'j.xml' }],
+    oracles: [
+      { id: 'acc', kind: 'command', run: 'python3 /baton/oracle/score.py' },
+      { id: 'tests', kind: 'tests', run: 'pytest --junitxml=j.xml', report: 'j.xml' },
+    ],
     thresholds: { 'acc.err': '< 0.01', 'tests.pass_rate': '>= 1' },
   };
   const { spec, problems } = validateSpecText(stringify(raw), 'baton.yaml');
@@ -34,11 +37,27 @@ main(async () => {
 
   const usage = { inputTokens: 120_000, outputTokens: 9_000, cacheReadTokens: 80_000, cacheWriteTokens: 4_000, usd: 0.61 };
   const rec = (i, kind, metrics, summary) => ({
-    v: 1, run: 'r1', iteration: i, phase: i === 0 ? 'baseline' : 'candidate', commit: `${(0xabc000 + i).toString(16)}0000000000000000000000000000000000`.slice(0, 40),
-    at: new Date(Date.UTC(2026, 0, 1) + i * 600_000).toISOString(), elapsedHours: i / 6,
-    measurements: [], metrics, verdict: { kind, reason: kind === 'keep' ? `acc.err improved to ${metrics['acc.err'].toPrecision(4)}` : kind === 'baseline' ? 'the untouched workspace' : `acc.err ${metrics['acc.err'].toPrecision(4)} is no better than the best kept` },
+    v: 1,
+    run: 'r1',
+    iteration: i,
+    phase: i === 0 ? 'baseline' : 'candidate',
+    commit: `${(0xabc000 + i).toString(16)}0000000000000000000000000000000000`.slice(0, 40),
+    at: new Date(Date.UTC(2026, 0, 1) + i * 600_000).toISOString(),
+    elapsedHours: i / 6,
+    measurements: [],
+    metrics,
+    verdict: {
+      kind,
+      reason:
+        kind === 'keep'
+          ? `acc.err improved to ${metrics['acc.err'].toPrecision(4)}`
+          : kind === 'baseline'
+            ? 'the untouched workspace'
+            : `acc.err ${metrics['acc.err'].toPrecision(4)} is no better than the best kept`,
+    },
     session: i === 0 ? undefined : { summary, stopReason: 'done', usage, durationMs: 540_000 },
-    warnings: [], durationMs: 600_000,
+    warnings: [],
+    durationMs: 600_000,
   });
   const history = (n) => {
     const h = [rec(0, 'baseline', { 'acc.err': 1, 'tests.pass_rate': 1 })];
@@ -46,7 +65,14 @@ main(async () => {
     for (let i = 1; i <= n; i++) {
       const kept = i % 7 === 0;
       const err = kept ? (best *= 0.97) : best * (1 + (i % 5) / 10);
-      h.push(rec(i, kept ? 'keep' : 'revert', { 'acc.err': err, 'tests.pass_rate': i % 11 === 0 ? 0.9 : 1 }, `attempt ${i}: tried adjusting the transfer function near the BAO scale and re-ran the comparison over all k`));
+      h.push(
+        rec(
+          i,
+          kept ? 'keep' : 'revert',
+          { 'acc.err': err, 'tests.pass_rate': i % 11 === 0 ? 0.9 : 1 },
+          `attempt ${i}: tried adjusting the transfer function near the BAO scale and re-ran the comparison over all k`,
+        ),
+      );
     }
     return h;
   };
@@ -74,12 +100,24 @@ main(async () => {
   const last = points[points.length - 1];
   const ratio = last.chars / first.chars;
   const result = {
-    v: 1, benchmark: 'prompt', at: new Date().toISOString(), machine: machine(), cap, points, ratio, target: { maxChars: cap, growth: GROWTH },
+    v: 1,
+    benchmark: 'prompt',
+    at: new Date().toISOString(),
+    machine: machine(),
+    cap,
+    points,
+    ratio,
+    target: { maxChars: cap, growth: GROWTH },
     fixedInputs: { promptMd: promptMd.length, planMd: planMd.length, notesMd: notesMd.length, gitLog: gitLog.length },
   };
   result.met = last.chars <= cap && ratio <= GROWTH;
   console.log(`prompt size (cap ${cap} chars; fixed PROMPT.md ${promptMd.length}, PLAN.md ${planMd.length}, NOTES.md ${notesMd.length} chars)`);
-  for (const p of points) console.log(`  iteration ${String(p.iteration).padStart(6)}: ${String(p.chars).padStart(6)} chars  (assembled in ${p.ms.toFixed(1)} ms, median of 5${p.cut ? ', sections cut to fit' : ''})`);
-  console.log(`  target: ${last.iteration} <= cap ${cap} (${last.chars}) and <= ${GROWTH}x the ${first.iteration} one (x${ratio.toFixed(3)}): ${result.met ? 'MET' : 'MISSED'}`);
+  for (const p of points)
+    console.log(
+      `  iteration ${String(p.iteration).padStart(6)}: ${String(p.chars).padStart(6)} chars  (assembled in ${p.ms.toFixed(1)} ms, median of 5${p.cut ? ', sections cut to fit' : ''})`,
+    );
+  console.log(
+    `  target: ${last.iteration} <= cap ${cap} (${last.chars}) and <= ${GROWTH}x the ${first.iteration} one (x${ratio.toFixed(3)}): ${result.met ? 'MET' : 'MISSED'}`,
+  );
   finish(result);
 });

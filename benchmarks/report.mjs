@@ -26,7 +26,13 @@ try {
   // warm the JIT and the font cache once, as a long-running harness would be
   const warm = syntheticRun({ seed: 1, iterations: 20 });
   await writeSeries(warm, path.join(root, 'warm'), 'kept');
-  await generateReport({ spec: warm.spec, records: warm.records, state: 'running', artifactRoot: path.join(root, 'warm'), outDir: path.join(root, 'warm-out') });
+  await generateReport({
+    spec: warm.spec,
+    records: warm.records,
+    state: 'running',
+    artifactRoot: path.join(root, 'warm'),
+    outDir: path.join(root, 'warm-out'),
+  });
 
   for (const size of SIZES) {
     const run = syntheticRun({ seed: 42, iterations: size - 1 });
@@ -52,7 +58,11 @@ try {
 }
 
 const out = [];
-out.push(`report regeneration, best of ${RUNS} (median), ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+out.push(
+  `report regeneration, best of ${RUNS} (median), ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 out.push('  records      best     median   cpu (all threads)');
 for (const r of results) out.push(`  ${String(r.records).padStart(7)} ${fmt(r.best)} ${fmt(r.median)} ${fmt(r.cpu)}`);
 let failed = false;
@@ -70,12 +80,25 @@ for (let i = 1; i < results.length; i++) {
   out.push(`growth ${a.records} -> ${b.records}: x${ratio.toFixed(2)} (linear bound x${bound.toFixed(0)}) ${ok ? 'OK' : 'MISSED'}`);
 }
 const load = loadavg()[0];
-if (load > cpus().length) out.push(`note: load average ${load.toFixed(1)} on ${cpus().length} cores: other processes inflate wall times; cpu is this process's own time`);
+if (load > cpus().length)
+  out.push(`note: load average ${load.toFixed(1)} on ${cpus().length} cores: other processes inflate wall times; cpu is this process's own time`);
 process.stdout.write(`${out.join('\n')}\n`);
 const jsonArg = process.argv.indexOf('--json');
 if (jsonArg > 0) {
-  const growth = results.slice(1).map((b, i) => ({ from: results[i].records, to: b.records, ratio: b.best / results[i].best, bound: b.records / results[i].records }));
-  const result = { v: 1, benchmark: 'report', at: new Date().toISOString(), machine: { cpus: cpus().length, loadavg: loadavg() }, runs: RUNS, results, targetMs: TARGET_MS, growth, met: !failed };
+  const growth = results
+    .slice(1)
+    .map((b, i) => ({ from: results[i].records, to: b.records, ratio: b.best / results[i].best, bound: b.records / results[i].records }));
+  const result = {
+    v: 1,
+    benchmark: 'report',
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadavg: loadavg() },
+    runs: RUNS,
+    results,
+    targetMs: TARGET_MS,
+    growth,
+    met: !failed,
+  };
   await writeFile(process.argv[jsonArg + 1], `${JSON.stringify(result, null, 2)}\n`);
 }
 process.exitCode = failed ? 1 : 0;

@@ -74,7 +74,10 @@ async function timeResume(dir) {
   });
   const r = await done;
   if (seen === undefined) throw new SetupError(`the resumed run never started session 2 (exit ${r.code ?? r.signal}): ${r.out}`);
-  const journal = readFileSync(path.join(dir, '.baton/journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const journal = readFileSync(path.join(dir, '.baton/journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const starts = journal.filter((e) => e.type === 'run-start');
   const runStart = Date.parse(starts[starts.length - 1].at);
   const it2 = Date.parse(journal.find((e) => e.type === 'iteration-start' && e.iteration === 2).at);
@@ -118,7 +121,9 @@ main(async () => {
   const probe = async (code) => {
     const xs = [];
     for (let i = 0; i < 3; i++) {
-      const r = await execFileP(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); ${code}; console.log(performance.now() - t)`], { cwd: ROOT });
+      const r = await execFileP(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); ${code}; console.log(performance.now() - t)`], {
+        cwd: ROOT,
+      });
       xs.push(Number(r.stdout.trim()));
     }
     return stats(xs);
@@ -148,11 +153,19 @@ main(async () => {
   result.ratio = result.resume.p50 / result.limitMs;
   result.met = result.resume.p50 < result.limitMs;
   console.log(`resume after SIGKILL mid-session: ${TRIALS} trials each`);
-  console.log(`  spawn -> "session 2 starts"   p50 ${ms(result.resume.p50)}  max ${ms(result.resume.max)}  (journal iteration-start: ${ms(result.resumeJournal.p50)})`);
-  console.log(`    of which spawn -> run-start (node, engine probe, sweep) ${ms(result.resumeToRunStart.p50)}; run-start -> iteration 2 (finish iteration 1, report, commit) ${ms(result.resumeRecover.p50)}`);
+  console.log(
+    `  spawn -> "session 2 starts"   p50 ${ms(result.resume.p50)}  max ${ms(result.resume.max)}  (journal iteration-start: ${ms(result.resumeJournal.p50)})`,
+  );
+  console.log(
+    `    of which spawn -> run-start (node, engine probe, sweep) ${ms(result.resumeToRunStart.p50)}; run-start -> iteration 2 (finish iteration 1, report, commit) ${ms(result.resumeRecover.p50)}`,
+  );
   console.log(`  same with the orphan already swept  p50 ${ms(result.resumeNoOrphan.p50)}`);
   console.log(`  one container sweep (API, in process)  p50 ${ms(result.sweep.p50)}  max ${ms(result.sweep.max)}`);
-  console.log(`  import cost in a fresh node (p50 of 3): dist/src/cli/main.js ${ms(imports.cliMain.p50)}; alone: mathjs ${ms(imports.mathjs.p50)}, vega+vega-lite ${ms(imports.vegaLite.p50)}, dockerode ${ms(imports.dockerode.p50)}`);
-  console.log(`  target < 2000 ms + sweep = ${ms(result.limitMs)}: ${result.met ? 'MET' : 'MISSED'}   (load ${result.machine.loadavg[0]} on ${result.machine.cpus} CPUs)`);
+  console.log(
+    `  import cost in a fresh node (p50 of 3): dist/src/cli/main.js ${ms(imports.cliMain.p50)}; alone: mathjs ${ms(imports.mathjs.p50)}, vega+vega-lite ${ms(imports.vegaLite.p50)}, dockerode ${ms(imports.dockerode.p50)}`,
+  );
+  console.log(
+    `  target < 2000 ms + sweep = ${ms(result.limitMs)}: ${result.met ? 'MET' : 'MISSED'}   (load ${result.machine.loadavg[0]} on ${result.machine.cpus} CPUs)`,
+  );
   finish(result);
 });

@@ -38,7 +38,10 @@ const BENCHES = [
   { id: 'sandbox', n: 6, script: 'sandbox.mjs', args: QUICK ? ['--runs', '5'] : ['--runs', '20'] },
   { id: 'startup', n: 7, script: 'startup.mjs', args: QUICK ? ['--rounds', '5'] : ['--rounds', '15'] },
 ];
-const only = arg('only')?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = arg('only')
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 if (only) {
   const unknown = only.filter((o) => !BENCHES.some((b) => b.id === o));
   if (unknown.length) {
@@ -52,7 +55,9 @@ const uptime = () => {
   try {
     return execFileSync('uptime', { encoding: 'utf8' }).trim();
   } catch {
-    return `load average: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
+    return `load average: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`;
   }
 };
 const la = () => loadavg().map((l) => Number(l.toFixed(2)));
@@ -60,7 +65,10 @@ const la = () => loadavg().map((l) => Number(l.toFixed(2)));
 function runChild(bench, jsonFile) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [path.join(ROOT, 'benchmarks', bench.script), ...bench.args, '--json', jsonFile], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'benchmarks', bench.script), ...bench.args, '--json', jsonFile], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', (e) => resolve({ code: 2, error: e.message, seconds: (Date.now() - t0) / 1000 }));
     child.on('exit', (code, signal) => resolve({ code: code ?? 2, signal, seconds: (Date.now() - t0) / 1000 }));
   });
@@ -74,14 +82,16 @@ const msf = (x) => `${f0(x)} ms`;
 function rows(id, r) {
   switch (id) {
     case 'iteration':
-      return [{
-        benchmark: '1. Iteration overhead',
-        figure: `p50 ${msf(r.iteration.p50)}, p95 ${msf(r.iteration.p95)} per iteration (${r.iterations.length} iterations)`,
-        baseline: `floor p50 ${msf(r.floor.total.p50)}, p95 ${msf(r.floor.total.p95)} (2x docker run --rm + git commit)`,
-        ratio: `${f2(r.ratioP50)}x (p95 ${f2(r.ratioP95)}x)`,
-        target: `p50 <= ${r.target}x`,
-        met: r.met,
-      }];
+      return [
+        {
+          benchmark: '1. Iteration overhead',
+          figure: `p50 ${msf(r.iteration.p50)}, p95 ${msf(r.iteration.p95)} per iteration (${r.iterations.length} iterations)`,
+          baseline: `floor p50 ${msf(r.floor.total.p50)}, p95 ${msf(r.floor.total.p95)} (2x docker run --rm + git commit)`,
+          ratio: `${f2(r.ratioP50)}x (p95 ${f2(r.ratioP95)}x)`,
+          target: `p50 <= ${r.target}x`,
+          met: r.met,
+        },
+      ];
     case 'table':
       return r.results.map((x) => ({
         benchmark: `2. Table comparison (${x.format})`,
@@ -94,53 +104,63 @@ function rows(id, r) {
     case 'prompt': {
       const first = r.points[0];
       const last = r.points[r.points.length - 1];
-      return [{
-        benchmark: '3. Prompt size',
-        figure: `iteration ${f0(last.iteration)}: ${f0(last.chars)} chars (${r.points.map((p) => `${f0(p.iteration)}: ${f0(p.chars)}`).join('; ')})`,
-        baseline: `iteration ${first.iteration}: ${f0(first.chars)} chars; cap ${f0(r.cap)}`,
-        ratio: `${r.ratio.toFixed(3)}x`,
-        target: `<= cap and <= ${r.target.growth}x`,
-        met: r.met,
-      }];
+      return [
+        {
+          benchmark: '3. Prompt size',
+          figure: `iteration ${f0(last.iteration)}: ${f0(last.chars)} chars (${r.points.map((p) => `${f0(p.iteration)}: ${f0(p.chars)}`).join('; ')})`,
+          baseline: `iteration ${first.iteration}: ${f0(first.chars)} chars; cap ${f0(r.cap)}`,
+          ratio: `${r.ratio.toFixed(3)}x`,
+          target: `<= cap and <= ${r.target.growth}x`,
+          met: r.met,
+        },
+      ];
     }
     case 'report': {
       const big = r.results[r.results.length - 1];
-      return [{
-        benchmark: '4. Report regeneration',
-        figure: `${f0(big.records)} records: ${msf(big.best)} (best of ${r.runs}; ${r.results.map((x) => `${f0(x.records)}: ${msf(x.best)}`).join(', ')})`,
-        baseline: `${f0(r.results[0].records)} records: ${msf(r.results[0].best)}`,
-        ratio: `growth ${r.growth.map((g) => `x${f2(g.ratio)}`).join(', ')} per 10x records`,
-        target: `10,000 < ${f0(r.targetMs)} ms; growth <= x10`,
-        met: r.met,
-      }];
+      return [
+        {
+          benchmark: '4. Report regeneration',
+          figure: `${f0(big.records)} records: ${msf(big.best)} (best of ${r.runs}; ${r.results.map((x) => `${f0(x.records)}: ${msf(x.best)}`).join(', ')})`,
+          baseline: `${f0(r.results[0].records)} records: ${msf(r.results[0].best)}`,
+          ratio: `growth ${r.growth.map((g) => `x${f2(g.ratio)}`).join(', ')} per 10x records`,
+          target: `10,000 < ${f0(r.targetMs)} ms; growth <= x10`,
+          met: r.met,
+        },
+      ];
     }
     case 'resume':
-      return [{
-        benchmark: '5. Resume after SIGKILL',
-        figure: `p50 ${msf(r.resume.p50)} spawn -> next session (${r.trials} trials)`,
-        baseline: `one container sweep p50 ${msf(r.sweep.p50)}`,
-        ratio: `${f2(r.ratio)}x of the limit ${msf(r.limitMs)}`,
-        target: '< 2 s + one sweep',
-        met: r.met,
-      }];
+      return [
+        {
+          benchmark: '5. Resume after SIGKILL',
+          figure: `p50 ${msf(r.resume.p50)} spawn -> next session (${r.trials} trials)`,
+          baseline: `one container sweep p50 ${msf(r.sweep.p50)}`,
+          ratio: `${f2(r.ratio)}x of the limit ${msf(r.limitMs)}`,
+          target: '< 2 s + one sweep',
+          met: r.met,
+        },
+      ];
     case 'sandbox':
-      return [{
-        benchmark: '6. Sandbox create -> exec -> remove',
-        figure: `p50 ${msf(r.baton.p50)}, p95 ${msf(r.baton.p95)} (${r.runs} runs)`,
-        baseline: `docker run --rm p50 ${msf(r.bare.p50)}, p95 ${msf(r.bare.p95)}`,
-        ratio: `${f2(r.ratioP50)}x (p95 ${f2(r.ratioP95)}x)`,
-        target: `p50 <= ${r.target}x`,
-        met: r.met,
-      }];
+      return [
+        {
+          benchmark: '6. Sandbox create -> exec -> remove',
+          figure: `p50 ${msf(r.baton.p50)}, p95 ${msf(r.baton.p95)} (${r.runs} runs)`,
+          baseline: `docker run --rm p50 ${msf(r.bare.p50)}, p95 ${msf(r.bare.p95)}`,
+          ratio: `${f2(r.ratioP50)}x (p95 ${f2(r.ratioP95)}x)`,
+          target: `p50 <= ${r.target}x`,
+          met: r.met,
+        },
+      ];
     case 'startup':
-      return r.results.filter((x) => x.target).map((x) => ({
-        benchmark: `7. Start-up: ${x.id}`,
-        figure: `p50 ${msf(x.p50)}, p95 ${msf(x.p95)} (${r.rounds} rounds)`,
-        baseline: `node -e 0 p50 ${msf(r.baseline.p50)}`,
-        ratio: `${f2(x.ratio)}x`,
-        target: `p50 <= ${r.target}x`,
-        met: x.met,
-      }));
+      return r.results
+        .filter((x) => x.target)
+        .map((x) => ({
+          benchmark: `7. Start-up: ${x.id}`,
+          figure: `p50 ${msf(x.p50)}, p95 ${msf(x.p95)} (${r.rounds} rounds)`,
+          baseline: `node -e 0 p50 ${msf(r.baseline.p50)}`,
+          ratio: `${f2(x.ratio)}x`,
+          target: `p50 <= ${r.target}x`,
+          met: x.met,
+        }));
     default:
       return [];
   }
@@ -149,8 +169,11 @@ function rows(id, r) {
 function details(id, r) {
   const out = [];
   if (id === 'iteration') {
-    out.push('### 1. Where an iteration\'s time goes', '');
-    out.push(`A replay run of ${r.sessions} sessions (each writes one file in a fresh worker sandbox; a \`command\` oracle prints \`{"v": N}\` in a fresh oracle sandbox); ${r.iterations.length} iterations timed from one journal \`iteration-start\` to the next. Run wall time ${f0(r.runWallMs / 1000)} s. The floor (${r.floor.total.n} samples, half before and half after the run): p50 ${msf(r.floor.before.p50)} before, ${msf(r.floor.after.p50)} after; one \`docker run --rm --network none ${r.image} true\` p50 ${msf(r.floor.dockerRun.p50)}, one \`git commit -a\` p50 ${msf(r.floor.gitCommit.p50)}.`, '');
+    out.push("### 1. Where an iteration's time goes", '');
+    out.push(
+      `A replay run of ${r.sessions} sessions (each writes one file in a fresh worker sandbox; a \`command\` oracle prints \`{"v": N}\` in a fresh oracle sandbox); ${r.iterations.length} iterations timed from one journal \`iteration-start\` to the next. Run wall time ${f0(r.runWallMs / 1000)} s. The floor (${r.floor.total.n} samples, half before and half after the run): p50 ${msf(r.floor.before.p50)} before, ${msf(r.floor.after.p50)} after; one \`docker run --rm --network none ${r.image} true\` p50 ${msf(r.floor.dockerRun.p50)}, one \`git commit -a\` p50 ${msf(r.floor.gitCommit.p50)}.`,
+      '',
+    );
     out.push('| step (from journal, transcript and ledger timestamps) | p50 | p95 | share of p50 |', '|---|---:|---:|---:|');
     const names = {
       sandboxStart: 'sandbox start: iteration-start -> prompt (prompt, lend chown, create + start)',
@@ -161,33 +184,62 @@ function details(id, r) {
       settle: 'settle: ledger -> settled (PROGRESS.md, report + PNGs, git commit)',
       loop: 'loop: settled -> next iteration-start',
     };
-    for (const [k, s] of Object.entries(r.steps)) out.push(`| ${names[k] ?? k} | ${msf(s.p50)} | ${msf(s.p95)} | ${((100 * s.p50) / r.iteration.p50).toFixed(0)}% |`);
+    for (const [k, s] of Object.entries(r.steps))
+      out.push(`| ${names[k] ?? k} | ${msf(s.p50)} | ${msf(s.p95)} | ${((100 * s.p50) / r.iteration.p50).toFixed(0)}% |`);
     out.push(`| **iteration** | **${msf(r.iteration.p50)}** | **${msf(r.iteration.p95)}** | |`, '');
-    out.push(`Inside those steps: the oracle measurement (its sandbox, ledger \`durationMs\`) p50 ${msf(r.oracle.durationMs.p50)}, of which its command ${msf(r.oracle.commandMs.p50)}; the ledger's \`durationMs\` (session + measure + judge) p50 ${msf(r.ledgerDurationMs.p50)}. Probed after the run on its own files (p50 of 5, not interleaved): \`chown -R\` of the workspace there and back (what lend/giveBack do when baton runs as root; ${f0(r.workspace.kB)} kB, ${r.workspace.entries} entries) ${msf(r.probes.chownLendGiveBack.p50)}; \`generateReport\` of the run's ledger (charts, PNGs, REPORT.md) ${msf(r.probes.generateReport.p50)}; \`git archive | tar -x\` (the snapshot) ${msf(r.probes.gitArchiveSnapshot.p50)}.`, '');
+    out.push(
+      `Inside those steps: the oracle measurement (its sandbox, ledger \`durationMs\`) p50 ${msf(r.oracle.durationMs.p50)}, of which its command ${msf(r.oracle.commandMs.p50)}; the ledger's \`durationMs\` (session + measure + judge) p50 ${msf(r.ledgerDurationMs.p50)}. Probed after the run on its own files (p50 of 5, not interleaved): \`chown -R\` of the workspace there and back (what lend/giveBack do when baton runs as root; ${f0(r.workspace.kB)} kB, ${r.workspace.entries} entries) ${msf(r.probes.chownLendGiveBack.p50)}; \`generateReport\` of the run's ledger (charts, PNGs, REPORT.md) ${msf(r.probes.generateReport.p50)}; \`git archive | tar -x\` (the snapshot) ${msf(r.probes.gitArchiveSnapshot.p50)}.`,
+      '',
+    );
   }
   if (id === 'resume') {
     out.push('### 5. Resume', '');
-    out.push(`baton is killed by \`BATON_FAILPOINT=replay:step\` in the middle of session 1 (its worker container left running); a fresh \`node bin/baton.js run DIR\` is timed from spawn to "session 2 starts" (journal \`iteration-start\` of 2: p50 ${msf(r.resumeJournal.p50)}). Spawn -> journal \`run-start\` (node start-up, module imports, engine probe, the sweep) p50 ${msf(r.resumeToRunStart.p50)}; run-start -> iteration 2 (finish iteration 1 as crashed: reset, PROGRESS.md, report, commit) p50 ${msf(r.resumeRecover.p50)}. The same resume with the orphan already swept: p50 ${msf(r.resumeNoOrphan.p50)}. The sweep alone (API, in process, one orphan): p50 ${msf(r.sweep.p50)}.`, '');
-    out.push(`Start-up imports in a fresh node process (p50 of 3): \`dist/src/cli/main.js\` ${msf(r.imports.cliMain.p50)}; alone, \`mathjs\` ${msf(r.imports.mathjs.p50)} (imported statically by oracles/table/normalize.ts, so by every \`baton\` command), \`vega\` + \`vega-lite\` ${msf(r.imports.vegaLite.p50)}, \`dockerode\` ${msf(r.imports.dockerode.p50)}.`, '');
+    out.push(
+      `baton is killed by \`BATON_FAILPOINT=replay:step\` in the middle of session 1 (its worker container left running); a fresh \`node bin/baton.js run DIR\` is timed from spawn to "session 2 starts" (journal \`iteration-start\` of 2: p50 ${msf(r.resumeJournal.p50)}). Spawn -> journal \`run-start\` (node start-up, module imports, engine probe, the sweep) p50 ${msf(r.resumeToRunStart.p50)}; run-start -> iteration 2 (finish iteration 1 as crashed: reset, PROGRESS.md, report, commit) p50 ${msf(r.resumeRecover.p50)}. The same resume with the orphan already swept: p50 ${msf(r.resumeNoOrphan.p50)}. The sweep alone (API, in process, one orphan): p50 ${msf(r.sweep.p50)}.`,
+      '',
+    );
+    out.push(
+      `Start-up imports in a fresh node process (p50 of 3): \`dist/src/cli/main.js\` ${msf(r.imports.cliMain.p50)}; alone, \`mathjs\` ${msf(r.imports.mathjs.p50)} (imported statically by oracles/table/normalize.ts, so by every \`baton\` command), \`vega\` + \`vega-lite\` ${msf(r.imports.vegaLite.p50)}, \`dockerode\` ${msf(r.imports.dockerode.p50)}.`,
+      '',
+    );
   }
   if (id === 'startup') {
     out.push('### 7. Start-up', '');
-    out.push(`Each command spawned as \`node bin/baton.js ...\` on the \`short\` fixture ledger, interleaved with \`node -e 0\` round by round (p50 of ${r.rounds}). Without a target: ${r.results.filter((x) => !x.target).map((x) => `${x.id} ${msf(x.p50)} (${f2(x.ratio)}x)`).join('; ')}.`, '');
+    out.push(
+      `Each command spawned as \`node bin/baton.js ...\` on the \`short\` fixture ledger, interleaved with \`node -e 0\` round by round (p50 of ${r.rounds}). Without a target: ${r.results
+        .filter((x) => !x.target)
+        .map((x) => `${x.id} ${msf(x.p50)} (${f2(x.ratio)}x)`)
+        .join('; ')}.`,
+      '',
+    );
   }
   if (id === 'prompt') {
     out.push('### 3. Prompt size', '');
-    out.push(`Only the ledger grows; PROMPT.md (${r.fixedInputs.promptMd} chars, as baton writes it), PLAN.md (${r.fixedInputs.planMd}), NOTES.md with 60 failed approaches (${r.fixedInputs.notesMd}) and a 10-line git log are the same at every point. Assembly time (median of 5): ${r.points.map((p) => `${f0(p.iteration)}: ${p.ms.toFixed(1)} ms`).join(', ')}.`, '');
+    out.push(
+      `Only the ledger grows; PROMPT.md (${r.fixedInputs.promptMd} chars, as baton writes it), PLAN.md (${r.fixedInputs.planMd}), NOTES.md with 60 failed approaches (${r.fixedInputs.notesMd}) and a 10-line git log are the same at every point. Assembly time (median of 5): ${r.points.map((p) => `${f0(p.iteration)}: ${p.ms.toFixed(1)} ms`).join(', ')}.`,
+      '',
+    );
   }
   if (id === 'table') {
     out.push('### 2. Table comparison', '');
-    for (const x of r.results) out.push(`${x.format}: two ${f0(x.rows)}-row x 4-column tables, ${x.fileMB.toFixed(0)} MB of text; baton ${x.baton.seconds.toFixed(2)} s wall / ${x.baton.cpuSeconds.toFixed(2)} s CPU, numpy ${x.numpy.seconds.toFixed(2)} s wall / ${x.numpy.cpuSeconds.toFixed(2)} s CPU; peak RSS baton ${f0(x.baton.peakRssMB)} MB, numpy ${f0(x.numpy.peakRssMB)} MB.`, '');
+    for (const x of r.results)
+      out.push(
+        `${x.format}: two ${f0(x.rows)}-row x 4-column tables, ${x.fileMB.toFixed(0)} MB of text; baton ${x.baton.seconds.toFixed(2)} s wall / ${x.baton.cpuSeconds.toFixed(2)} s CPU, numpy ${x.numpy.seconds.toFixed(2)} s wall / ${x.numpy.cpuSeconds.toFixed(2)} s CPU; peak RSS baton ${f0(x.baton.peakRssMB)} MB, numpy ${f0(x.numpy.peakRssMB)} MB.`,
+        '',
+      );
   }
   return out;
 }
 
 // ---- main ------------------------------------------------------------------------------------------
 const started = new Date();
-const header = { cpus: availableParallelism(), model: cpus()[0]?.model, memGB: Number((totalmem() / 2 ** 30).toFixed(1)), node: process.version, uptimeBefore: uptime() };
+const header = {
+  cpus: availableParallelism(),
+  model: cpus()[0]?.model,
+  memGB: Number((totalmem() / 2 ** 30).toFixed(1)),
+  node: process.version,
+  uptimeBefore: uptime(),
+};
 console.log(`baton benchmarks (${chosen.map((b) => b.id).join(', ')})${QUICK ? ' [quick sizes]' : ''}; ${header.cpus} CPUs; ${header.uptimeBefore}`);
 
 if (!process.argv.includes('--no-build')) {
@@ -234,7 +286,14 @@ if (only && existsSync(jsonPath)) {
 }
 Object.assign(all, entries);
 const uptimeAfter = uptime();
-const doc = { v: 1, generatedAt: new Date().toISOString(), startedAt: started.toISOString(), machine: { ...header, uptimeAfter }, quick: QUICK, benchmarks: all };
+const doc = {
+  v: 1,
+  generatedAt: new Date().toISOString(),
+  startedAt: started.toISOString(),
+  machine: { ...header, uptimeAfter },
+  quick: QUICK,
+  benchmarks: all,
+};
 
 const table = [];
 for (const b of BENCHES) {
@@ -250,21 +309,39 @@ const metText = (m) => (m === undefined ? 'ERROR' : m ? 'yes' : '**NO**');
 
 const md = [];
 md.push('# baton benchmarks', '');
-md.push(`Generated by \`npm run bench\` (benchmarks/run.mjs) on ${doc.generatedAt.slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' with --quick sizes (not the real figures)' : ''}. Every ratio is against a baseline measured in the same run, interleaved or alternated where the benchmark allows, because the machine is shared.`, '');
-md.push(`**Machine:** ${header.cpus} CPUs (${header.model ?? 'unknown'}), ${header.memGB} GB, Node ${header.node}. It is shared with other work and was loaded: \`uptime\` before: \`${header.uptimeBefore}\`; after: \`${uptimeAfter}\`. The load columns give the 1-minute load average before -> after each benchmark. Absolute times are inflated by that load; the ratios hold better, since each baseline ran under the same load.`, '');
+md.push(
+  `Generated by \`npm run bench\` (benchmarks/run.mjs) on ${doc.generatedAt.slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' with --quick sizes (not the real figures)' : ''}. Every ratio is against a baseline measured in the same run, interleaved or alternated where the benchmark allows, because the machine is shared.`,
+  '',
+);
+md.push(
+  `**Machine:** ${header.cpus} CPUs (${header.model ?? 'unknown'}), ${header.memGB} GB, Node ${header.node}. It is shared with other work and was loaded: \`uptime\` before: \`${header.uptimeBefore}\`; after: \`${uptimeAfter}\`. The load columns give the 1-minute load average before -> after each benchmark. Absolute times are inflated by that load; the ratios hold better, since each baseline ran under the same load.`,
+  '',
+);
 md.push('| benchmark | figure | baseline | ratio | target | met? | load |', '|---|---|---|---|---|---|---|');
 for (const t of table) md.push(`| ${t.benchmark} | ${t.figure} | ${t.baseline} | ${t.ratio} | ${t.target} | ${metText(t.met)} | ${t.load ?? ''} |`);
 md.push('');
 for (const b of BENCHES) if (all[b.id]?.result && all[b.id].status !== 'error') md.push(...details(b.id, all[b.id].result));
-md.push('## Reproduce', '', '```sh', 'npm run bench                                   # all seven; builds dist/ first', 'node benchmarks/run.mjs --only iteration,prompt # some; merges into reports/benchmarks.json', '```', '');
-md.push('Each benchmark also runs alone (`node benchmarks/iteration.mjs`, `table-compare.mjs`, `prompt.mjs`, `report.mjs`, `resume.mjs`, `sandbox.mjs`, each with `--json FILE`); the full numbers, per-iteration samples included, are in [benchmarks.json](benchmarks.json).', '');
+md.push(
+  '## Reproduce',
+  '',
+  '```sh',
+  'npm run bench                                   # all seven; builds dist/ first',
+  'node benchmarks/run.mjs --only iteration,prompt # some; merges into reports/benchmarks.json',
+  '```',
+  '',
+);
+md.push(
+  'Each benchmark also runs alone (`node benchmarks/iteration.mjs`, `table-compare.mjs`, `prompt.mjs`, `report.mjs`, `resume.mjs`, `sandbox.mjs`, each with `--json FILE`); the full numbers, per-iteration samples included, are in [benchmarks.json](benchmarks.json).',
+  '',
+);
 
 mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
 writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
 writeFileSync(path.join(ROOT, 'reports/benchmarks.md'), md.join('\n'));
 
 console.log('\n=== summary ===');
-for (const t of table) console.log(`${metText(t.met).replace(/\*/g, '').padEnd(5)} ${t.benchmark}: ${t.figure} | baseline ${t.baseline} | ratio ${t.ratio} | target ${t.target}`);
+for (const t of table)
+  console.log(`${metText(t.met).replace(/\*/g, '').padEnd(5)} ${t.benchmark}: ${t.figure} | baseline ${t.baseline} | ratio ${t.ratio} | target ${t.target}`);
 console.log(`\nwrote reports/benchmarks.md and reports/benchmarks.json; ${uptimeAfter}`);
 const statuses = Object.values(entries).map((e) => e.status);
 process.exit(statuses.includes('error') ? 2 : statuses.includes('missed') ? 1 : 0);

@@ -40,7 +40,28 @@ function quantile(xs, q) {
 async function main() {
   mkdirSync(BUILD, { recursive: true });
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '--outDir', BUILD, '--rootDir', ROOT, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--esModuleInterop', '--types', 'node', path.join(ROOT, 'src/sandbox/index.ts')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      '--outDir',
+      BUILD,
+      '--rootDir',
+      ROOT,
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--esModuleInterop',
+      '--types',
+      'node',
+      path.join(ROOT, 'src/sandbox/index.ts'),
+    ],
+    { stdio: 'inherit' },
+  );
   const { DockerSandboxProvider, probeEngine } = await import(pathToFileURL(path.join(BUILD, 'src/sandbox/index.js')).href);
 
   const engine = await probeEngine();

@@ -71,5 +71,8 @@ const results = CASES.filter((c) => !c.baseline).map((c) => {
 });
 const met = results.every((x) => x.met !== false);
 console.log(`start-up, p50 of ${ROUNDS} interleaved rounds; node -e 0: ${base.p50.toFixed(0)} ms (p95 ${base.p95.toFixed(0)} ms)`);
-for (const x of results) console.log(`  ${x.id.padEnd(30)} ${x.p50.toFixed(0).padStart(6)} ms  ${x.ratio.toFixed(2)}x${x.target ? `  (target <= ${x.target}x: ${x.met ? 'met' : 'MISSED'})` : ''}`);
+for (const x of results)
+  console.log(
+    `  ${x.id.padEnd(30)} ${x.p50.toFixed(0).padStart(6)} ms  ${x.ratio.toFixed(2)}x${x.target ? `  (target <= ${x.target}x: ${x.met ? 'met' : 'MISSED'})` : ''}`,
+  );
 finish({ met, rounds: ROUNDS, target: TARGET, baseline: { p50: base.p50, p95: base.p95 }, results, machine: machine(), samples });

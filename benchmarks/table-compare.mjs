@@ -52,7 +52,17 @@ if (process.argv[2] === '--side-baton') {
   const maxRel = ['a', 'b', 'c'].map((k) => result.metrics[`bench.${k}.max_rel`]);
   const meanRel = ['a', 'b', 'c'].map((k) => result.metrics[`bench.${k}.mean_rel`]);
   const columnBytes = [c, r].reduce((s, t) => s + t.columns.reduce((u, col) => u + col.byteLength, 0), 0);
-  console.log(JSON.stringify({ seconds, cpuSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024, rssBeforeMB: rssBefore / 2 ** 20, columnMB: columnBytes / 2 ** 20, maxRel, meanRel }));
+  console.log(
+    JSON.stringify({
+      seconds,
+      cpuSeconds,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      rssBeforeMB: rssBefore / 2 ** 20,
+      columnMB: columnBytes / 2 ** 20,
+      maxRel,
+      meanRel,
+    }),
+  );
   process.exit(0);
 }
 
@@ -98,7 +108,29 @@ np.savetxt(out_c, cand, fmt=f, header="1:x 2:a 3:b 4:c")
 function build() {
   mkdirSync(BUILD, { recursive: true });
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '--outDir', BUILD, '--rootDir', ROOT, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', path.join(ROOT, 'oracles/table/index.ts'), path.join(ROOT, 'oracles/table/read-worker.ts')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      '--outDir',
+      BUILD,
+      '--rootDir',
+      ROOT,
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--strict',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      path.join(ROOT, 'oracles/table/index.ts'),
+      path.join(ROOT, 'oracles/table/read-worker.ts'),
+    ],
+    { stdio: 'inherit' },
+  );
 }
 
 function dataFiles(rows, format) {
@@ -148,7 +180,10 @@ for (const format of formats) {
   const a = baton[0];
   const b = numpy[0];
   for (let j = 0; j < 3; j++) {
-    for (const [x, y] of [[a.maxRel[j], b.maxRel[j]], [a.meanRel[j], b.meanRel[j]]]) {
+    for (const [x, y] of [
+      [a.maxRel[j], b.maxRel[j]],
+      [a.meanRel[j], b.meanRel[j]],
+    ]) {
       if (!(Math.abs(x - y) <= 1e-9 * Math.abs(y))) {
         console.error(`statistics differ between baton and numpy (column ${j + 1}): ${x} vs ${y}`);
         process.exit(2);
@@ -165,7 +200,14 @@ for (const format of formats) {
     rows,
     columns: 4,
     fileMB: bytes / 2 ** 20,
-    baton: { seconds: tb, cpuSeconds: cb, MBps: bytes / 2 ** 20 / tb, peakRssMB: Math.max(...baton.map((r) => r.peakRssMB)), baselineRssMB: a.rssBeforeMB, columnMB: a.columnMB },
+    baton: {
+      seconds: tb,
+      cpuSeconds: cb,
+      MBps: bytes / 2 ** 20 / tb,
+      peakRssMB: Math.max(...baton.map((r) => r.peakRssMB)),
+      baselineRssMB: a.rssBeforeMB,
+      columnMB: a.columnMB,
+    },
     numpy: { seconds: tn, cpuSeconds: cn, MBps: bytes / 2 ** 20 / tn, peakRssMB: Math.max(...numpy.map((r) => r.peakRssMB)), baselineRssMB: b.rssBeforeMB },
     metric,
     ratio,
@@ -179,10 +221,18 @@ for (const format of formats) {
   const f = (v, d = 2) => v.toFixed(d);
   console.log(`\n${format}: two ${rows}-row x 4-column tables, ${f(row.fileMB, 1)} MB of text (median of ${repeat})`);
   console.log(`  side    wall s   CPU s    MB/s   peak RSS MB (baseline before reading)`);
-  console.log(`  baton   ${f(tb, 3).padStart(6)}  ${f(cb, 3).padStart(6)}  ${f(row.baton.MBps, 1).padStart(6)}   ${f(row.baton.peakRssMB, 0).padStart(5)} (${f(row.baton.baselineRssMB, 0)}; column arrays ${f(row.baton.columnMB, 0)})`);
-  console.log(`  numpy   ${f(tn, 3).padStart(6)}  ${f(cn, 3).padStart(6)}  ${f(row.numpy.MBps, 1).padStart(6)}   ${f(row.numpy.peakRssMB, 0).padStart(5)} (${f(row.numpy.baselineRssMB, 0)})`);
-  console.log(`  baton memory: peak - baseline = ${f(row.baton.peakRssMB - row.baton.baselineRssMB, 0)} MB for ${f(row.baton.columnMB, 0)} MB of column arrays (the rest: reader threads and one read chunk each)`);
-  console.log(`  ratio numpy/baton = ${f(tn / tb, 2)} wall, ${f(cn / cb, 2)} CPU; target ${metric} >= ${f(TARGET, 1)}: ${row.met ? 'met' : 'MISSED'} (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs)`);
+  console.log(
+    `  baton   ${f(tb, 3).padStart(6)}  ${f(cb, 3).padStart(6)}  ${f(row.baton.MBps, 1).padStart(6)}   ${f(row.baton.peakRssMB, 0).padStart(5)} (${f(row.baton.baselineRssMB, 0)}; column arrays ${f(row.baton.columnMB, 0)})`,
+  );
+  console.log(
+    `  numpy   ${f(tn, 3).padStart(6)}  ${f(cn, 3).padStart(6)}  ${f(row.numpy.MBps, 1).padStart(6)}   ${f(row.numpy.peakRssMB, 0).padStart(5)} (${f(row.numpy.baselineRssMB, 0)})`,
+  );
+  console.log(
+    `  baton memory: peak - baseline = ${f(row.baton.peakRssMB - row.baton.baselineRssMB, 0)} MB for ${f(row.baton.columnMB, 0)} MB of column arrays (the rest: reader threads and one read chunk each)`,
+  );
+  console.log(
+    `  ratio numpy/baton = ${f(tn / tb, 2)} wall, ${f(cn / cb, 2)} CPU; target ${metric} >= ${f(TARGET, 1)}: ${row.met ? 'met' : 'MISSED'} (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs)`,
+  );
 }
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ v: 1, benchmark: 'table-compare', at: new Date().toISOString(), results }, null, 2)}\n`);
 process.exitCode = missed ? 1 : 0;

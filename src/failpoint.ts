@@ -9,11 +9,30 @@ let hits = 0;
 
 /** Names of the failpoints, for tests and docs. */
 export const FAILPOINTS = [
-  'journal:run-start', 'journal:oracle-hashes', 'journal:baseline-start', 'journal:baseline-done', 'journal:iteration-start', 'journal:session-end',
-  'journal:candidate', 'journal:settled', 'journal:run-end', 'ledger:append', 'git:add', 'replay:step', 'measure:oracle',
-  'settle:ref', 'settle:reset', 'settle:report', 'settle:commit', 'state:progress', 'run:end-commit',
+  'journal:run-start',
+  'journal:oracle-hashes',
+  'journal:baseline-start',
+  'journal:baseline-done',
+  'journal:iteration-start',
+  'journal:session-end',
+  'journal:candidate',
+  'journal:settled',
+  'journal:run-end',
+  'ledger:append',
+  'git:add',
+  'replay:step',
+  'measure:oracle',
+  'settle:ref',
+  'settle:reset',
+  'settle:report',
+  'settle:commit',
+  'state:progress',
+  'run:end-commit',
   // The lend and give-back window of a sandbox (ownership.ts, docker.ts); ownership:chown fires once per entry chowned.
-  'sandbox:lent', 'sandbox:removed', 'ownership:chown', 'ownership:given-back',
+  'sandbox:lent',
+  'sandbox:removed',
+  'ownership:chown',
+  'ownership:given-back',
 ] as const;
 
 export function failpoint(name: (typeof FAILPOINTS)[number]): void {

@@ -148,7 +148,7 @@ describe('the checks themselves, on small graphs', () => {
         "const lazy = () => import('./b.js');",
         "let t: import('node:child_process').ChildProcess;",
         "// import { no } from 'node:net';",
-        "const s = \"import 'node:http'\";",
+        'const s = "import \'node:http\'";',
         'const env = process.env; const o = { process: 1 }; o.process;',
       ].join('\n'),
       'b.ts': '',
@@ -168,10 +168,19 @@ describe('the checks themselves, on small graphs', () => {
   });
 
   it('finds a cycle through a type-only import and names its path', () => {
-    const g = graphOf({ 'a.ts': "import { b } from './b.js';", 'b.ts': "import type { C } from './c.js';", 'c.ts': "import { a } from './a.js';", 'd.ts': "import { a } from './a.js';" });
+    const g = graphOf({
+      'a.ts': "import { b } from './b.js';",
+      'b.ts': "import type { C } from './c.js';",
+      'c.ts': "import { a } from './a.js';",
+      'd.ts': "import { a } from './a.js';",
+    });
     expect(findCycles(g, () => true)).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
     expect(findCycles(g, (i) => i.kind === 'value')).toEqual([]);
-    const lazy = graphOf({ 'registry.ts': "import { k } from './kind.js';", 'kind.ts': "export const k = { load: () => import('./impl.js') };", 'impl.ts': "import { r } from './registry.js';" });
+    const lazy = graphOf({
+      'registry.ts': "import { k } from './kind.js';",
+      'kind.ts': "export const k = { load: () => import('./impl.js') };",
+      'impl.ts': "import { r } from './registry.js';",
+    });
     expect(findCycles(lazy, () => true)).toHaveLength(1);
     expect(findCycles(lazy, (i) => i.kind !== 'lazy')).toEqual([]);
     expect(findCycles(graphOf({ 'a.ts': "import './a.js';" }), () => true)).toEqual([['a.ts', 'a.ts']]);

@@ -42,9 +42,16 @@ export function benchStats(r: LedgerRecord, oracle: string): BenchStats | undefi
   if (samples.length === 0) return undefined;
   const metric = (k: string) => m.metrics[k] ?? m.metrics[`${oracle}.${k}`];
   return {
-    iteration: r.iteration, verdict: r.verdict.kind, n: samples.length,
-    min: samples[0], q1: quantile(samples, 0.25), median: quantile(samples, 0.5), q3: quantile(samples, 0.75), max: samples[samples.length - 1],
-    ciLow: metric('ci_low_s'), ciHigh: metric('ci_high_s'),
+    iteration: r.iteration,
+    verdict: r.verdict.kind,
+    n: samples.length,
+    min: samples[0],
+    q1: quantile(samples, 0.25),
+    median: quantile(samples, 0.5),
+    q3: quantile(samples, 0.75),
+    max: samples[samples.length - 1],
+    ciLow: metric('ci_low_s'),
+    ciHigh: metric('ci_high_s'),
     comparison: c,
   };
 }
@@ -59,10 +66,11 @@ export function benchSeries(model: ReportModel, oracle: string): BenchStats[] {
   if (hit) return hit;
   const out: BenchStats[] = [];
   byOracle.set(oracle, out);
-  for (const it of model.iterations) for (const r of it.records) {
-    const s = benchStats(r, oracle);
-    if (s) out.push(s);
-  }
+  for (const it of model.iterations)
+    for (const r of it.records) {
+      const s = benchStats(r, oracle);
+      if (s) out.push(s);
+    }
   return out;
 }
 
@@ -81,7 +89,10 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
   if (stats.length === 0) return undefined;
   const best = bestBench(stats);
   const shown = decimate(stats, {
-    x: (s) => s.iteration, y: (s) => s.median, group: (s) => s.verdict, bins: BENCH_MAX_ITERATIONS / 2,
+    x: (s) => s.iteration,
+    y: (s) => s.median,
+    group: (s) => s.verdict,
+    bins: BENCH_MAX_ITERATIONS / 2,
     keep: (s) => KEPT_VERDICTS.has(s.verdict) || s.verdict === 'tamper',
   });
   const dense = shown.length > 120;
@@ -99,14 +110,28 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
   const logY = lo > 0 && Math.max(...medians) / Math.min(...medians) >= 10;
   const fmtT = (v: number) => `${fmtNum(v * factor)} ${unit}`;
   const rows = shown.map((s) => ({
-    iteration: s.iteration, verdict: VERDICT_STYLE[s.verdict].label, n: s.n,
-    min: t(s.min), q1: t(s.q1), median: t(s.median), q3: t(s.q3), max: t(s.max),
-    comparison: s.comparison?.verdict ?? '', p: s.comparison?.pValue ?? null,
+    iteration: s.iteration,
+    verdict: VERDICT_STYLE[s.verdict].label,
+    n: s.n,
+    min: t(s.min),
+    q1: t(s.q1),
+    median: t(s.median),
+    q3: t(s.q3),
+    max: t(s.max),
+    comparison: s.comparison?.verdict ?? '',
+    p: s.comparison?.pValue ?? null,
   }));
   const { color } = verdictEncoding(new Set(shown.map((s) => s.verdict)));
-  const x = { field: 'iteration', type: 'quantitative', title: 'iteration', scale: { domain: [0, Math.max(1, model.latestIteration)], padding: 12, nice: false }, axis: { format: 'd', tickMinStep: 1 } };
+  const x = {
+    field: 'iteration',
+    type: 'quantitative',
+    title: 'iteration',
+    scale: { domain: [0, Math.max(1, model.latestIteration)], padding: 12, nice: false },
+    axis: { format: 'd', tickMinStep: 1 },
+  };
   const ys = {
-    type: 'quantitative', title: `time per run [${unit}]`,
+    type: 'quantitative',
+    title: `time per run [${unit}]`,
     scale: logY ? { type: 'log', padding: 10, nice: false } : { zero: false, padding: 10 },
     axis: logY ? logAxis(rows.flatMap((r) => [r.min, r.max])) : { format: '~g' },
   };
@@ -116,9 +141,15 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
     layers.push({
       data: { values: [{ lo: t(band.lo), hi: t(band.hi), median: t(best.median), label: `best: iteration ${best.iteration}, median ${fmtT(best.median)}` }] },
       layer: [
-        { mark: { type: 'rect', color: COLORS.band, opacity: 0.15 }, encoding: { y: { field: 'lo', ...ys }, y2: { field: 'hi' }, x: { value: 0 }, x2: { value: WIDTH } } },
+        {
+          mark: { type: 'rect', color: COLORS.band, opacity: 0.15 },
+          encoding: { y: { field: 'lo', ...ys }, y2: { field: 'hi' }, x: { value: 0 }, x2: { value: WIDTH } },
+        },
         { mark: { type: 'rule', color: COLORS.band, strokeDash: [4, 3] }, encoding: { y: { field: 'median', ...ys } } },
-        { mark: { type: 'text', align: 'left', dx: 4, dy: 10, fontSize: 11, fontWeight: 'bold', color: COLORS.best }, encoding: { y: { field: 'lo', ...ys }, x: { value: 0 }, text: { field: 'label' } } },
+        {
+          mark: { type: 'text', align: 'left', dx: 4, dy: 10, fontSize: 11, fontWeight: 'bold', color: COLORS.best },
+          encoding: { y: { field: 'lo', ...ys }, x: { value: 0 }, text: { field: 'label' } },
+        },
       ],
     });
   }
@@ -130,8 +161,18 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
       {
         mark: { type: 'tick', orient: 'horizontal', color: COLORS.ink, thickness: dense ? 0 : 1.5, size: dense ? 2 : 13 },
         encoding: {
-          x, y: { field: 'median', ...ys },
-          tooltip: [{ field: 'iteration' }, { field: 'verdict' }, { field: 'median', format: '.4~g' }, { field: 'q1', format: '.4~g' }, { field: 'q3', format: '.4~g' }, { field: 'n' }, { field: 'comparison' }, { field: 'p', format: '.2~g' }],
+          x,
+          y: { field: 'median', ...ys },
+          tooltip: [
+            { field: 'iteration' },
+            { field: 'verdict' },
+            { field: 'median', format: '.4~g' },
+            { field: 'q1', format: '.4~g' },
+            { field: 'q3', format: '.4~g' },
+            { field: 'n' },
+            { field: 'comparison' },
+            { field: 'p', format: '.2~g' },
+          ],
         },
       },
     ],
@@ -146,6 +187,8 @@ export function benchmarkSpec(model: ReportModel, oracle: string, stats: BenchSt
     shown.length < stats.length ? `routine iterations thinned (${fmtInt(shown.length)} of ${fmtInt(stats.length)} shown)` : '',
   ];
   return topLevel(`${oracle}: run time per iteration`, [...subtitleLines(parts), ...subtitleLines(notes, 95, '; ')], {
-    width: WIDTH, height: HEIGHT, layer: layers,
+    width: WIDTH,
+    height: HEIGHT,
+    layer: layers,
   });
 }

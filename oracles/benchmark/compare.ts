@@ -55,11 +55,7 @@ const fmt = (x: number) => Number(x.toPrecision(4)).toString();
 const pct = (x: number) => `${fmt(x * 100)}%`;
 
 /** Compares candidate run times with the best's; lower is better. Samples must be non-empty and finite. */
-export function compareSamples(
-  candidate: readonly number[],
-  best: readonly number[],
-  options: CompareOptions = {},
-): Comparison {
+export function compareSamples(candidate: readonly number[], best: readonly number[], options: CompareOptions = {}): Comparison {
   const { alpha = 0.05, minEffect = 0.02, minSamples = 10, seed } = options;
   const candidateMedian = median(candidate);
   const bestMedian = median(best);
@@ -67,9 +63,7 @@ export function compareSamples(
   const positive = candidateMedian > 0 && bestMedian > 0;
   const ratio = positive ? candidateMedian / bestMedian : 1;
   const ratioCI: [number, number] =
-    positive && candidate.every((x) => x > 0) && best.every((x) => x > 0)
-      ? bootstrapRatioCI(candidate, best, { seed })
-      : [ratio, ratio];
+    positive && candidate.every((x) => x > 0) && best.every((x) => x > 0) ? bootstrapRatioCI(candidate, best, { seed }) : [ratio, ratio];
   const base = {
     pValue: test.pValue,
     method: test.method,

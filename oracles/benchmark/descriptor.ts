@@ -15,7 +15,16 @@ import { benchmarkCharts, benchmarkSections } from './report.js';
  * harness, for goals such as "3x faster than at the start".
  */
 export const BENCHMARK_STATS = [
-  'median_s', 'mean_s', 'stdev_s', 'iqr_s', 'ci_low_s', 'ci_high_s', 'n_samples', 'n_outliers', 'speedup', 'baseline_speedup',
+  'median_s',
+  'mean_s',
+  'stdev_s',
+  'iqr_s',
+  'ci_low_s',
+  'ci_high_s',
+  'n_samples',
+  'n_outliers',
+  'speedup',
+  'baseline_speedup',
 ] as const;
 /** The benchmark metrics the harness derives rather than the oracle reports (`derivedMetrics` below). */
 export const DERIVED_BENCHMARK_STATS: readonly string[] = ['baseline_speedup'];
@@ -36,22 +45,32 @@ export const benchmarkKind = defineOracleKind<BenchmarkOracleSpec>({
   validate(o, { spec, file, at, index: i }) {
     const judged = Object.keys(spec.thresholds).some((m) => m.startsWith(`${o.id}.`));
     if (!(o.repeat < MIN_SAMPLES && judged && spec.judge.keep !== 'always')) return [];
-    return [{
-      file, where: at(['oracles', i, 'repeat']),
-      message: `${o.repeat} timed runs cannot show a significant change: the Mann-Whitney test needs at least ${MIN_SAMPLES} per side, so keep: ${spec.judge.keep} would never keep anything`,
-      expected: `repeat: ${MIN_SAMPLES} or more`, found: String(o.repeat), hint: 'or judge.keep: always',
-    }];
+    return [
+      {
+        file,
+        where: at(['oracles', i, 'repeat']),
+        message: `${o.repeat} timed runs cannot show a significant change: the Mann-Whitney test needs at least ${MIN_SAMPLES} per side, so keep: ${spec.judge.keep} would never keep anything`,
+        expected: `repeat: ${MIN_SAMPLES} or more`,
+        found: String(o.repeat),
+        hint: 'or judge.keep: always',
+      },
+    ];
   },
   // With `time: json` the seconds come from the process that runs the candidate's code.
   check: (o, { specFile, index: i }) => ({
     errors: [],
-    warnings: o.time !== 'json' ? [] : [{
-      file: specFile,
-      where: `oracles[${i}].time`,
-      message: `benchmark ${JSON.stringify(o.id)} takes its seconds from a candidate-controlled process: with \`time: json\` the timed command prints them, and the candidate's code it runs can forge them (e.g. patch the clock)`,
-      found: 'json',
-      hint: "use `time: cpu`: the host reads the CPU seconds of the whole run from the sandbox's cgroup, which nothing inside can change",
-    }],
+    warnings:
+      o.time !== 'json'
+        ? []
+        : [
+            {
+              file: specFile,
+              where: `oracles[${i}].time`,
+              message: `benchmark ${JSON.stringify(o.id)} takes its seconds from a candidate-controlled process: with \`time: json\` the timed command prints them, and the candidate's code it runs can forge them (e.g. patch the clock)`,
+              found: 'json',
+              hint: "use `time: cpu`: the host reads the CPU seconds of the whole run from the sandbox's cgroup, which nothing inside can change",
+            },
+          ],
   }),
   weakness: (o) =>
     o.time === 'json'

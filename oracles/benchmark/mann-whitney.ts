@@ -74,8 +74,11 @@ export function erfc(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-          t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -84,11 +87,7 @@ export function erfc(x: number): number {
  * Two-sided Mann–Whitney U test of x against y. Both samples must be
  * non-empty and finite. `method` 'auto' (default) picks exact when it can.
  */
-export function mannWhitneyU(
-  x: readonly number[],
-  y: readonly number[],
-  options: { method?: 'auto' | 'exact' | 'normal' } = {},
-): MannWhitneyResult {
+export function mannWhitneyU(x: readonly number[], y: readonly number[], options: { method?: 'auto' | 'exact' | 'normal' } = {}): MannWhitneyResult {
   const method = options.method ?? 'auto';
   const n1 = x.length;
   const n2 = y.length;

@@ -36,9 +36,7 @@ import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/type
 import type { CpuUsage, SandboxHandle } from '../../src/sandbox/types.js';
 import type { BenchmarkOracleSpec } from '../../src/spec/schema.js';
 import { parseDuration } from '../../src/spec/units.js';
-import {
-  baseMeasurement, Deadline, execProblem, nonFiniteMetric, oracleEnv, oracleMounts, SANDBOX_PATHS, unsuccessful,
-} from '../command/oracle-sandbox.js';
+import { baseMeasurement, Deadline, execProblem, nonFiniteMetric, oracleEnv, oracleMounts, SANDBOX_PATHS, unsuccessful } from '../command/oracle-sandbox.js';
 import { compareSamples, type Comparison } from './compare.js';
 import { comparableStdout, compareOutputs, outputDigests, type RunOutput } from './output-compare.js';
 import { readOutputFile } from './output-read.js';
@@ -59,13 +57,15 @@ type Side = 'candidate' | 'best';
 export const JSON_TIME_SOURCE = 'candidate-controlled process';
 
 /** One timed or untimed run's outcome: seconds (per `time`), the harness's wall seconds and the output, or why it failed. */
-type RunOutcome =
-  | { ok: true; seconds: number; wallSeconds: number; output: RunOutput }
-  | { ok: false; status: 'failed' | 'timeout' | 'error'; reason: string };
+type RunOutcome = { ok: true; seconds: number; wallSeconds: number; output: RunOutput } | { ok: false; status: 'failed' | 'timeout' | 'error'; reason: string };
 
 /** Reads `seconds` from the last non-empty stdout line, a JSON object. */
 export function jsonSeconds(stdout: string): number | string {
-  const line = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '').at(-1);
+  const line = stdout
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .at(-1);
   if (line === undefined) return 'printed nothing; with `time: json` its last stdout line must be a JSON object such as {"seconds": 0.123}';
   let v: unknown;
   try {
@@ -129,7 +129,8 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         output: checking ? { ...select, digests } : 'not checked (output: { stdout: false })',
         sandboxStartS,
       });
-      const fail = (status: 'failed' | 'timeout' | 'error', reason: string) => unsuccessful(ctx, startedAt, status, `benchmark ${spec.id}: ${reason}`, details());
+      const fail = (status: 'failed' | 'timeout' | 'error', reason: string) =>
+        unsuccessful(ctx, startedAt, status, `benchmark ${spec.id}: ${reason}`, details());
 
       /**
        * One fresh sandbox for `side`: setup, `warmups` untimed runs, then one
@@ -191,7 +192,11 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
           if (problem || r === undefined) return { ok: false, ...(problem ?? { status: 'error', reason: `${label} did not run` }) };
           if (typeof cpuAfter === 'string') return { ok: false, status: 'error', reason: cpuAfter };
           if (r.outputTruncated && select.stdout) {
-            return { ok: false, status: 'failed', reason: `${label} printed more than its stdout cap, so its output cannot be compared; write large output to a file named in output.files` };
+            return {
+              ok: false,
+              status: 'failed',
+              reason: `${label} printed more than its stdout cap, so its output cannot be compared; write large output to a file named in output.files`,
+            };
           }
           const wallSeconds = r.durationMs / 1000;
           let seconds = wallSeconds;

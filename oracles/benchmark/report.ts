@@ -40,7 +40,11 @@ export function benchmarkNoise(model: ReportModel, o: BenchmarkOracleSpec): Benc
 }
 
 function noiseMarkdown(b: BenchmarkNoise): string[] {
-  const out = ['', `**${b.oracle}**: a change counts as improved only when the Mann–Whitney test gives p < ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}.`, ''];
+  const out = [
+    '',
+    `**${b.oracle}**: a change counts as improved only when the Mann–Whitney test gives p < ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}.`,
+    '',
+  ];
   // one time unit for the table, the one its largest median reads best in (ms for 0.01414 s)
   const { unit, factor } = timeUnit(Math.max(...b.rows.map((r) => r.s.median)));
   const t = (v: number) => fmtNum(v * factor);
@@ -61,10 +65,15 @@ function noiseMarkdown(b: BenchmarkNoise): string[] {
 
 function noiseHtml(b: BenchmarkNoise): string[] {
   const e = htmlEscape;
-  const out = [`<p><strong>${e(b.oracle)}</strong>: improved only when p &lt; ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}. ${fmtInt(b.verdicts.improved)} improved, ${fmtInt(b.verdicts.regressed)} regressed, ${fmtInt(b.verdicts.same)} not significant.</p>`];
+  const out = [
+    `<p><strong>${e(b.oracle)}</strong>: improved only when p &lt; ${b.alpha} and the median moves by more than ${fmtPct(b.minEffect)}. ${fmtInt(b.verdicts.improved)} improved, ${fmtInt(b.verdicts.regressed)} regressed, ${fmtInt(b.verdicts.same)} not significant.</p>`,
+  ];
   const { unit, factor } = timeUnit(Math.max(...b.rows.map((r) => r.s.median)));
   out.push(`<table><tr><th>measurement</th><th>median (${unit})</th><th>IQR (${unit})</th><th>noise</th><th>runs</th></tr>`);
-  for (const { label, s } of b.rows) out.push(`<tr><td>${e(label)} (#${s.iteration})</td><td class="num">${fmtNum(s.median * factor)}</td><td class="num">${fmtNum((s.q3 - s.q1) * factor)}</td><td class="num">${fmtPct((s.q3 - s.q1) / s.median)}</td><td class="num">${s.n}</td></tr>`);
+  for (const { label, s } of b.rows)
+    out.push(
+      `<tr><td>${e(label)} (#${s.iteration})</td><td class="num">${fmtNum(s.median * factor)}</td><td class="num">${fmtNum((s.q3 - s.q1) * factor)}</td><td class="num">${fmtPct((s.q3 - s.q1) / s.median)}</td><td class="num">${s.n}</td></tr>`,
+    );
   out.push('</table>');
   return out;
 }
@@ -77,5 +86,14 @@ export function benchmarkSections(model: ReportModel, o: BenchmarkOracleSpec): R
 
 /** The run-time distribution chart. */
 export function benchmarkCharts(model: ReportModel, o: BenchmarkOracleSpec): ChartContribution[] {
-  return [{ kind: 'benchmark', section: 'Benchmark', subject: o.id, file: `benchmark-${slug(o.id)}`, title: `${o.id}: run time`, spec: benchmarkSpec(model, o.id, benchSeries(model, o.id)) }];
+  return [
+    {
+      kind: 'benchmark',
+      section: 'Benchmark',
+      subject: o.id,
+      file: `benchmark-${slug(o.id)}`,
+      title: `${o.id}: run time`,
+      spec: benchmarkSpec(model, o.id, benchSeries(model, o.id)),
+    },
+  ];
 }

@@ -77,11 +77,7 @@ function resample(xs: readonly number[], rand: () => number): number[] {
 }
 
 /** Percentile bootstrap CI of a statistic of one sample. */
-export function bootstrapCI(
-  xs: readonly number[],
-  statistic: (sample: number[]) => number,
-  options: BootstrapOptions = {},
-): [number, number] {
+export function bootstrapCI(xs: readonly number[], statistic: (sample: number[]) => number, options: BootstrapOptions = {}): [number, number] {
   const { resamples = 2000, level = 0.95, seed = 0x5eed } = options;
   const rand = mulberry32(seed);
   const stats = new Array<number>(resamples);
@@ -100,11 +96,7 @@ export function bootstrapMedianCI(xs: readonly number[], options: BootstrapOptio
  * Percentile bootstrap CI of median(a) / median(b), resampling both sides
  * independently from one seeded stream (a's resample, then b's).
  */
-export function bootstrapRatioCI(
-  a: readonly number[],
-  b: readonly number[],
-  options: BootstrapOptions = {},
-): [number, number] {
+export function bootstrapRatioCI(a: readonly number[], b: readonly number[], options: BootstrapOptions = {}): [number, number] {
   const { resamples = 2000, level = 0.95, seed = 0x5eed } = options;
   const rand = mulberry32(seed);
   const stats = new Array<number>(resamples);

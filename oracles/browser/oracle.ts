@@ -43,8 +43,19 @@ import { Deadline, SANDBOX_PATHS, baseMeasurement, execProblem, oracleEnv, tail,
 import { MAX_REPORT_BYTES } from '../tests/read-report.js';
 import { parsePlaywrightReport } from './report.js';
 import {
-  INSTALL_SCRIPT, LAUNCH_COMMAND, PROBE_SERVER_GONE, REPORT_MISSING, RUNNER_USER, SCREENSHOTS_SCRIPT, SERVE_LOG,
-  playwrightConfig, probeCommand, readReportCommand, runCommand, runnerEnv, runnerPaths,
+  INSTALL_SCRIPT,
+  LAUNCH_COMMAND,
+  PROBE_SERVER_GONE,
+  REPORT_MISSING,
+  RUNNER_USER,
+  SCREENSHOTS_SCRIPT,
+  SERVE_LOG,
+  playwrightConfig,
+  probeCommand,
+  readReportCommand,
+  runCommand,
+  runnerEnv,
+  runnerPaths,
 } from './runner.js';
 import { MAX_SCREENSHOT_BYTES, selectScreenshots, writeScreenshots } from './screenshots.js';
 import { readSuite, type SuiteFile } from './suite.js';

@@ -46,11 +46,9 @@ export interface BrowserTest extends TestResult {
   screenshots: string[];
 }
 
-export type ParsedPlaywrightReport =
-  | { ok: true; tests: BrowserTest[]; errors: string[] }
-  | { ok: false; reason: string };
+export type ParsedPlaywrightReport = { ok: true; tests: BrowserTest[]; errors: string[] } | { ok: false; reason: string };
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what ANSI colour codes start with
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 /** A message without terminal colours, its first line only. */

@@ -134,8 +134,7 @@ export function runCommand(root: string, globalTimeoutMs: number): string {
 }
 
 /** Starts `$BATON_SERVE` detached (as the sandbox user) and prints its pid. */
-export const LAUNCH_COMMAND =
-  `setsid bash -c 'bash -c "$BATON_SERVE"; echo $? > ${SERVE_EXIT}' </dev/null >${SERVE_LOG} 2>&1 & echo $!`;
+export const LAUNCH_COMMAND = `setsid bash -c 'bash -c "$BATON_SERVE"; echo $? > ${SERVE_EXIT}' </dev/null >${SERVE_LOG} 2>&1 & echo $!`;
 
 /** Exit code of the probe when the server's process is gone. */
 export const PROBE_SERVER_GONE = 3;

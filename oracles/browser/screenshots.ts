@@ -29,7 +29,10 @@ export function selectScreenshots(tests: readonly BrowserTest[], resultsDir: str
 
 /** A file name for a test id: lower case letters, digits and dashes, at most 60 characters. */
 export function slug(text: string): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return s.slice(0, 60).replace(/-+$/, '') || 'test';
 }
 

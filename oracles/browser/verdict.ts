@@ -24,7 +24,11 @@ export function judgeRun(exitCode: number, parsed: { tests: BrowserTest[]; error
   const firstError = parsed.errors[0];
   const tail = outputTail.trim() ? `; output: ${outputTail}` : '';
   if (hitGlobalTimeout(parsed.errors)) {
-    return { status: 'timeout', reason: `the Playwright run did not finish within the oracle's timeout (${firstError}); ${counts.passed} of ${counts.total} tests passed before it was stopped`, tests };
+    return {
+      status: 'timeout',
+      reason: `the Playwright run did not finish within the oracle's timeout (${firstError}); ${counts.passed} of ${counts.total} tests passed before it was stopped`,
+      tests,
+    };
   }
   if (counts.total === 0) {
     return { status: 'failed', reason: `the Playwright run found zero tests${firstError ? `: ${firstError}` : ''}`, tests };
@@ -37,10 +41,18 @@ export function judgeRun(exitCode: number, parsed: { tests: BrowserTest[]; error
     return { status: 'failed', reason: `all ${counts.total} tests were skipped; none ran`, tests };
   }
   if (exitCode !== 0 && counts.failed + counts.errors === 0) {
-    return { status: 'failed', reason: `Playwright exited with code ${exitCode} although every reported test passed; the report may be incomplete${tail}`, tests };
+    return {
+      status: 'failed',
+      reason: `Playwright exited with code ${exitCode} although every reported test passed; the report may be incomplete${tail}`,
+      tests,
+    };
   }
   if (exitCode === 0 && counts.failed + counts.errors > 0) {
-    return { status: 'failed', reason: `Playwright exited with code 0 although ${counts.failed + counts.errors} tests did not pass; the report cannot be trusted`, tests };
+    return {
+      status: 'failed',
+      reason: `Playwright exited with code 0 although ${counts.failed + counts.errors} tests did not pass; the report cannot be trusted`,
+      tests,
+    };
   }
   return { status: 'ok', tests, counts };
 }

@@ -33,7 +33,12 @@ const WORKSPACE_PREFIXES = ['/workspace/', '$BATON_WORKSPACE/', '${BATON_WORKSPA
 /** The workspace-relative path a word names, if it names one: absolute under /workspace, or relative when cwd is the workspace. */
 function workspaceRel(word: string, cwdIsWorkspace: boolean): string | undefined {
   const prefix = WORKSPACE_PREFIXES.find((p) => word.startsWith(p));
-  const rel = prefix !== undefined ? word.slice(prefix.length) : cwdIsWorkspace && !word.startsWith('/') && !word.startsWith('$') && !word.startsWith('~') ? word : undefined;
+  const rel =
+    prefix !== undefined
+      ? word.slice(prefix.length)
+      : cwdIsWorkspace && !word.startsWith('/') && !word.startsWith('$') && !word.startsWith('~')
+        ? word
+        : undefined;
   if (rel === undefined) return undefined;
   const norm = path.posix.normalize(rel);
   return norm.startsWith('..') || norm === '.' ? undefined : norm;

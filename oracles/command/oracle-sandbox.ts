@@ -78,7 +78,10 @@ export function oracleEnv(ctx: MeasureContext, hostEnv: NodeJS.ProcessEnv = proc
 export class Deadline {
   readonly totalMs: number;
   private readonly end: number;
-  constructor(totalMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    totalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.totalMs = totalMs;
     this.end = now() + totalMs;
   }

@@ -31,9 +31,7 @@ import type { CommandOracleSpec } from '../../src/spec/schema.js';
 import { baseMeasurement, type Deadline, SANDBOX_PATHS, execProblem, inOracleSandbox, tail, unsuccessful } from './oracle-sandbox.js';
 import { describeFindings, hostileEntries } from './link-check.js';
 import { parseMetricsLine } from './parse-metrics.js';
-import {
-  EVALUATOR_USER, INSTALL_SCRIPT, SURVIVORS_EXIT, evaluatorEnv, killScript, mainPids, packOracleDir, privatePaths,
-} from './private-oracle.js';
+import { EVALUATOR_USER, INSTALL_SCRIPT, SURVIVORS_EXIT, evaluatorEnv, killScript, mainPids, packOracleDir, privatePaths } from './private-oracle.js';
 
 /** What the one-command form's metrics are, in details and the report. */
 export const CANDIDATE_CONTROLLED = 'candidate-controlled process';
@@ -56,7 +54,14 @@ export const commandOracle: Oracle = {
   },
 };
 
-function metricsOf(ctx: MeasureContext, spec: CommandOracleSpec, stdout: string, details: Record<string, unknown>, startedAt: number, what: string): Measurement {
+function metricsOf(
+  ctx: MeasureContext,
+  spec: CommandOracleSpec,
+  stdout: string,
+  details: Record<string, unknown>,
+  startedAt: number,
+  what: string,
+): Measurement {
   const parsed = parseMetricsLine(stdout);
   if (!parsed.ok) {
     return unsuccessful(ctx, startedAt, 'failed', `command oracle ${spec.id}: ${what}${parsed.reason}`, { ...details, lastLine: parsed.line });
@@ -65,7 +70,13 @@ function metricsOf(ctx: MeasureContext, spec: CommandOracleSpec, stdout: string,
   return { ...baseMeasurement(ctx, startedAt), status: 'ok', metrics, details: { ...details, lastLine: parsed.line } };
 }
 
-async function measureOneCommand(ctx: MeasureContext, spec: CommandOracleSpec, sandbox: SandboxHandle, deadline: Deadline, startedAt: number): Promise<Measurement> {
+async function measureOneCommand(
+  ctx: MeasureContext,
+  spec: CommandOracleSpec,
+  sandbox: SandboxHandle,
+  deadline: Deadline,
+  startedAt: number,
+): Promise<Measurement> {
   const timeoutMs = deadline.remainingMs();
   const r = await sandbox.exec(spec.run, { timeoutMs });
   const details: Record<string, unknown> = {
@@ -89,7 +100,8 @@ async function measureTwoPhase(
   startedAt: number,
 ): Promise<Measurement> {
   const details: Record<string, unknown> = { metricsFrom: 'evaluate' };
-  const stop = (status: 'failed' | 'timeout' | 'error', reason: string) => unsuccessful(ctx, startedAt, status, `command oracle ${spec.id}: ${reason}`, details);
+  const stop = (status: 'failed' | 'timeout' | 'error', reason: string) =>
+    unsuccessful(ctx, startedAt, status, `command oracle ${spec.id}: ${reason}`, details);
   if (!sandbox.execAsUser) {
     return stop('error', `\`evaluate\` needs a sandbox that can run it as another user than the candidate (docker); the ${sandbox.kind} sandbox cannot`);
   }
@@ -114,7 +126,10 @@ async function measureTwoPhase(
   });
   const main = mainPids(install.stdout);
   if (install.exitCode !== 0 || !/^installed$/m.test(install.stdout)) {
-    return stop(install.timedOut ? 'timeout' : 'error', `could not install oracle/ in the sandbox: ${install.cause ?? tail(install.stderr || install.stdout, 600)}`);
+    return stop(
+      install.timedOut ? 'timeout' : 'error',
+      `could not install oracle/ in the sandbox: ${install.cause ?? tail(install.stderr || install.stdout, 600)}`,
+    );
   }
 
   // 2. The candidate phase, as the sandbox user; part of the time is kept for evaluate.

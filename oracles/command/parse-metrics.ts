@@ -3,9 +3,7 @@
  * a flat JSON object of finite numbers. Pure.
  */
 
-export type ParsedMetrics =
-  | { ok: true; values: Record<string, number>; line: string }
-  | { ok: false; reason: string; line?: string };
+export type ParsedMetrics = { ok: true; values: Record<string, number>; line: string } | { ok: false; reason: string; line?: string };
 
 const NONFINITE = '\u0000baton-nonfinite:';
 /** A metric name part: letters, digits, _ and -, optionally dot-separated (as in metric names). */
@@ -64,7 +62,10 @@ function describeValue(key: string, value: unknown): string | undefined {
 
 /** Parses the last non-empty line of `stdout` as a JSON object of finite numbers. */
 export function parseMetricsLine(stdout: string): ParsedMetrics {
-  const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stdout
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const line = lines.at(-1);
   const example = 'such as {"score": 0.93, "loss": 1.2e-3}';
   if (line === undefined) {

@@ -69,7 +69,13 @@ export async function packOracleDir(experimentDir: string): Promise<{ ok: true; 
   if (r.isMaxBuffer || out.length > MAX_ORACLE_TAR_BYTES) {
     return { ok: false, reason: `the experiment's oracle/ folder is over ${MAX_ORACLE_TAR_BYTES / 1024 / 1024} MiB as a tar; keep large data out of it` };
   }
-  if (r.exitCode !== 0) return { ok: false, reason: `could not pack oracle/ (tar exited with ${r.exitCode}): ${Buffer.from(r.stderr as Uint8Array).toString('utf8').trim()}` };
+  if (r.exitCode !== 0)
+    return {
+      ok: false,
+      reason: `could not pack oracle/ (tar exited with ${r.exitCode}): ${Buffer.from(r.stderr as Uint8Array)
+        .toString('utf8')
+        .trim()}`,
+    };
   return { ok: true, base64: Buffer.from(out).toString('base64'), bytes: out.length };
 }
 

@@ -54,7 +54,13 @@ export function align(
   const nr = reference.rows;
   const nc = candidate.rows;
   const facts: AlignmentFacts = {
-    interpolate: mode, reference_rows: nr, candidate_rows: nc, in_range: 0, used: 0, dropped_below: 0, dropped_above: 0,
+    interpolate: mode,
+    reference_rows: nr,
+    candidate_rows: nc,
+    in_range: 0,
+    used: 0,
+    dropped_below: 0,
+    dropped_above: 0,
   };
   let k = 0;
   if (mode === 'none') {
@@ -104,7 +110,14 @@ export function align(
     }
   }
   if (mode === 'loglog' && xc[0] <= 0) {
-    throw candidateError(candidate, rowPlace(candidate, 0), 'loglog interpolation needs x > 0', 'x > 0', `x = ${xc[0]}`, 'use interpolate: linear for non-positive x');
+    throw candidateError(
+      candidate,
+      rowPlace(candidate, 0),
+      'loglog interpolation needs x > 0',
+      'x > 0',
+      `x = ${xc[0]}`,
+      'use interpolate: linear for non-positive x',
+    );
   }
   let j = 0;
   const lo = xc[0];

@@ -25,7 +25,9 @@ export async function checkTableInputs(o: TableOracleSpec, ctx: InputsContext): 
     try {
       table = await readTable(abs, t.format, { displayName: path.relative(process.cwd(), abs) || t.reference });
     } catch (e) {
-      problems.push(...asProblems(e, path.relative(process.cwd(), abs), `the reference of ${specFile} ${formatKey([...key, 'reference'])}${lineOf([...key, 'reference'])}`));
+      problems.push(
+        ...asProblems(e, path.relative(process.cwd(), abs), `the reference of ${specFile} ${formatKey([...key, 'reference'])}${lineOf([...key, 'reference'])}`),
+      );
       continue;
     }
     const refs: [string | number, (string | number)[], string][] = [

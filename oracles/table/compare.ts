@@ -113,7 +113,12 @@ export function compareTables(spec: TableSpec, candidate: Table, reference: Tabl
           v = interpolateAt(mode, xc, yc, j, x);
           if (!Number.isFinite(v)) {
             throw new InputError([
-              { file: candidate.file, where: rowPlace(candidate, j), message: `interpolating ${cols[k].name} at x = ${x} gave ${v}`, expected: 'a finite value' },
+              {
+                file: candidate.file,
+                where: rowPlace(candidate, j),
+                message: `interpolating ${cols[k].name} at x = ${x} gave ${v}`,
+                expected: 'a finite value',
+              },
             ]);
           }
         }
@@ -157,9 +162,15 @@ export function compareTables(spec: TableSpec, candidate: Table, reference: Tabl
     const { points, decimated } = acc[k].series();
     const expr = normalizeText(spec, c);
     return {
-      v: 1, kind: 'error-vs-x', table: spec.name, x: xName, column: c.name,
+      v: 1,
+      kind: 'error-vs-x',
+      table: spec.name,
+      x: xName,
+      column: c.name,
       ...(expr === undefined ? {} : { normalize: expr }),
-      n_points: facts.used, decimated, points,
+      n_points: facts.used,
+      decimated,
+      points,
     };
   });
   return { table: spec.name, metrics, columns, series, alignment: facts };

@@ -9,9 +9,7 @@ import { tableCharts, tableMetricUnit } from './report.js';
 import { uncomparedColumnHint, validateTables } from './validate.js';
 
 /** Statistics the table oracle reports per compared column. */
-export const TABLE_STATS = [
-  'max_rel', 'mean_rel', 'rms_rel', 'max_abs', 'x_at_max_rel', 'n_points', 'n_dropped', 'n_ref_zero',
-] as const;
+export const TABLE_STATS = ['max_rel', 'mean_rel', 'rms_rel', 'max_abs', 'x_at_max_rel', 'n_points', 'n_dropped', 'n_ref_zero'] as const;
 
 export const tableKind = defineOracleKind<TableOracleSpec>({
   kind: 'table',

@@ -15,8 +15,18 @@ export type RowFunction = (row: number) => number;
 type Compiled = RowFunction;
 
 const UNARY: Record<string, (a: number) => number> = {
-  sqrt: Math.sqrt, abs: Math.abs, exp: Math.exp, log10: Math.log10, log2: Math.log2, cbrt: Math.cbrt,
-  sin: Math.sin, cos: Math.cos, tan: Math.tan, sinh: Math.sinh, cosh: Math.cosh, tanh: Math.tanh,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  exp: Math.exp,
+  log10: Math.log10,
+  log2: Math.log2,
+  cbrt: Math.cbrt,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
 };
 const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E, tau: 2 * Math.PI };
 
@@ -26,7 +36,10 @@ export function compileRowExpression(expression: string, table: Table, where: st
   try {
     node = parse(expression);
   } catch (e) {
-    throw new InputError([{ file: specFile, where, message: `normalize is not a valid expression: ${(e as Error).message}`, found: expression }], { cause: e, context: { side: 'spec' } });
+    throw new InputError([{ file: specFile, where, message: `normalize is not a valid expression: ${(e as Error).message}`, found: expression }], {
+      cause: e,
+      context: { side: 'spec' },
+    });
   }
   const names = table.header?.names ?? [];
   const columnOf = (name: string): number => {
@@ -43,16 +56,19 @@ export function compileRowExpression(expression: string, table: Table, where: st
   for (const s of symbols) {
     if (columnOf(s) < 0 && !(s in CONSTANTS)) {
       const available = Array.from({ length: table.columns.length }, (_, i) => columnLabel(table, i)).join(', ');
-      throw new InputError([
-        {
-          file: specFile,
-          where,
-          message: `normalize uses "${s}", which is not a column of the reference ${table.file}`,
-          expected: `column names of the reference (${names.join(', ') || `c1 to c${table.columns.length}`})`,
-          found: s,
-          hint: `columns are ${available}`,
-        },
-      ], { context: { side: 'spec' } });
+      throw new InputError(
+        [
+          {
+            file: specFile,
+            where,
+            message: `normalize uses "${s}", which is not a column of the reference ${table.file}`,
+            expected: `column names of the reference (${names.join(', ') || `c1 to c${table.columns.length}`})`,
+            found: s,
+            hint: `columns are ${available}`,
+          },
+        ],
+        { context: { side: 'spec' } },
+      );
     }
   }
   const fast = toClosure(node, table, columnOf);
@@ -69,7 +85,15 @@ export function compileRowExpression(expression: string, table: Table, where: st
 
 /** A closure tree for the arithmetic subset, or null when the expression needs mathjs. */
 function toClosure(node: MathNode, table: Table, columnOf: (s: string) => number): Compiled | null {
-  const n = node as unknown as { type: string; value?: unknown; name?: string; op?: string; fn?: { name?: string } | string; args?: MathNode[]; content?: MathNode };
+  const n = node as unknown as {
+    type: string;
+    value?: unknown;
+    name?: string;
+    op?: string;
+    fn?: { name?: string } | string;
+    args?: MathNode[];
+    content?: MathNode;
+  };
   switch (n.type) {
     case 'ConstantNode':
       if (typeof n.value !== 'number') return null;
@@ -95,12 +119,18 @@ function toClosure(node: MathNode, table: Table, columnOf: (s: string) => number
       }
       if (args.length !== 2) return null;
       switch (n.fn) {
-        case 'add': return (r) => a(r) + b(r);
-        case 'subtract': return (r) => a(r) - b(r);
-        case 'multiply': return (r) => a(r) * b(r);
-        case 'divide': return (r) => a(r) / b(r);
-        case 'pow': return (r) => Math.pow(a(r), b(r));
-        default: return null;
+        case 'add':
+          return (r) => a(r) + b(r);
+        case 'subtract':
+          return (r) => a(r) - b(r);
+        case 'multiply':
+          return (r) => a(r) * b(r);
+        case 'divide':
+          return (r) => a(r) / b(r);
+        case 'pow':
+          return (r) => a(r) ** b(r);
+        default:
+          return null;
       }
     }
     case 'FunctionNode': {
@@ -114,7 +144,7 @@ function toClosure(node: MathNode, table: Table, columnOf: (s: string) => number
       }
       if (name === 'log' && args.length === 1) return (r) => Math.log(a(r));
       if (name === 'log' && args.length === 2) return (r) => Math.log(a(r)) / Math.log(b(r));
-      if (name === 'pow' && args.length === 2) return (r) => Math.pow(a(r), b(r));
+      if (name === 'pow' && args.length === 2) return (r) => a(r) ** b(r);
       if ((name === 'max' || name === 'min') && args.length >= 1) {
         const fs = args as Compiled[];
         const f = name === 'max' ? Math.max : Math.min;

@@ -9,18 +9,13 @@
  * `Number(text)` gives.
  */
 
-const POW10 = [
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-  1e20, 1e21, 1e22,
-];
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Byte offset just past the token of the last scanNumber call. */
 export let scanEnd = 0;
 
 /** Decodes a token slowly; set per chunk by the reader so conversions reuse one string. */
-export interface SlowDecoder {
-  (start: number, end: number): number;
-}
+export type SlowDecoder = (start: number, end: number) => number;
 
 const SCRATCH = new Float64Array(1);
 
@@ -40,15 +35,7 @@ export function scanNumber(buf: Uint8Array, i: number, end: number, delimiter: n
  * from a call that is not inlined is boxed on the heap, and millions of such
  * boxes cost more in garbage collection than the parsing itself.
  */
-export function scanNumberInto(
-  buf: Uint8Array,
-  i: number,
-  end: number,
-  delimiter: number,
-  slow: SlowDecoder,
-  out: Float64Array,
-  index: number,
-): boolean {
+export function scanNumberInto(buf: Uint8Array, i: number, end: number, delimiter: number, slow: SlowDecoder, out: Float64Array, index: number): boolean {
   const start = i;
   let c = buf[i];
   let neg = false;

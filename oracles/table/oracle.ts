@@ -196,8 +196,13 @@ export const tableOracle: Oracle = {
       return await run(ctx, spec, startedAt);
     } catch (e) {
       return {
-        oracle: spec.id, status: 'error', reason: `table oracle ${spec.id} crashed: ${describeError(e)}`,
-        metrics: {}, details: {}, artifacts: [], durationMs: Date.now() - startedAt,
+        oracle: spec.id,
+        status: 'error',
+        reason: `table oracle ${spec.id} crashed: ${describeError(e)}`,
+        metrics: {},
+        details: {},
+        artifacts: [],
+        durationMs: Date.now() - startedAt,
       };
     }
   },

@@ -79,9 +79,9 @@ export async function readQuotedCsv(path: string, file: string, format: TableFor
   } catch (e) {
     if (e instanceof InputError) throw e;
     const err = e as { message?: string; lines?: number };
-    throw new InputError([
-      { file, where: `line ${err.lines ?? '?'}`, message: `malformed ${format.toUpperCase()}: ${err.message ?? String(e)}` },
-    ], { cause: e });
+    throw new InputError([{ file, where: `line ${err.lines ?? '?'}`, message: `malformed ${format.toUpperCase()}: ${err.message ?? String(e)}` }], {
+      cause: e,
+    });
   }
   if (rows === 0) {
     throw new InputError([

@@ -64,7 +64,11 @@ export async function readNpy(fh: FileHandle, file: string, bytes: number): Prom
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(dict);
   const shapeM = /'shape'\s*:\s*\(([^)]*)\)/.exec(dict);
   if (!descr || !fortran || !shapeM) throw bad(file, 'header', 'malformed .npy header', "a dict with 'descr', 'fortran_order' and 'shape'", dict.trim());
-  const shape = shapeM[1].split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = shapeM[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   const fortranOrder = fortran[1] === 'True';
 
   let fields: Field[];
@@ -135,7 +139,13 @@ export async function readNpy(fh: FileHandle, file: string, bytes: number): Prom
       const v = c[r];
       if (v - v !== 0) {
         const column = `column ${j + 1}${header ? ` (${header.names[j]})` : ''}`;
-        throw bad(file, `row ${r + 1}, ${column}`, `non-finite value in ${column} of row ${r + 1}: NaN and infinities are refused`, 'a finite number', String(v));
+        throw bad(
+          file,
+          `row ${r + 1}, ${column}`,
+          `non-finite value in ${column} of row ${r + 1}: NaN and infinities are refused`,
+          'a finite number',
+          String(v),
+        );
       }
     }
   }

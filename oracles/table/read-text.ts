@@ -19,11 +19,7 @@ export const MAX_LINE_BYTES = 64 << 20;
 export class NeedsQuotedParser extends Error {}
 
 /** Calls `onLines(buf, start, end, offset)` with runs of whole lines (buf[0] is at file offset `offset`); the last call may lack a final newline. */
-async function forEachChunk(
-  fh: FileHandle,
-  file: string,
-  onLines: (buf: Buffer, start: number, end: number, offset: number) => void,
-): Promise<void> {
+async function forEachChunk(fh: FileHandle, file: string, onLines: (buf: Buffer, start: number, end: number, offset: number) => void): Promise<void> {
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let carry = 0;
   let offset = 0;
@@ -182,7 +178,10 @@ export class TextTableParser {
         if (body !== '') this.lastComment = { line: this.line, text: body };
         return;
       }
-      const fields = trimmed.split('#')[0].trim().split(/[ \t]+/);
+      const fields = trimmed
+        .split('#')[0]
+        .trim()
+        .split(/[ \t]+/);
       this.start(fields.length, datHeader(this.lastComment, fields.length, this.file));
       this.dataLine(buf, i, end);
       return;
@@ -228,13 +227,14 @@ export class TextTableParser {
     } else {
       cap = Math.ceil(this.cap * 1.5) + 16;
     }
-    this.columns = this.columns.length === 0
-      ? Array.from({ length: this.ncols }, () => new Float64Array(cap))
-      : this.columns.map((old) => {
-          const c = new Float64Array(cap);
-          c.set(old.subarray(0, this.rows));
-          return c;
-        });
+    this.columns =
+      this.columns.length === 0
+        ? Array.from({ length: this.ncols }, () => new Float64Array(cap))
+        : this.columns.map((old) => {
+            const c = new Float64Array(cap);
+            c.set(old.subarray(0, this.rows));
+            return c;
+          });
     this.cap = cap;
   }
 

@@ -35,9 +35,7 @@ export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 const WORKER_URL = new URL('./read-worker.js', import.meta.url);
 
 /** What the worker posts back. */
-export type WorkerReply =
-  | { ok: true; table: Table }
-  | { ok: false; problems?: InputError['problems']; code?: InputError['code']; message: string };
+export type WorkerReply = { ok: true; table: Table } | { ok: false; problems?: InputError['problems']; code?: InputError['code']; message: string };
 
 function readInWorker(path: string, format: TableFormat | 'auto', options: ReadTableOptions): Promise<Table> {
   return new Promise((resolve, reject) => {
@@ -66,7 +64,11 @@ export async function readTable(path: string, format: TableFormat | 'auto' = 'au
   if (wanted !== false && formatOf(path, format) !== 'npy') {
     const big =
       wanted === true ||
-      (loadavg()[0] + 1 <= availableParallelism() && (await stat(path).then((s) => s.isFile() && s.size >= WORKER_MIN_BYTES, () => false)));
+      (loadavg()[0] + 1 <= availableParallelism() &&
+        (await stat(path).then(
+          (s) => s.isFile() && s.size >= WORKER_MIN_BYTES,
+          () => false,
+        )));
     if (big && existsSync(fileURLToPath(WORKER_URL))) return readInWorker(path, format, options);
   }
   return readTableHere(path, format, options);
@@ -81,14 +83,17 @@ async function readTableHere(path: string, format: TableFormat | 'auto', options
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(
-      [{ file, where: 'whole file', message: code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(e)})` }],
-      { code: code === 'ENOENT' ? 'BATON_FILE_NOT_FOUND' : 'BATON_INPUT_INVALID', cause: e },
-    );
+    throw new InputError([{ file, where: 'whole file', message: code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(e)})` }], {
+      code: code === 'ENOENT' ? 'BATON_FILE_NOT_FOUND' : 'BATON_INPUT_INVALID',
+      cause: e,
+    });
   }
   try {
     const stat = await fh.stat();
-    if (!stat.isFile()) throw new InputError([{ file, where: 'whole file', message: 'not a regular file', expected: 'a regular file', found: stat.isDirectory() ? 'a directory' : 'a special file' }]);
+    if (!stat.isFile())
+      throw new InputError([
+        { file, where: 'whole file', message: 'not a regular file', expected: 'a regular file', found: stat.isDirectory() ? 'a directory' : 'a special file' },
+      ]);
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     if (stat.size > maxBytes) {
       throw new InputError([{ file, where: 'whole file', message: 'file too large', expected: `at most ${maxBytes} bytes`, found: `${stat.size} bytes` }]);

@@ -40,11 +40,15 @@ export function tableCharts(model: ReportModel, o: TableOracleSpec, ctx: ChartCo
     const metric = (stat: string) => (first ? model.metrics.find((mm) => mm.name === `${o.id}.${first.table}.${first.column}.${stat}`) : undefined);
     const rel = metric('max_rel');
     const abs = metric('max_abs');
-    const onlyAbs = first !== undefined && first.points.every((p) => p.rel === null);
+    const onlyAbs = first?.points.every((p) => p.rel === null);
     const quantity = (abs && !rel) || onlyAbs ? 'abs' : 'rel';
     const threshold = (quantity === 'abs' ? abs : rel)?.threshold;
     return {
-      kind: 'error', section: 'Error vs x', subject: o.id, file: `error-${slug(o.id)}-${slug(name)}`, title: `${o.id}.${name}: error vs x`,
+      kind: 'error',
+      section: 'Error vs x',
+      subject: o.id,
+      file: `error-${slug(o.id)}-${slug(name)}`,
+      title: `${o.id}.${name}: error vs x`,
       spec: errorSpec(o.id, lines, threshold, quantity, detail, first ? tableUnits(o, first.table, first.column) : {}),
     };
   });

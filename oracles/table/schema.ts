@@ -29,7 +29,7 @@ export const TableSpec = z
       .optional()
       .describe('mathjs expression over the reference row replacing |reference| in relative errors, e.g. sqrt(TT*EE); or one per column.'),
     // Units are labels for the report's axes and metric names, never used in the comparison.
-    x_unit: unitText.optional().describe('Unit of x, shown on the report\'s axes, e.g. h/Mpc.'),
+    x_unit: unitText.optional().describe("Unit of x, shown on the report's axes, e.g. h/Mpc."),
     units: z
       .record(z.string().min(1), unitText)
       .optional()

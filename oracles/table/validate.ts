@@ -18,7 +18,12 @@ export function validateTables(o: TableOracleSpec, ctx: ValidateContext): Proble
     }
     names.add(t.name);
     if (t.x_range && !(t.x_range[0] < t.x_range[1])) {
-      problems.push({ file, where: at(['oracles', i, 'tables', j, 'x_range']), message: 'x_range must be [lo, hi] with lo < hi', found: JSON.stringify(t.x_range) });
+      problems.push({
+        file,
+        where: at(['oracles', i, 'tables', j, 'x_range']),
+        message: 'x_range must be [lo, hi] with lo < hi',
+        found: JSON.stringify(t.x_range),
+      });
     }
     // A unit for a column that is not compared would label nothing, silently. Columns given by index are named by the file's header, known only when it is read.
     const named = t.columns.filter((c): c is string => typeof c === 'string');
@@ -27,8 +32,12 @@ export function validateTables(o: TableOracleSpec, ctx: ValidateContext): Proble
         if (named.includes(key)) continue;
         const guess = closest(key, named);
         problems.push({
-          file, where: at(['oracles', i, 'tables', j, 'units', key]), message: `a unit for "${key}", which is not a compared column`,
-          expected: `one of the columns: ${named.join(', ')}`, found: JSON.stringify(key), ...(guess ? { hint: `did you mean "${guess}"?` } : {}),
+          file,
+          where: at(['oracles', i, 'tables', j, 'units', key]),
+          message: `a unit for "${key}", which is not a compared column`,
+          expected: `one of the columns: ${named.join(', ')}`,
+          found: JSON.stringify(key),
+          ...(guess ? { hint: `did you mean "${guess}"?` } : {}),
         });
       }
     }

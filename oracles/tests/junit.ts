@@ -62,7 +62,10 @@ export function parseJUnit(xml: string): ParsedReport {
   const roots = doc.testsuites !== undefined ? asArray(doc.testsuites) : [];
   const suites = [...roots.flatMap((r) => asArray(r.testsuite)), ...asArray(doc.testsuite)];
   if (roots.length === 0 && suites.length === 0) {
-    const top = Object.keys(doc).filter((k) => !k.startsWith('?')).join(', ') || 'nothing';
+    const top =
+      Object.keys(doc)
+        .filter((k) => !k.startsWith('?'))
+        .join(', ') || 'nothing';
     return { ok: false, reason: `not a JUnit report: expected a <testsuites> or <testsuite> root element, found ${top}` };
   }
   const tests: TestResult[] = [];

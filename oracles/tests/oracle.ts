@@ -74,7 +74,9 @@ export const testsOracle: Oracle = {
         unsuccessful(ctx, startedAt, 'failed', `tests oracle ${spec.id}: ${reason}`, { ...details, ...more });
       const read = readReportFile(ctx.outDir, file, `$BATON_OUT/${spec.report}`);
       if (!read.ok && read.missing) {
-        return fail(`the suite wrote no report at $BATON_OUT/${spec.report} (exit code ${r.exitCode})${r.stderr.trim() ? `; stderr: ${tail(r.stderr, 400)}` : ''}`);
+        return fail(
+          `the suite wrote no report at $BATON_OUT/${spec.report} (exit code ${r.exitCode})${r.stderr.trim() ? `; stderr: ${tail(r.stderr, 400)}` : ''}`,
+        );
       }
       if (!read.ok) return fail(read.reason);
       const parsed = parseReport(read.text, spec.format);

@@ -29,7 +29,11 @@ export function readReportFile(outDir: string, file: string, label: string): Rep
     return { ok: false, missing: true, reason: `no report at ${label}` };
   }
   if (!st.isFile()) {
-    return { ok: false, missing: false, reason: `${label} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; the report must be a plain file` };
+    return {
+      ok: false,
+      missing: false,
+      reason: `${label} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; the report must be a plain file`,
+    };
   }
   if (insideDir(realpathSync(outDir), realpathSync(file)) === undefined) {
     return { ok: false, missing: false, reason: `${label} resolves outside $BATON_OUT` };

@@ -18,7 +18,10 @@ export interface TestFlips {
 }
 
 function testStatus(model: ReportModel, iteration: number, oracle: string): Map<string, string> | undefined {
-  return statusOf(model.iterations.find((x) => x.iteration === iteration), oracle);
+  return statusOf(
+    model.iterations.find((x) => x.iteration === iteration),
+    oracle,
+  );
 }
 
 function statusOf(it: IterationSummary | undefined, oracle: string): Map<string, string> | undefined {
@@ -50,21 +53,26 @@ export function testFlips(model: ReportModel, oracle: string): TestFlips[] {
   for (const it of model.iterations) if (KEPT_VERDICTS.has(it.verdict)) current = it.iteration;
   const base = testStatus(model, 0, oracle);
   const cur = current === undefined ? undefined : testStatus(model, current, oracle);
-  if (base && cur && current !== 0) out.push({ oracle, from: { label: 'baseline', iteration: 0 }, to: { label: 'current', iteration: current! }, ...diff(base, cur) });
+  if (base && cur && current !== 0)
+    out.push({ oracle, from: { label: 'baseline', iteration: 0 }, to: { label: 'current', iteration: current! }, ...diff(base, cur) });
   let latestIt: number | undefined;
   let latest: Map<string, string> | undefined;
   for (let i = model.iterations.length - 1; i >= 0 && !latest; i--) {
     latest = statusOf(model.iterations[i], oracle);
     latestIt = model.iterations[i].iteration;
   }
-  if (cur && latest && latestIt !== current) out.push({ oracle, from: { label: 'current', iteration: current! }, to: { label: 'latest', iteration: latestIt! }, ...diff(cur, latest) });
+  if (cur && latest && latestIt !== current)
+    out.push({ oracle, from: { label: 'current', iteration: current! }, to: { label: 'latest', iteration: latestIt! }, ...diff(cur, latest) });
   return out;
 }
 
 function flipsMarkdown(flips: TestFlips[]): string[] {
   const out: string[] = [];
   const list = (ids: string[]) => {
-    const head = ids.slice(0, 15).map((id) => `\`${id.replace(/`/g, "'")}\``).join(', ');
+    const head = ids
+      .slice(0, 15)
+      .map((id) => `\`${id.replace(/`/g, "'")}\``)
+      .join(', ');
     return ids.length > 15 ? `${head} and ${ids.length - 15} more` : head;
   };
   for (const f of flips) {
@@ -79,7 +87,11 @@ function flipsHtml(flips: TestFlips[]): string[] {
   const e = htmlEscape;
   const out: string[] = [];
   for (const f of flips) {
-    const list = (ids: string[]) => ids.slice(0, 30).map((id) => `<code>${e(id)}</code>`).join(', ') + (ids.length > 30 ? ` and ${ids.length - 30} more` : '');
+    const list = (ids: string[]) =>
+      ids
+        .slice(0, 30)
+        .map((id) => `<code>${e(id)}</code>`)
+        .join(', ') + (ids.length > 30 ? ` and ${ids.length - 30} more` : '');
     out.push(`<p><strong>${e(f.oracle)}</strong>, ${f.from.label} (#${f.from.iteration}) → ${f.to.label} (#${f.to.iteration}):</p><ul>`);
     if (f.nowPassing.length) out.push(`<li>now passing (${f.nowPassing.length}): ${list(f.nowPassing)}</li>`);
     if (f.nowFailing.length) out.push(`<li>now failing (${f.nowFailing.length}): ${list(f.nowFailing)}</li>`);
@@ -96,5 +108,14 @@ export function testsSections(model: ReportModel, o: OracleSpecBase): ReportSect
 
 /** The passed/failed chart. */
 export function testsCharts(model: ReportModel, o: OracleSpecBase): ChartContribution[] {
-  return [{ kind: 'tests', section: 'Tests', subject: o.id, file: `tests-${slug(o.id)}`, title: `${o.id}: tests`, spec: testsSpec(model, o.id, testSeries(model, o.id)) }];
+  return [
+    {
+      kind: 'tests',
+      section: 'Tests',
+      subject: o.id,
+      file: `tests-${slug(o.id)}`,
+      title: `${o.id}: tests`,
+      spec: testsSpec(model, o.id, testSeries(model, o.id)),
+    },
+  ];
 }

@@ -52,7 +52,10 @@ export function uniqueIds(tests: TestResult[]): TestResult[] {
 /** The first non-empty line of a message, at most 200 characters. */
 export function firstLine(text: unknown): string | undefined {
   if (typeof text !== 'string') return undefined;
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '');
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '');
   if (line === undefined) return undefined;
   return line.length <= 200 ? line : `${line.slice(0, 200)}…`;
 }
@@ -104,8 +107,7 @@ export function missingTests(baseline: readonly TestResult[], now: readonly Test
 export function countMissingAsFailing(now: readonly TestResult[], missing: readonly MissingTest[]): TestResult[] {
   const byId = new Map(missing.map((m) => [m.id, m]));
   const status = (m: MissingTest): TestStatus => (m.baseline === 'error' ? 'error' : 'failed');
-  const message = (m: MissingTest) =>
-    `${m.now === 'absent' ? 'did not run (absent from the report)' : 'skipped'}, but it ran in the baseline (${m.baseline})`;
+  const message = (m: MissingTest) => `${m.now === 'absent' ? 'did not run (absent from the report)' : 'skipped'}, but it ran in the baseline (${m.baseline})`;
   const out = now.map((t) => {
     const m = byId.get(t.id);
     return m ? { id: t.id, status: status(m), message: message(m) } : t;

@@ -15,11 +15,17 @@ export const EXPERIMENTS_DIR = path.join(PACKAGE_ROOT, 'experiments');
 
 /** Names of the built-in templates. */
 export function templateNames(): string[] {
-  return fs.readdirSync(TEMPLATES_DIR).filter((n) => fs.statSync(path.join(TEMPLATES_DIR, n)).isDirectory()).sort();
+  return fs
+    .readdirSync(TEMPLATES_DIR)
+    .filter((n) => fs.statSync(path.join(TEMPLATES_DIR, n)).isDirectory())
+    .sort();
 }
 
 /** The bundled experiments (folders of experiments/ with a baton.yaml). */
 export function bundledExperiments(): string[] {
   if (!fs.existsSync(EXPERIMENTS_DIR)) return [];
-  return fs.readdirSync(EXPERIMENTS_DIR).filter((n) => fs.existsSync(path.join(EXPERIMENTS_DIR, n, 'baton.yaml'))).sort();
+  return fs
+    .readdirSync(EXPERIMENTS_DIR)
+    .filter((n) => fs.existsSync(path.join(EXPERIMENTS_DIR, n, 'baton.yaml')))
+    .sort();
 }

@@ -85,6 +85,9 @@ function copyTree(from: string, to: string, keep: (rel: string) => boolean, file
 }
 
 function slug(text: string): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z]+/, '');
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z]+/, '');
   return s || 'experiment';
 }

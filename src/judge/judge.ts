@@ -50,16 +50,25 @@ export type IterationVerdict =
 export function judge(input: JudgeInput): IterationVerdict {
   const { spec, diff, metrics } = input;
   if (diff.oracleFilesChanged.length) {
-    return { kind: 'tamper', reason: `oracle or reference files changed during the run: ${list(diff.oracleFilesChanged)}; the candidate is reverted and the run's numbers are suspect` };
+    return {
+      kind: 'tamper',
+      reason: `oracle or reference files changed during the run: ${list(diff.oracleFilesChanged)}; the candidate is reverted and the run's numbers are suspect`,
+    };
   }
   if (diff.planted?.length) {
     return { kind: 'tamper', reason: `${list(diff.planted)}; all of the session's work is reverted` };
   }
   if (diff.protectedTouched.length) {
-    return { kind: 'tamper', reason: `the session changed protected paths (${list(diff.protectedTouched)}); all of its work is reverted. Leave those paths alone` };
+    return {
+      kind: 'tamper',
+      reason: `the session changed protected paths (${list(diff.protectedTouched)}); all of its work is reverted. Leave those paths alone`,
+    };
   }
   if (input.sessionCrash) {
-    return { kind: 'crashed', reason: `the session crashed (${input.sessionCrash}); its diff is saved as a patch and the workspace is back at the last kept commit` };
+    return {
+      kind: 'crashed',
+      reason: `the session crashed (${input.sessionCrash}); its diff is saved as a patch and the workspace is back at the last kept commit`,
+    };
   }
   if (diff.changedPaths.length === 0) return { kind: 'revert', reason: 'the session changed nothing' };
   const failed = input.measurements.filter((m) => m.status !== 'ok');
@@ -70,7 +79,10 @@ export function judge(input: JudgeInput): IterationVerdict {
   // A test that ran in the baseline and did not run now (deselected, skipped, deleted) fails, whatever the thresholds say.
   const vanished = input.measurements.filter((m) => missingCount(spec, m) > 0);
   if (vanished.length) {
-    return { kind: 'revert', reason: `${vanished.map((m) => m.reason ?? `tests oracle ${m.oracle}: ${missingCount(spec, m)} tests that ran in the baseline did not run`).join('; ')}. Run every test the baseline ran` };
+    return {
+      kind: 'revert',
+      reason: `${vanished.map((m) => m.reason ?? `tests oracle ${m.oracle}: ${missingCount(spec, m)} tests that ran in the baseline did not run`).join('; ')}. Run every test the baseline ran`,
+    };
   }
   const best = currentBest(input.history);
   const thresholds = thresholdsOf(spec);
@@ -88,7 +100,10 @@ export function judge(input: JudgeInput): IterationVerdict {
   const broken = best ? [...thresholds].filter(([m, t]) => holds(t, best.metrics[m]) && !holds(t, metrics[m])).map(([m]) => m) : [];
   if (broken.length) {
     const failing = failingTests(spec, input.measurements, broken);
-    return { kind: 'revert', reason: `${list(broken.map((m) => `${m} = ${fmt(metrics[m])} no longer meets ${spec.thresholds[m]}`))}${failing ? `; failing: ${failing}` : ''}` };
+    return {
+      kind: 'revert',
+      reason: `${list(broken.map((m) => `${m} = ${fmt(metrics[m])} no longer meets ${spec.thresholds[m]}`))}${failing ? `; failing: ${failing}` : ''}`,
+    };
   }
 
   switch (spec.judge.keep) {
@@ -156,9 +171,7 @@ function missingCount(spec: Spec, m: MeasurementRecord): number {
 /** The tests that failed in the oracles behind the given metrics, for the next session to fix. */
 function failingTests(spec: Spec, measurements: MeasurementRecord[], metrics: string[]): string | undefined {
   const oracles = new Set(metrics.map((m) => m.split('.')[0]));
-  const ids = measurements
-    .filter((m) => oracles.has(m.oracle))
-    .flatMap((m) => factsOf(spec, m).failingTests ?? []);
+  const ids = measurements.filter((m) => oracles.has(m.oracle)).flatMap((m) => factsOf(spec, m).failingTests ?? []);
   return ids.length ? list(ids) : undefined;
 }
 

@@ -42,22 +42,36 @@ export function stopDecision(spec: Spec, history: LedgerRecord[], elapsedMs: num
   if (b.usd !== undefined) {
     const avg = sessions ? used.usd / sessions : 0;
     if (used.usd >= b.usd) return { stop: 'budget', reason: `the USD budget is spent ($${used.usd.toFixed(2)} of $${b.usd})` };
-    if (used.usd + avg > b.usd) return { stop: 'budget', reason: `the next session would likely cross the USD budget ($${used.usd.toFixed(2)} spent, about $${avg.toFixed(2)} a session, budget $${b.usd})` };
+    if (used.usd + avg > b.usd)
+      return {
+        stop: 'budget',
+        reason: `the next session would likely cross the USD budget ($${used.usd.toFixed(2)} spent, about $${avg.toFixed(2)} a session, budget $${b.usd})`,
+      };
   }
   if (b.tokens !== undefined) {
     const spent = tokensOf(used);
     const avg = sessions ? spent / sessions : 0;
     if (spent >= b.tokens) return { stop: 'budget', reason: `the token budget is spent (${spent} of ${b.tokens})` };
-    if (spent + avg > b.tokens) return { stop: 'budget', reason: `the next session would likely cross the token budget (${spent} spent, about ${Math.round(avg)} a session, budget ${b.tokens})` };
+    if (spent + avg > b.tokens)
+      return {
+        stop: 'budget',
+        reason: `the next session would likely cross the token budget (${spent} spent, about ${Math.round(avg)} a session, budget ${b.tokens})`,
+      };
   }
   // A session that stopped short of crossing the run's budget means the next one could not take a turn (unless the budget was raised since).
   const lastSession = [...history].reverse().find((r) => r.session)?.session;
   if (lastSession?.stopReason === 'run-budget' && lastSession.runBudget?.usd === b.usd && lastSession.runBudget?.tokens === b.tokens) {
-    return { stop: 'budget', reason: `the run's budget is spent: the last session stopped before a turn that would cross it ($${used.usd.toFixed(2)}${b.usd !== undefined ? ` of $${b.usd}` : ''}, ${tokensOf(used)} tokens${b.tokens !== undefined ? ` of ${b.tokens}` : ''})` };
+    return {
+      stop: 'budget',
+      reason: `the run's budget is spent: the last session stopped before a turn that would cross it ($${used.usd.toFixed(2)}${b.usd !== undefined ? ` of $${b.usd}` : ''}, ${tokensOf(used)} tokens${b.tokens !== undefined ? ` of ${b.tokens}` : ''})`,
+    };
   }
   const stale = iterationsSinceImprovement(spec, history);
   if (stale >= 2 * spec.judge.stall_after) {
-    return { stop: 'stalled', reason: `no improvement of ${primaryMetric(spec)} in ${stale} iterations (best ${fmt(bestValue(spec, history, primaryMetric(spec)))})` };
+    return {
+      stop: 'stalled',
+      reason: `no improvement of ${primaryMetric(spec)} in ${stale} iterations (best ${fmt(bestValue(spec, history, primaryMetric(spec)))})`,
+    };
   }
   return undefined;
 }
@@ -66,7 +80,9 @@ export function stopDecision(spec: Spec, history: LedgerRecord[], elapsedMs: num
 export function stallNotice(spec: Spec, history: LedgerRecord[]): string | undefined {
   const stale = iterationsSinceImprovement(spec, history);
   if (stale < spec.judge.stall_after) return undefined;
-  return `No improvement of ${primaryMetric(spec)} in the last ${stale} iterations. The current approach is not working: ` +
+  return (
+    `No improvement of ${primaryMetric(spec)} in the last ${stale} iterations. The current approach is not working: ` +
     `read the failed approaches in NOTES.md and try something substantially different. ` +
-    `The run stops as stalled after ${2 * spec.judge.stall_after} iterations without improvement.`;
+    `The run stops as stalled after ${2 * spec.judge.stall_after} iterations without improvement.`
+  );
 }

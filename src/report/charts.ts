@@ -75,7 +75,15 @@ export function planCharts(
     used.add(file);
     plans.push({ ...p, file, spec: p.spec });
   };
-  for (const m of model.metrics) add({ kind: 'timeline', section: 'Metric timelines', subject: m.name, file: `timeline-${slug(m.name)}`, title: m.name, spec: timelineSpec(model, m, axis) });
+  for (const m of model.metrics)
+    add({
+      kind: 'timeline',
+      section: 'Metric timelines',
+      subject: m.name,
+      file: `timeline-${slug(m.name)}`,
+      title: m.name,
+      spec: timelineSpec(model, m, axis),
+    });
   for (const o of model.spec.oracles) {
     const charts = oracleKindOf(o).charts?.(model, o, { series: series.filter((s) => s.request.oracle === o.id), axis, detail }) ?? [];
     for (const c of charts) add(c);

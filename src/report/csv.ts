@@ -19,7 +19,12 @@ export function csvField(v: string | number | undefined): string {
 type Thresholds = Map<string, NonNullable<ReportModel['metrics'][number]['threshold']>>;
 
 /** Per oracle and metric key: the full name, its escaped `oracle,metric` cells and threshold, computed once (metrics.csv can have 10^5 rows). */
-interface MetricCells { full: string; lead: string; threshold?: NonNullable<ReportModel['metrics'][number]['threshold']>; thresholdCell: string }
+interface MetricCells {
+  full: string;
+  lead: string;
+  threshold?: NonNullable<ReportModel['metrics'][number]['threshold']>;
+  thresholdCell: string;
+}
 type Cache = Map<string, Map<string, MetricCells>>;
 
 function cellsFor(cache: Cache, thresholds: Thresholds, oracle: string, key: string): MetricCells {

@@ -42,7 +42,13 @@ const ROLE_ORDER: SeriesRole[] = ['baseline', 'best', 'latest'];
  * in log x when `log`), empty bins left out. Edges are computed, not taken
  * from the data, so no x of the grid but the two ends is given away.
  */
-export function binMaxima(points: readonly { x: number; y: number }[], lo: number, hi: number, log: boolean, bins = COARSE_BINS): { x0: number; x1: number; y: number }[] {
+export function binMaxima(
+  points: readonly { x: number; y: number }[],
+  lo: number,
+  hi: number,
+  log: boolean,
+  bins = COARSE_BINS,
+): { x0: number; x1: number; y: number }[] {
   const t = (x: number) => (log ? Math.log(x) : x);
   const a = t(lo);
   const width = (t(hi) - a) / bins;
@@ -86,7 +92,10 @@ export function errorSpec(
   let zeros = 0;
   let thinned = false;
   const perLine = sorted.map((l) => {
-    const pts = l.series.points.flatMap((p) => { const v = q(p); return v === null ? [] : [{ x: p.x, rel: v }]; });
+    const pts = l.series.points.flatMap((p) => {
+      const v = q(p);
+      return v === null ? [] : [{ x: p.x, rel: v }];
+    });
     for (const p of pts) {
       if (p.x < xlo) xlo = p.x;
       if (p.x > xhi) xhi = p.x;
@@ -98,7 +107,13 @@ export function errorSpec(
   const logX = spans(xlo, xhi);
   for (const { l, pts } of perLine) {
     if (detail === 'coarse') {
-      for (const b of binMaxima(pts.map((p) => ({ x: p.x, y: p.rel })), xlo, xhi, logX)) rows.push({ x: r6(b.x0), x2: r6(b.x1), rel: r6(b.y), line: label(l) });
+      for (const b of binMaxima(
+        pts.map((p) => ({ x: p.x, y: p.rel })),
+        xlo,
+        xhi,
+        logX,
+      ))
+        rows.push({ x: r6(b.x0), x2: r6(b.x1), rel: r6(b.y), line: label(l) });
       continue;
     }
     const kept = decimate(pts, { x: (p) => p.x, y: (p) => p.rel, bins: ERROR_MAX_POINTS / 2 });
@@ -106,33 +121,50 @@ export function errorSpec(
     for (const p of kept) rows.push({ x: r6(p.x), rel: r6(p.rel), line: label(l) });
   }
   if (rows.length === 0) return undefined;
-  const logY = Number.isFinite(ylo) && (spans(ylo, yhi) || (threshold !== undefined && threshold.value > 0 && spans(Math.min(ylo, threshold.value), Math.max(yhi, threshold.value))));
-  const shown = logY ? rows.filter((r) => {
-    if (r.rel > 0) return true;
-    zeros += 1;
-    return false;
-  }) : rows;
+  const logY =
+    Number.isFinite(ylo) &&
+    (spans(ylo, yhi) || (threshold !== undefined && threshold.value > 0 && spans(Math.min(ylo, threshold.value), Math.max(yhi, threshold.value))));
+  const shown = logY
+    ? rows.filter((r) => {
+        if (r.rel > 0) return true;
+        zeros += 1;
+        return false;
+      })
+    : rows;
   const y = {
     // a relative error has no unit; an absolute one has the column's
-    field: 'rel', type: 'quantitative', title: quantity === 'rel' ? `relative error of ${first.column}` : withUnit(`absolute error of ${first.column}`, units.column),
+    field: 'rel',
+    type: 'quantitative',
+    title: quantity === 'rel' ? `relative error of ${first.column}` : withUnit(`absolute error of ${first.column}`, units.column),
     scale: logY ? { type: 'log' } : { zero: true },
     axis: logY ? logAxis([...shown.map((r) => r.rel), threshold?.value ?? NaN]) : { format: '~g' },
   };
   const x = {
-    field: 'x', type: 'quantitative', title: withUnit(first.x, units.x),
+    field: 'x',
+    type: 'quantitative',
+    title: withUnit(first.x, units.x),
     scale: logX ? { type: 'log', nice: false } : { zero: false, nice: false },
     axis: logX ? logAxis([xlo, xhi]) : { format: '~g' },
   };
   const domain = sorted.map(label);
-  const layers: VlSpec[] = [{
-    data: { values: shown },
-    mark: detail === 'coarse' ? { type: 'rule', strokeWidth: 2.5, clip: true } : { type: 'line', strokeWidth: 1.6, clip: true },
-    encoding: {
-      x, ...(detail === 'coarse' ? { x2: { field: 'x2' } } : {}), y,
-      color: { field: 'line', type: 'nominal', scale: { domain, range: sorted.map((l) => ROLE_COLOR[l.role]) }, legend: { title: null, orient: 'top', direction: 'horizontal', symbolType: 'stroke', symbolStrokeWidth: 3 } },
-      order: { field: 'line' },
+  const layers: VlSpec[] = [
+    {
+      data: { values: shown },
+      mark: detail === 'coarse' ? { type: 'rule', strokeWidth: 2.5, clip: true } : { type: 'line', strokeWidth: 1.6, clip: true },
+      encoding: {
+        x,
+        ...(detail === 'coarse' ? { x2: { field: 'x2' } } : {}),
+        y,
+        color: {
+          field: 'line',
+          type: 'nominal',
+          scale: { domain, range: sorted.map((l) => ROLE_COLOR[l.role]) },
+          legend: { title: null, orient: 'top', direction: 'horizontal', symbolType: 'stroke', symbolStrokeWidth: 3 },
+        },
+        order: { field: 'line' },
+      },
     },
-  }];
+  ];
   if (threshold && (!logY || threshold.value > 0)) {
     layers.push({
       data: { values: [{ rel: threshold.value }] },
@@ -146,18 +178,24 @@ export function errorSpec(
     let at = NaN;
     for (const p of l.series.points) {
       const v = q(p);
-      if (v !== null && v > max) { max = v; at = p.x; }
+      if (v !== null && v > max) {
+        max = v;
+        at = p.x;
+      }
     }
     return `${l.role} max ${fmtNum(max)} at ${first.x} = ${fmtNum(at)}`;
   });
   const notes: string[] = [];
   if (threshold) notes.push(`red dashed line: the max_${quantity} threshold ${threshold.text}`);
   if (first.normalize && quantity === 'rel') notes.push(`relative to ${first.normalize}`);
-  if (detail === 'coarse') notes.push(`largest error in each of ${COARSE_BINS} bins of ${first.x}; the per-point series is only in the researcher's report, outside the workspace`);
+  if (detail === 'coarse')
+    notes.push(`largest error in each of ${COARSE_BINS} bins of ${first.x}; the per-point series is only in the researcher's report, outside the workspace`);
   else if (first.decimated && first.n_points) notes.push(`the oracle kept per-bin extremes of ${first.n_points} compared points`);
   if (thinned) notes.push(`lines thinned to per-bin extremes (${ERROR_MAX_POINTS} points)`);
   if (zeros) notes.push(`${zeros} exact matches (error 0) not shown on the log axis`);
   return topLevel(`${oracle}.${first.table}.${first.column}: error vs ${first.x}`, [...subtitleLines(parts), ...subtitleLines(notes, 95, '; ')], {
-    width: WIDTH, height: HEIGHT, layer: layers,
+    width: WIDTH,
+    height: HEIGHT,
+    layer: layers,
   });
 }

@@ -123,7 +123,10 @@ class ChartWriter {
   private readonly pending: Promise<void>[] = [];
   private readonly pool: PngPool | undefined;
 
-  constructor(fonts: string[], private readonly warnings: string[]) {
+  constructor(
+    fonts: string[],
+    private readonly warnings: string[],
+  ) {
     this.pool = fonts.length ? new PngPool(fonts, PNG_SCALE) : undefined;
   }
 
@@ -146,10 +149,18 @@ class ChartWriter {
     if (this.pool) {
       let png = this.pngs.get(svg);
       if (!png) this.pngs.set(svg, (png = this.pool.render(svg)));
-      this.pending.push(png.then((buf) => writeAtomic(`${base}.png`, buf)).then(
-        () => { written.push(`${base}.png`); },
-        (e: unknown) => { this.warnings.push(`chart ${c.file}: PNG not written to ${plotsDir}: ${e instanceof Error ? e.message : String(e)}`); },
-      ));
+      this.pending.push(
+        png
+          .then((buf) => writeAtomic(`${base}.png`, buf))
+          .then(
+            () => {
+              written.push(`${base}.png`);
+            },
+            (e: unknown) => {
+              this.warnings.push(`chart ${c.file}: PNG not written to ${plotsDir}: ${e instanceof Error ? e.message : String(e)}`);
+            },
+          ),
+      );
     }
   }
 
@@ -164,7 +175,14 @@ class ChartWriter {
 }
 
 /** Writes REPORT.md, metrics.csv and (with `html`) report.html to `dir`; returns their paths. */
-async function writeDocuments(o: GenerateReportOptions, dir: string, model: ReportModel, charts: ChartPlan[], problems: string[], progress: (label: string) => void): Promise<string[]> {
+async function writeDocuments(
+  o: GenerateReportOptions,
+  dir: string,
+  model: ReportModel,
+  charts: ChartPlan[],
+  problems: string[],
+  progress: (label: string) => void,
+): Promise<string[]> {
   const written: string[] = [];
   const md = renderMarkdown({ model, charts, notes: o.notes, nextPrompt: o.nextPrompt, problems, now: o.now, recentRows: o.recentRows });
   await writeAtomic(path.join(dir, 'REPORT.md'), md);
@@ -216,7 +234,8 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
   const progress = (label: string) => o.onProgress?.(++done, total, label);
 
   const fonts = availableFonts(o.fontFiles ?? DEFAULT_FONT_FILES);
-  if (fonts.length === 0) warnings.push(`no font file found (${(o.fontFiles ?? DEFAULT_FONT_FILES).join(', ')}): PNGs were not written, since resvg would draw them without text`);
+  if (fonts.length === 0)
+    warnings.push(`no font file found (${(o.fontFiles ?? DEFAULT_FONT_FILES).join(', ')}): PNGs were not written, since resvg would draw them without text`);
   const writer = new ChartWriter(fonts, warnings);
   const written: string[] = [];
   try {

@@ -36,7 +36,10 @@ function inlineScript(js: string): string {
 
 /** JSON safe inside a <script> element. */
 function inlineJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Inline markdown a reader wrote (bold, code) as escaped HTML: escaped first, so only these two become markup. */
@@ -71,7 +74,10 @@ function details(m: ReportModel): string[] {
   const inc = incidents(m, 30);
   if (inc.total) {
     out.push('<h2>Crashes and tampering</h2><ul>');
-    for (const it of inc.shown) out.push(`<li><strong>#${it.iteration} ${verdictHtml(it.verdict)}</strong>: ${e(incidentReason(it))}${it.summary.trim() ? ` — session: ${e(it.summary.trim())}` : ''}</li>`);
+    for (const it of inc.shown)
+      out.push(
+        `<li><strong>#${it.iteration} ${verdictHtml(it.verdict)}</strong>: ${e(incidentReason(it))}${it.summary.trim() ? ` — session: ${e(it.summary.trim())}` : ''}</li>`,
+      );
     out.push(`</ul>${inc.total > inc.shown.length ? `<p>The latest ${inc.shown.length} of ${fmtInt(inc.total)}.</p>` : ''}`);
   }
   for (const s of oracleSections(m)) out.push(`<h2>${e(s.heading)}</h2>`, ...s.blocks.flatMap((b) => b.html));
@@ -94,12 +100,22 @@ export function renderHtml(input: HtmlInput): string {
     `<p class="verdict">${e(verdictLine(m))}</p>`,
   ];
   if (rows.length) {
-    body.push('<h2>Thresholds</h2><table><tr><th>metric</th><th>threshold</th><th>baseline</th><th>best</th><th>latest</th><th>status</th><th>trend of best</th></tr>');
-    for (const r of rows) body.push(`<tr><td><code>${e(r.metric)}</code></td><td>${e(r.threshold)}</td><td class="num">${e(r.baseline)}</td><td class="num">${e(r.best)}</td><td class="num">${e(r.latest)}</td><td>${statusHtml(r.status)}</td><td>${e(r.trend)}</td></tr>`);
+    body.push(
+      '<h2>Thresholds</h2><table><tr><th>metric</th><th>threshold</th><th>baseline</th><th>best</th><th>latest</th><th>status</th><th>trend of best</th></tr>',
+    );
+    for (const r of rows)
+      body.push(
+        `<tr><td><code>${e(r.metric)}</code></td><td>${e(r.threshold)}</td><td class="num">${e(r.baseline)}</td><td class="num">${e(r.best)}</td><td class="num">${e(r.latest)}</td><td>${statusHtml(r.status)}</td><td>${e(r.trend)}</td></tr>`,
+      );
     body.push('</table>');
   }
   // Near the top, as in REPORT.md: nothing the worker wrote comes before it.
-  body.push('<h2>Integrity</h2>', warnings.length ? `<ul class="integrity">${warnings.map((w) => `<li>${warningIcon()}${e(w)}</li>`).join('')}</ul>` : '<p>No integrity warnings: no tampering, no oracle errors or timeouts, no non-finite outputs recorded.</p>');
+  body.push(
+    '<h2>Integrity</h2>',
+    warnings.length
+      ? `<ul class="integrity">${warnings.map((w) => `<li>${warningIcon()}${e(w)}</li>`).join('')}</ul>`
+      : '<p>No integrity warnings: no tampering, no oracle errors or timeouts, no non-finite outputs recorded.</p>',
+  );
   if (input.charts.length) {
     body.push('<h2>Plots</h2>');
     input.charts.forEach((c, i) => body.push(`<div class="chart" id="chart-${i}" role="img" aria-label="${e(c.title)}"></div>`));
@@ -107,18 +123,25 @@ export function renderHtml(input: HtmlInput): string {
   body.push('<h2>Timeline</h2>');
   if (folded.length) {
     body.push('<table><tr><th>iterations (folded)</th><th>kept</th><th>reverted</th><th>crashed</th><th>tamper</th><th>best after</th><th>cost</th></tr>');
-    for (const f of folded) body.push(`<tr><td>${fmtInt(f.from)}–${fmtInt(f.to)}</td><td class="num">${fmtInt(keptCount(f.counts))}</td><td class="num">${fmtInt(f.counts.revert ?? 0)}</td><td class="num">${fmtInt(f.counts.crashed ?? 0)}</td><td class="num">${fmtInt(f.counts.tamper ?? 0)}</td><td class="num">${e(f.best ?? '—')}</td><td class="num">${e(fmtUsd(f.usd))}</td></tr>`);
+    for (const f of folded)
+      body.push(
+        `<tr><td>${fmtInt(f.from)}–${fmtInt(f.to)}</td><td class="num">${fmtInt(keptCount(f.counts))}</td><td class="num">${fmtInt(f.counts.revert ?? 0)}</td><td class="num">${fmtInt(f.counts.crashed ?? 0)}</td><td class="num">${fmtInt(f.counts.tamper ?? 0)}</td><td class="num">${e(f.best ?? '—')}</td><td class="num">${e(fmtUsd(f.usd))}</td></tr>`,
+      );
     body.push('</table>');
   }
   body.push('<table><tr><th>#</th><th>verdict</th><th>what happened</th><th>primary (vs best before)</th><th>cost</th><th>duration</th></tr>');
-  for (const r of tl) body.push(`<tr><td class="num">${r.iteration}</td><td class="v">${verdictHtml(r.verdict)}</td><td>${inlineMd(r.what)}</td><td class="num">${e(r.key)}</td><td class="num">${r.usd ? e(fmtUsd(r.usd)) : '—'}</td><td class="num">${e(fmtDuration(r.durationMs))}</td></tr>`);
+  for (const r of tl)
+    body.push(
+      `<tr><td class="num">${r.iteration}</td><td class="v">${verdictHtml(r.verdict)}</td><td>${inlineMd(r.what)}</td><td class="num">${e(r.key)}</td><td class="num">${r.usd ? e(fmtUsd(r.usd)) : '—'}</td><td class="num">${e(fmtDuration(r.durationMs))}</td></tr>`,
+    );
   body.push('</table>');
   body.push(...details(m));
   body.push('<h2>Failed approaches (from NOTES.md)</h2>', failed ? workerBlock(failed) : '<p><em>None recorded.</em></p>');
   body.push('<h2>Next steps</h2>', '<ol class="steps">');
   for (const s of nextSteps(m)) body.push(`<li>${inlineMd(s.text)}${s.commands?.length ? `<pre>${e(s.commands.join('\n'))}</pre>` : ''}</li>`);
   body.push('</ol>', '<p><em>EXP is the experiment folder (the one holding baton.yaml).</em></p>');
-  if (m.state === 'running' || input.nextPrompt?.trim()) body.push('<h3>What the next session is told</h3>', input.nextPrompt?.trim() ? workerBlock(input.nextPrompt) : '<p><em>Nothing yet.</em></p>');
+  if (m.state === 'running' || input.nextPrompt?.trim())
+    body.push('<h3>What the next session is told</h3>', input.nextPrompt?.trim() ? workerBlock(input.nextPrompt) : '<p><em>Nothing yet.</em></p>');
   const specs = input.charts.map((c) => c.spec);
   const s = input.scripts;
   return `<!doctype html>

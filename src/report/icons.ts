@@ -17,17 +17,28 @@ const WHITE = 'fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round"
 function draw(shape: Shape, color: string): string {
   const disc = `<circle cx="8" cy="8" r="7.5" fill="${color}"/>`;
   switch (shape) {
-    case 'check': return `${disc}<path d="M4.5 8.3l2.3 2.4L11.6 5.6" ${WHITE}/>`;
-    case 'cross': return `${disc}<path d="M5.2 5.2l5.6 5.6M10.8 5.2l-5.6 5.6" ${WHITE}/>`;
-    case 'flag': return `<path d="M3.5 1.5v13" stroke="${color}" stroke-width="1.6" stroke-linecap="round"/><path d="M4.3 2.2h9l-2.4 3.4 2.4 3.4h-9z" fill="${color}"/>`;
-    case 'revert': return `${disc}<path d="M5.5 6.5h4.2a2.3 2.3 0 0 1 0 4.6H7.5" ${WHITE}/><path d="M7.4 4.4L5.3 6.5l2.1 2.1" ${WHITE}/>`;
-    case 'bang': return `${disc}<path d="M8 4.2v4.6" ${WHITE}/><circle cx="8" cy="11.6" r="1.1" fill="#fff"/>`;
-    case 'warn': return `<path d="M8 1.2L15.3 14.3H0.7z" fill="${color}" stroke="${color}" stroke-linejoin="round"/><path d="M8 5.8v4" ${WHITE}/><circle cx="8" cy="12.2" r="1" fill="#fff"/>`;
-    case 'pause': return `${disc}<path d="M6.2 5v6M9.8 5v6" ${WHITE}/>`;
-    case 'bar': return `${disc}<path d="M4.6 8h6.8" ${WHITE}/>`;
-    case 'play': return `${disc}<path d="M6.5 4.8l4.6 3.2-4.6 3.2z" fill="#fff"/>`;
-    case 'stop': return `${disc}<path d="M5.4 5.4h5.2v5.2H5.4z" fill="#fff"/>`;
-    case 'square': return `<rect x="2.5" y="2.5" width="11" height="11" fill="${color}"/>`;
+    case 'check':
+      return `${disc}<path d="M4.5 8.3l2.3 2.4L11.6 5.6" ${WHITE}/>`;
+    case 'cross':
+      return `${disc}<path d="M5.2 5.2l5.6 5.6M10.8 5.2l-5.6 5.6" ${WHITE}/>`;
+    case 'flag':
+      return `<path d="M3.5 1.5v13" stroke="${color}" stroke-width="1.6" stroke-linecap="round"/><path d="M4.3 2.2h9l-2.4 3.4 2.4 3.4h-9z" fill="${color}"/>`;
+    case 'revert':
+      return `${disc}<path d="M5.5 6.5h4.2a2.3 2.3 0 0 1 0 4.6H7.5" ${WHITE}/><path d="M7.4 4.4L5.3 6.5l2.1 2.1" ${WHITE}/>`;
+    case 'bang':
+      return `${disc}<path d="M8 4.2v4.6" ${WHITE}/><circle cx="8" cy="11.6" r="1.1" fill="#fff"/>`;
+    case 'warn':
+      return `<path d="M8 1.2L15.3 14.3H0.7z" fill="${color}" stroke="${color}" stroke-linejoin="round"/><path d="M8 5.8v4" ${WHITE}/><circle cx="8" cy="12.2" r="1" fill="#fff"/>`;
+    case 'pause':
+      return `${disc}<path d="M6.2 5v6M9.8 5v6" ${WHITE}/>`;
+    case 'bar':
+      return `${disc}<path d="M4.6 8h6.8" ${WHITE}/>`;
+    case 'play':
+      return `${disc}<path d="M6.5 4.8l4.6 3.2-4.6 3.2z" fill="#fff"/>`;
+    case 'stop':
+      return `${disc}<path d="M5.4 5.4h5.2v5.2H5.4z" fill="#fff"/>`;
+    case 'square':
+      return `<rect x="2.5" y="2.5" width="11" height="11" fill="${color}"/>`;
   }
 }
 
@@ -38,7 +49,14 @@ function svg(shape: Shape, color: string, label: string): string {
 }
 
 const VERDICT_SHAPE: Record<VerdictKind, Shape> = {
-  baseline: 'square', keep: 'check', met: 'flag', revert: 'revert', crashed: 'bang', tamper: 'warn', stalled: 'pause', budget: 'bar',
+  baseline: 'square',
+  keep: 'check',
+  met: 'flag',
+  revert: 'revert',
+  crashed: 'bang',
+  tamper: 'warn',
+  stalled: 'pause',
+  budget: 'bar',
 };
 
 /** A verdict as icon and word: `✓ kept`, drawn. */

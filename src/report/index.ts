@@ -9,5 +9,10 @@ export { renderCsv, CSV_COLUMNS } from './csv.js';
 export { renderHtml } from './html.js';
 export { compileSpec, renderSvg, renderPng, DEFAULT_FONT_FILES } from './render.js';
 export {
-  SeriesArtifact, SERIES_VERSION, parseSeries, serializeSeries, seriesArtifactName, seriesArtifactPath,
+  SeriesArtifact,
+  SERIES_VERSION,
+  parseSeries,
+  serializeSeries,
+  seriesArtifactName,
+  seriesArtifactPath,
 } from './series.js';

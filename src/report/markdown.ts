@@ -9,9 +9,7 @@ import type { ReportModel } from './model.js';
 import { failedApproaches } from './notes.js';
 import { oracleSections } from './oracle-sections.js';
 import { describeIsolation } from '../sandbox/isolation.js';
-import {
-  STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine,
-} from './summary.js';
+import { STATE_LABEL, VERDICT_LABEL, incidentReason, incidents, integrityWarnings, nextSteps, thresholdRows, timeline, verdictLine } from './summary.js';
 
 export interface MarkdownInput {
   model: ReportModel;
@@ -42,7 +40,10 @@ function header(m: ReportModel): string[] {
   if (c.crashed) parts.push(`${fmtInt(c.crashed)} crashed`);
   if (c.tamper) parts.push(`${fmtInt(c.tamper)} tamper`);
   const t = m.totals;
-  const goal = m.spec.goal.trim().split('\n').map((l) => `> ${l}`.trimEnd());
+  const goal = m.spec.goal
+    .trim()
+    .split('\n')
+    .map((l) => `> ${l}`.trimEnd());
   return [
     `# ${m.spec.name}: ${STATE_LABEL[m.state]}`,
     '',
@@ -106,13 +107,17 @@ function timelineSection(m: ReportModel, recent: number): string[] {
     out.push('| iterations | kept | reverted | crashed | tamper | best after | cost |', '|---|--:|--:|--:|--:|--:|--:|');
     for (const f of folded) {
       const n = (k: keyof typeof f.counts) => fmtInt(f.counts[k] ?? 0);
-      out.push(`| ${fmtInt(f.from)}–${fmtInt(f.to)} | ${fmtInt(keptCount(f.counts))} | ${n('revert')} | ${n('crashed')} | ${n('tamper')} | ${f.best ?? '—'} | ${fmtUsd(f.usd)} |`);
+      out.push(
+        `| ${fmtInt(f.from)}–${fmtInt(f.to)} | ${fmtInt(keptCount(f.counts))} | ${n('revert')} | ${n('crashed')} | ${n('tamper')} | ${f.best ?? '—'} | ${fmtUsd(f.usd)} |`,
+      );
     }
     out.push('', `The latest ${fmtInt(rows.length)} iterations:`, '');
   }
   out.push(`| # | verdict | what happened | ${key} | cost | duration |`, '|--:|---|---|--:|--:|--:|');
   for (const r of rows) {
-    out.push(`| ${r.iteration} | ${VERDICT_LABEL[r.verdict]} | ${mdCell(r.what, 220)} | ${r.key} | ${r.usd ? fmtUsd(r.usd) : '—'} | ${fmtDuration(r.durationMs)} |`);
+    out.push(
+      `| ${r.iteration} | ${VERDICT_LABEL[r.verdict]} | ${mdCell(r.what, 220)} | ${r.key} | ${r.usd ? fmtUsd(r.usd) : '—'} | ${fmtDuration(r.durationMs)} |`,
+    );
   }
   return out;
 }
@@ -124,8 +129,12 @@ function incidentSection(m: ReportModel): string[] {
   const tamper = m.counts.tamper;
   const out = ['## Crashes and tampering', ''];
   const what: string[] = [];
-  if (crashed) what.push(`${fmtInt(crashed)} iteration${crashed > 1 ? 's' : ''} crashed (the session or its sandbox died; the diff was saved under \`.baton/attempts/\` and the workspace reset to the best commit)`);
-  if (tamper) what.push(`${fmtInt(tamper)} iteration${tamper > 1 ? 's' : ''} touched protected or oracle files and ${tamper > 1 ? 'were' : 'was'} reverted as tamper`);
+  if (crashed)
+    what.push(
+      `${fmtInt(crashed)} iteration${crashed > 1 ? 's' : ''} crashed (the session or its sandbox died; the diff was saved under \`.baton/attempts/\` and the workspace reset to the best commit)`,
+    );
+  if (tamper)
+    what.push(`${fmtInt(tamper)} iteration${tamper > 1 ? 's' : ''} touched protected or oracle files and ${tamper > 1 ? 'were' : 'was'} reverted as tamper`);
   out.push(`${what.join('; ')}.`, '');
   if (shown.length < total) out.push(`The latest ${shown.length} of ${fmtInt(total)}:`, '');
   for (const it of shown) {
@@ -141,7 +150,7 @@ function oracleSectionLines(m: ReportModel): string[][] {
 }
 
 function quoted(text: string | undefined, maxLines: number, empty: string): string[] {
-  if (!text || !text.trim()) return [empty];
+  if (!text?.trim()) return [empty];
   return boundText(text.trim(), maxLines, 6000).split('\n');
 }
 
@@ -151,7 +160,7 @@ function quoted(text: string | undefined, maxLines: number, empty: string): stri
  * the report in a Markdown renderer, and every line is a blockquote line.
  */
 function workerQuoted(text: string | undefined, maxLines: number, empty: string): string[] {
-  if (!text || !text.trim()) return [empty];
+  if (!text?.trim()) return [empty];
   return quoted(text, maxLines, empty).map((l) => `> ${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`.trimEnd());
 }
 
@@ -178,11 +187,21 @@ export function renderMarkdown(input: MarkdownInput): string {
     header(m),
     thresholds(m),
     // Near the top: nothing the worker wrote comes before it.
-    ['## Integrity', '', ...(warnings.length ? warnings.map((w) => `- ⚠️ ${mdCell(w, 400)}`) : ['No integrity warnings: no tampering, no oracle errors or timeouts, no non-finite outputs recorded.'])],
+    [
+      '## Integrity',
+      '',
+      ...(warnings.length
+        ? warnings.map((w) => `- ⚠️ ${mdCell(w, 400)}`)
+        : ['No integrity warnings: no tampering, no oracle errors or timeouts, no non-finite outputs recorded.']),
+    ],
     plots(input.charts),
     timelineSection(m, input.recentRows ?? 40),
     incidentSection(m),
-    ['## Failed approaches (from NOTES.md)', '', ...workerQuoted(failedApproaches(input.notes), 60, input.notes ? '*NOTES.md has no section on failed approaches.*' : '*No NOTES.md yet.*')],
+    [
+      '## Failed approaches (from NOTES.md)',
+      '',
+      ...workerQuoted(failedApproaches(input.notes), 60, input.notes ? '*NOTES.md has no section on failed approaches.*' : '*No NOTES.md yet.*'),
+    ],
     nextStepsSection(m, input.nextPrompt),
     ...oracleSectionLines(m),
   ];

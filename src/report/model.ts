@@ -119,8 +119,18 @@ function summarizeIterations(records: LedgerRecord[]): IterationSummary[] {
     let it = out[out.length - 1];
     if (!it || it.iteration !== r.iteration) {
       it = {
-        iteration: r.iteration, verdict: r.verdict.kind, reason: r.verdict.reason, commit: r.commit, at: r.at,
-        elapsedHours: r.elapsedHours, summary: '', usd: 0, tokens: 0, durationMs: 0, records: [], warnings: [],
+        iteration: r.iteration,
+        verdict: r.verdict.kind,
+        reason: r.verdict.reason,
+        commit: r.commit,
+        at: r.at,
+        elapsedHours: r.elapsedHours,
+        summary: '',
+        usd: 0,
+        tokens: 0,
+        durationMs: 0,
+        records: [],
+        warnings: [],
       };
       out.push(it);
     }
@@ -147,7 +157,14 @@ function summarizeMetric(name: string, thresholdText: string | undefined, record
   const threshold = thresholdText === undefined ? undefined : parseThreshold(thresholdText);
   const dir = threshold ? direction(threshold) : 'lower';
   const m: MetricSummary = {
-    name, oracle: name.split('.')[0] ?? name, threshold, direction: dir, points: [], bestSteps: [], pass: false, log: false,
+    name,
+    oracle: name.split('.')[0] ?? name,
+    threshold,
+    direction: dir,
+    points: [],
+    bestSteps: [],
+    pass: false,
+    log: false,
   };
   for (const r of records) {
     const value = r.metrics[name];
@@ -197,11 +214,23 @@ export function buildModel(spec: Spec, records: readonly LedgerRecord[], state: 
   }
   const used = totalUsage(sorted);
   const usd = used.usd;
-  const tokens = { input: used.inputTokens, output: used.outputTokens, cacheRead: used.cacheReadTokens, cacheWrite: used.cacheWriteTokens, total: tokensOf(used) };
+  const tokens = {
+    input: used.inputTokens,
+    output: used.outputTokens,
+    cacheRead: used.cacheReadTokens,
+    cacheWrite: used.cacheWriteTokens,
+    total: tokensOf(used),
+  };
   return {
-    spec, state, iterations, metrics, primary, bestIteration,
+    spec,
+    state,
+    iterations,
+    metrics,
+    primary,
+    bestIteration,
     latestIteration: iterations.length ? iterations[iterations.length - 1].iteration : 0,
-    counts, kept: keptCount(counts),
+    counts,
+    kept: keptCount(counts),
     totals: { usd, tokens, elapsedHours, durationMs, records: sorted.length },
     isolation: [...sorted].reverse().find((r) => r.isolation)?.isolation,
   };

@@ -29,6 +29,9 @@ export function failedApproaches(notes: string | undefined): string | undefined 
     if (level) out.push(h ? `**${h[2].trim()}**` : line);
   }
   // HTML comments are template guidance for the worker, not notes
-  const text = out.join('\n').replace(/<!--[\s\S]*?-->\n?/g, '').trim();
+  const text = out
+    .join('\n')
+    .replace(/<!--[\s\S]*?-->\n?/g, '')
+    .trim();
   return text ? text : undefined;
 }

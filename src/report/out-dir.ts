@@ -41,7 +41,9 @@ export async function reportTarget(paths: ExperimentPaths, out: string | undefin
 export function prepareDir(dir: string, shown: string): void {
   const fail = (found: string, cause?: unknown): never => {
     throw new UserError(`${shown}: cannot write the report to ${dir}: ${found}; expected a writable folder (or a path where one can be made)`, {
-      code: 'BATON_INPUT_INVALID', context: { path: dir }, cause,
+      code: 'BATON_INPUT_INVALID',
+      context: { path: dir },
+      cause,
     });
   };
   const missing: string[] = [];

@@ -31,7 +31,10 @@ export class PngPool {
   private next = 0;
   private failed?: Error;
 
-  constructor(private readonly fontFiles: readonly string[], private readonly scale: number) {
+  constructor(
+    private readonly fontFiles: readonly string[],
+    private readonly scale: number,
+  ) {
     const resvg = createRequire(import.meta.url).resolve('@resvg/resvg-js');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { resvg } });
     this.worker.on('message', (m: { id: number; png?: Uint8Array; error?: string }) => {
@@ -47,7 +50,9 @@ export class PngPool {
       this.pending.clear();
     };
     this.worker.on('error', fail);
-    this.worker.on('exit', (code) => { if (this.pending.size) fail(new Error(`the PNG worker exited with code ${code}`)); });
+    this.worker.on('exit', (code) => {
+      if (this.pending.size) fail(new Error(`the PNG worker exited with code ${code}`));
+    });
   }
 
   /** Rasterizes one SVG on white with only the pool's fonts. */

@@ -11,10 +11,7 @@ import { installTextMetrics } from './text-width.js';
 import { FONT, type VlSpec } from './theme.js';
 
 /** Debian's DejaVu (package fonts-dejavu-core): the font the charts name. */
-export const DEFAULT_FONT_FILES = [
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
-];
+export const DEFAULT_FONT_FILES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
 
 /** PNG pixels per SVG pixel: 1.5 keeps text crisp enough on high-density screens at about half the cost of 2. */
 export const PNG_SCALE = 1.5;
@@ -22,14 +19,24 @@ export const PNG_SCALE = 1.5;
 /** Compiles a vega-lite spec, collecting every warning vega-lite logs instead of printing it. */
 export function compileSpec(spec: VlSpec): { vega: vega.Spec; warnings: string[] } {
   const warnings: string[] = [];
-  const push = (...args: unknown[]) => { warnings.push(args.map(String).join(' ')); };
+  const push = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+  };
   const logger = {
     _level: 0,
-    level(this: { _level: number }, l?: number) { if (l === undefined) return this._level; this._level = l; return this; },
+    level(this: { _level: number }, l?: number) {
+      if (l === undefined) return this._level;
+      this._level = l;
+      return this;
+    },
     error: push,
     warn: push,
-    info() { return logger; },
-    debug() { return logger; },
+    info() {
+      return logger;
+    },
+    debug() {
+      return logger;
+    },
   };
   // vega-lite's logger type is vega's LoggerInterface; ours collects instead of printing.
   const out = compile(spec as never, { logger: logger as never });

@@ -11,11 +11,23 @@ import { count, fmtFactor, fmtNum, sparkline } from './format.js';
 import type { IterationSummary, MetricSummary, ReportModel } from './model.js';
 
 export const VERDICT_LABEL: Record<VerdictKind, string> = {
-  baseline: 'baseline', keep: '✅ kept', met: '🏁 met', revert: '↩️ reverted', crashed: '💥 crashed', tamper: '⚠️ tamper', stalled: '⏸ stalled', budget: '⛔ budget',
+  baseline: 'baseline',
+  keep: '✅ kept',
+  met: '🏁 met',
+  revert: '↩️ reverted',
+  crashed: '💥 crashed',
+  tamper: '⚠️ tamper',
+  stalled: '⏸ stalled',
+  budget: '⛔ budget',
 };
 
 export const STATE_LABEL: Record<ReportModel['state'], string> = {
-  met: '🏁 met', running: '🔄 running', stalled: '⏸ stalled', budget: '⛔ budget exhausted', interrupted: '⏹ interrupted', error: '❌ stopped by an error',
+  met: '🏁 met',
+  running: '🔄 running',
+  stalled: '⏸ stalled',
+  budget: '⛔ budget exhausted',
+  interrupted: '⏹ interrupted',
+  error: '❌ stopped by an error',
 };
 
 /** How far a value is from its threshold, in words: `3.2× above`, `12% below`. */
@@ -40,19 +52,28 @@ export function verdictLine(model: ReportModel): string {
   const n = model.latestIteration;
   if (model.state === 'met') return `Goal met at iteration ${n}: ${withT.length === 1 ? 'the threshold holds' : `all ${withT.length} thresholds hold`}.`;
   const prefix: Record<ReportModel['state'], string> = {
-    met: '', running: 'Running', stalled: `Stalled (${count(sinceKept(model), 'iteration')} without a kept improvement)`,
-    budget: 'Stopped by the budget', interrupted: 'Interrupted', error: 'Stopped by an error',
+    met: '',
+    running: 'Running',
+    stalled: `Stalled (${count(sinceKept(model), 'iteration')} without a kept improvement)`,
+    budget: 'Stopped by the budget',
+    interrupted: 'Interrupted',
+    error: 'Stopped by an error',
   };
   if (model.iterations.length === 0) return `${prefix[model.state]}: no measurement yet.`;
-  if (model.iterations.length <= 1) return `${prefix[model.state]}: baseline measured, no iteration yet; ${withT.length - failing.length} of ${withT.length} thresholds hold.`;
-  if (failing.length === 0) return `${prefix[model.state]}: all ${withT.length} thresholds hold at iteration ${model.bestIteration ?? n}, awaiting confirmation.`;
+  if (model.iterations.length <= 1)
+    return `${prefix[model.state]}: baseline measured, no iteration yet; ${withT.length - failing.length} of ${withT.length} thresholds hold.`;
+  if (failing.length === 0)
+    return `${prefix[model.state]}: all ${withT.length} thresholds hold at iteration ${model.bestIteration ?? n}, awaiting confirmation.`;
   let worst = failing[0];
   let worstR = 0;
   for (const m of failing) {
     const v = m.current?.value;
     if (v === undefined || !m.threshold) continue;
     const r = m.direction === 'lower' ? v / m.threshold.value : m.threshold.value / v;
-    if (Number.isFinite(r) && r > worstR) { worst = m; worstR = r; }
+    if (Number.isFinite(r) && r > worstR) {
+      worst = m;
+      worstR = r;
+    }
   }
   const cur = worst.current ? `${fmtNum(worst.current.value)} vs ${worst.threshold?.text}` : 'not measured yet';
   const d = worst.current ? distance(worst, worst.current.value) : '';
@@ -127,10 +148,15 @@ export function whatHappened(it: IterationSummary): string {
   const summary = it.summary.trim();
   const session = summary ? ` — session: ${summary}` : '';
   switch (it.verdict) {
-    case 'keep': case 'met': return summary || it.reason;
-    case 'crashed': return `**crashed**: ${incidentReason(it)}${session}`;
-    case 'tamper': return `**tamper**: ${incidentReason(it)}${session}`;
-    default: return `${summary}${summary ? ' — ' : ''}${it.reason}`;
+    case 'keep':
+    case 'met':
+      return summary || it.reason;
+    case 'crashed':
+      return `**crashed**: ${incidentReason(it)}${session}`;
+    case 'tamper':
+      return `**tamper**: ${incidentReason(it)}${session}`;
+    default:
+      return `${summary}${summary ? ' — ' : ''}${it.reason}`;
   }
 }
 
@@ -171,8 +197,12 @@ export function timeline(model: ReportModel, recent = 40, ranges = 10): { rows: 
     const it = its[i];
     const v = primaryAt.get(it.iteration);
     rows.push({
-      iteration: it.iteration, verdict: it.verdict, what: whatHappened(it),
-      key: pm && v !== undefined ? change(bestBefore[i], v) : '—', usd: it.usd, durationMs: it.durationMs,
+      iteration: it.iteration,
+      verdict: it.verdict,
+      what: whatHappened(it),
+      key: pm && v !== undefined ? change(bestBefore[i], v) : '—',
+      usd: it.usd,
+      durationMs: it.durationMs,
     });
   }
   const folded: FoldedRange[] = [];
@@ -205,7 +235,11 @@ export function incidents(model: ReportModel, max = 20): { total: number; shown:
  * 120 characters, so the whole text is kept up to 300 characters.
  */
 export function causeOf(reason: string, max = 300): string {
-  const text = reason.split('\n').map((l) => l.trim()).filter(Boolean).join(' — ');
+  const text = reason
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' — ');
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -214,14 +248,17 @@ export function integrityWarnings(model: ReportModel, reportProblems: readonly s
   const byText = new Map<string, number[]>();
   const note = (text: string, iteration: number) => {
     const l = byText.get(text);
-    if (l) { if (l[l.length - 1] !== iteration) l.push(iteration); } else byText.set(text, [iteration]);
+    if (l) {
+      if (l[l.length - 1] !== iteration) l.push(iteration);
+    } else byText.set(text, [iteration]);
   };
   for (const it of model.iterations) {
     for (const w of it.warnings) note(w, it.iteration);
     if (it.verdict === 'tamper' && it.warnings.length === 0) note(`tamper: ${it.reason}`, it.iteration);
-    for (const r of it.records) for (const m of r.measurements) {
-      if (m.status === 'timeout' || m.status === 'error') note(`oracle ${m.oracle}: ${m.status}${m.reason ? `: ${causeOf(m.reason)}` : ''}`, it.iteration);
-    }
+    for (const r of it.records)
+      for (const m of r.measurements) {
+        if (m.status === 'timeout' || m.status === 'error') note(`oracle ${m.oracle}: ${m.status}${m.reason ? `: ${causeOf(m.reason)}` : ''}`, it.iteration);
+      }
   }
   const list = (its: number[]) => {
     if (its.length <= 8) return its.join(', ');
@@ -250,17 +287,20 @@ function takeBest(model: ReportModel): NextStep[] {
   if (!best || best.iteration === 0 || !base) return [];
   const name = model.spec.name.replace(/[^A-Za-z0-9._-]+/g, '-');
   const exclude = RUN_FILES.map((f) => `':(exclude)${f}'`).join(' ');
-  return [{
-    text: `Take the best commit (iteration ${best.iteration}, \`${best.commit.slice(0, 12)}\`) into your own branch. The code change alone, without baton's run files (${RUN_FILES.join(', ')}), as a patch you apply in your repository:`,
-    commands: [
-      `git -C EXP/workspace diff --stat ${base.commit.slice(0, 12)} ${best.commit.slice(0, 12)} -- . ${exclude}`,
-      `git -C EXP/workspace diff --binary ${base.commit.slice(0, 12)} ${best.commit.slice(0, 12)} -- . ${exclude} > baton-${name}.patch`,
-      `git switch -c baton/${name} && git apply --index baton-${name}.patch   # in your repository`,
-    ],
-  }, {
-    text: 'Or, when EXP/workspace is a clone of your repository, the commit itself with its history (one baton commit per iteration, run files included):',
-    commands: [`git fetch EXP/workspace ${best.commit} && git switch -c baton/${name} FETCH_HEAD`],
-  }];
+  return [
+    {
+      text: `Take the best commit (iteration ${best.iteration}, \`${best.commit.slice(0, 12)}\`) into your own branch. The code change alone, without baton's run files (${RUN_FILES.join(', ')}), as a patch you apply in your repository:`,
+      commands: [
+        `git -C EXP/workspace diff --stat ${base.commit.slice(0, 12)} ${best.commit.slice(0, 12)} -- . ${exclude}`,
+        `git -C EXP/workspace diff --binary ${base.commit.slice(0, 12)} ${best.commit.slice(0, 12)} -- . ${exclude} > baton-${name}.patch`,
+        `git switch -c baton/${name} && git apply --index baton-${name}.patch   # in your repository`,
+      ],
+    },
+    {
+      text: 'Or, when EXP/workspace is a clone of your repository, the commit itself with its history (one baton commit per iteration, run files included):',
+      commands: [`git fetch EXP/workspace ${best.commit} && git switch -c baton/${name} FETCH_HEAD`],
+    },
+  ];
 }
 
 /** What to do now that the run is where it is: continue it, or take its result. */
@@ -268,7 +308,9 @@ export function nextSteps(model: ReportModel): NextStep[] {
   const out: NextStep[] = [];
   switch (model.state) {
     case 'met':
-      out.push({ text: 'The goal is met: every threshold held at the best commit and was confirmed. Nothing more runs; read the timeline and the plots before you trust it.' });
+      out.push({
+        text: 'The goal is met: every threshold held at the best commit and was confirmed. Nothing more runs; read the timeline and the plots before you trust it.',
+      });
       break;
     case 'budget':
       out.push({
@@ -286,10 +328,16 @@ export function nextSteps(model: ReportModel): NextStep[] {
       out.push({ text: 'The run was interrupted (a signal or a kill). `baton run EXP` resumes it where it stopped.', commands: ['baton run EXP'] });
       break;
     case 'error':
-      out.push({ text: 'The run stopped on an error: its message is in the Integrity section and in `baton status EXP`. Fix the cause, then `baton run EXP` resumes.', commands: ['baton status EXP', 'baton run EXP'] });
+      out.push({
+        text: 'The run stopped on an error: its message is in the Integrity section and in `baton status EXP`. Fix the cause, then `baton run EXP` resumes.',
+        commands: ['baton status EXP', 'baton run EXP'],
+      });
       break;
     case 'running':
-      out.push({ text: 'The run is going on. Watch it with `baton status EXP` (state, metrics, budget left) or `baton log EXP` (one line per iteration).', commands: ['baton status EXP', 'baton log EXP'] });
+      out.push({
+        text: 'The run is going on. Watch it with `baton status EXP` (state, metrics, budget left) or `baton log EXP` (one line per iteration).',
+        commands: ['baton status EXP', 'baton log EXP'],
+      });
       break;
   }
   if (model.state !== 'running') out.push(...takeBest(model));

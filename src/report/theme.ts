@@ -61,7 +61,18 @@ export function chartConfig(): VlSpec {
     padding: 8,
     view: { stroke: '#cccccc' },
     title: { font: FONT, fontSize: 15, fontWeight: 'bold', anchor: 'start', color: COLORS.ink, subtitleFontSize: 11, subtitleColor: COLORS.muted, offset: 10 },
-    axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', titleColor: COLORS.ink, labelColor: COLORS.ink, gridColor: COLORS.grid, tickColor: '#999999', domainColor: '#999999' },
+    axis: {
+      labelFont: FONT,
+      titleFont: FONT,
+      labelFontSize: 11,
+      titleFontSize: 12,
+      titleFontWeight: 'normal',
+      titleColor: COLORS.ink,
+      labelColor: COLORS.ink,
+      gridColor: COLORS.grid,
+      tickColor: '#999999',
+      domainColor: '#999999',
+    },
     legend: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 11, symbolSize: 70 },
     text: { font: FONT },
   };
@@ -149,7 +160,10 @@ export function logAxis(values: readonly number[]): VlSpec {
     const inData = values.filter((v) => v > 0 && Number.isFinite(v));
     const lo = Math.min(...inData);
     const hi = Math.max(...inData);
-    const fine = ticks.flatMap((d) => [d, 2 * d, 5 * d]).map((v) => Number(v.toPrecision(1))).filter((v) => v >= lo / 1.5 && v <= hi * 1.5);
+    const fine = ticks
+      .flatMap((d) => [d, 2 * d, 5 * d])
+      .map((v) => Number(v.toPrecision(1)))
+      .filter((v) => v >= lo / 1.5 && v <= hi * 1.5);
     if (fine.length >= 3) return { values: fine, format: ',~g' };
   }
   return { values: ticks, format: ',~g' };

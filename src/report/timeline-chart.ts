@@ -20,12 +20,20 @@ export type { TimeAxis };
 export const TIMELINE_MAX_POINTS = 600;
 const BINS = 150;
 
-interface Row { iteration: number; hours: number; value?: number; verdict: string; phase: string }
+interface Row {
+  iteration: number;
+  hours: number;
+  value?: number;
+  verdict: string;
+  phase: string;
+}
 
 function xEncoding(axis: TimeAxis, last: number): VlSpec {
   if (axis === 'hours') return { field: 'hours', type: 'quantitative', title: 'elapsed hours', scale: { zero: true, padding: 10, nice: false } };
   return {
-    field: 'iteration', type: 'quantitative', title: 'iteration',
+    field: 'iteration',
+    type: 'quantitative',
+    title: 'iteration',
     scale: { domain: [0, Math.max(1, last)], padding: 12, nice: false },
     axis: { format: 'd', tickMinStep: 1 },
   };
@@ -50,27 +58,46 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   if (m.points.length === 0 && model.iterations.length <= 1) return undefined;
   // the step line keeps every improvement exactly; markers are thinned per verdict
   const always = new Set<VerdictKind>(['baseline', 'met', 'tamper', 'stalled', 'budget']);
-  const shown = m.points.length <= TIMELINE_MAX_POINTS ? m.points : decimate(m.points, {
-    x: (p) => p.iteration, y: (p) => p.value, group: (p) => p.verdict, bins: BINS, keep: (p) => always.has(p.verdict),
-  });
+  const shown =
+    m.points.length <= TIMELINE_MAX_POINTS
+      ? m.points
+      : decimate(m.points, {
+          x: (p) => p.iteration,
+          y: (p) => p.value,
+          group: (p) => p.verdict,
+          bins: BINS,
+          keep: (p) => always.has(p.verdict),
+        });
   const thinned = shown.length < m.points.length;
   const rows: Row[] = shown
     .filter((p) => !m.log || p.value > 0)
     .map((p) => ({ iteration: p.iteration, hours: r6(p.hours), value: p.value, verdict: VERDICT_STYLE[p.verdict].label, phase: p.phase }));
   const measured = new Set(m.points.map((p) => p.iteration));
   const missingAll = model.iterations.filter((it) => it.iteration > 0 && !measured.has(it.iteration));
-  const missing = decimate(missingAll, { x: (it) => it.iteration, y: () => 0, group: (it) => it.verdict, bins: BINS, keep: (it) => it.verdict === 'tamper' })
-    .map((it) => ({ iteration: it.iteration, hours: r6(it.elapsedHours), verdict: VERDICT_STYLE[it.verdict].label, phase: 'no value' }));
+  const missing = decimate(missingAll, {
+    x: (it) => it.iteration,
+    y: () => 0,
+    group: (it) => it.verdict,
+    bins: BINS,
+    keep: (it) => it.verdict === 'tamper',
+  }).map((it) => ({ iteration: it.iteration, hours: r6(it.elapsedHours), verdict: VERDICT_STYLE[it.verdict].label, phase: 'no value' }));
   const present = new Set<VerdictKind>([...shown.map((p) => p.verdict), ...missingAll.map((it) => it.verdict)]);
   const { color, shape } = verdictEncoding(present);
   const x = xEncoding(axis, model.latestIteration);
   const xf = axis === 'hours' ? 'hours' : 'iteration';
   // a rate (pass_rate) whose values lie in 0..1 is drawn on the whole 0..1: 0.8 of the tests is not near the bottom of a scale
-  const rate = !m.log && isRate(m.name) && m.points.every((p) => p.value >= 0 && p.value <= 1) && (!m.threshold || (m.threshold.value >= 0 && m.threshold.value <= 1));
+  const rate =
+    !m.log && isRate(m.name) && m.points.every((p) => p.value >= 0 && p.value <= 1) && (!m.threshold || (m.threshold.value >= 0 && m.threshold.value <= 1));
   const y = {
-    field: 'value', type: 'quantitative', title: withUnit(m.name.split('.').slice(1).join('.') || m.name, metricUnit(model.spec, m.name)),
+    field: 'value',
+    type: 'quantitative',
+    title: withUnit(m.name.split('.').slice(1).join('.') || m.name, metricUnit(model.spec, m.name)),
     scale: m.log ? { type: 'log', padding: 10 } : rate ? { domain: [0, 1], nice: false, padding: 10 } : { zero: false, padding: 10, ...flatDomain(m) },
-    axis: m.log ? logAxis([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN]) : rate ? { format: '~g', values: [0, 0.2, 0.4, 0.6, 0.8, 1] } : { format: '~g' },
+    axis: m.log
+      ? logAxis([...rows.map((r) => r.value as number), m.threshold?.value ?? NaN, m.baseline ?? NaN])
+      : rate
+        ? { format: '~g', values: [0, 0.2, 0.4, 0.6, 0.8, 1] }
+        : { format: '~g' },
   };
   const steps = m.bestSteps.map((s) => ({ iteration: s.iteration, hours: r6(s.hours), value: s.value }));
   if (steps.length) steps.push({ ...steps[steps.length - 1], iteration: model.latestIteration, hours: r6(model.totals.elapsedHours) });
@@ -81,7 +108,10 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
       data: { values: [{ value: m.baseline, label: `baseline ${fmtNum(m.baseline)}` }] },
       layer: [
         { mark: { type: 'rule', color: COLORS.baseline, strokeDash: [2, 3], opacity: 0.6 }, encoding: { y: { ...y } } },
-        { mark: { type: 'text', align: 'right', dx: -4, dy: -7, fontSize: 10, color: COLORS.muted }, encoding: { y: { ...y }, x: { value: WIDTH }, text: { field: 'label' } } },
+        {
+          mark: { type: 'text', align: 'right', dx: -4, dy: -7, fontSize: 10, color: COLORS.muted },
+          encoding: { y: { ...y }, x: { value: WIDTH }, text: { field: 'label' } },
+        },
       ],
     });
   }
@@ -91,7 +121,10 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
       layer: [
         { mark: { type: 'rule', color: COLORS.threshold, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { ...y } } },
         // early iterations sit far from the goal: the label goes on the left, on the side away from the data
-        { mark: { type: 'text', align: 'left', dx: 4, dy: m.direction === 'higher' ? 12 : -7, fontSize: 11, color: COLORS.threshold, fontWeight: 'bold' }, encoding: { y: { ...y }, x: { value: 0 }, text: { field: 'label' } } },
+        {
+          mark: { type: 'text', align: 'left', dx: 4, dy: m.direction === 'higher' ? 12 : -7, fontSize: 11, color: COLORS.threshold, fontWeight: 'bold' },
+          encoding: { y: { ...y }, x: { value: 0 }, text: { field: 'label' } },
+        },
       ],
     });
   }
@@ -106,10 +139,16 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
     data: { values: rows },
     mark: { type: 'point', filled: true, size: pointSize(rows.length), opacity: rows.length > 1500 ? 0.6 : 0.85 },
     encoding: {
-      x, y, color, shape,
+      x,
+      y,
+      color,
+      shape,
       tooltip: [
-        { field: 'iteration', type: 'quantitative' }, { field: 'hours', type: 'quantitative', format: '.2f' },
-        { field: 'value', type: 'quantitative', format: '.4~g' }, { field: 'verdict', type: 'nominal' }, { field: 'phase', type: 'nominal' },
+        { field: 'iteration', type: 'quantitative' },
+        { field: 'hours', type: 'quantitative', format: '.2f' },
+        { field: 'value', type: 'quantitative', format: '.4~g' },
+        { field: 'verdict', type: 'nominal' },
+        { field: 'phase', type: 'nominal' },
       ],
     },
   });
@@ -117,7 +156,16 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
     layers.push({
       data: { values: missing },
       mark: { type: 'point', filled: true, size: Math.max(30, pointSize(missing.length)), opacity: 0.9 },
-      encoding: { x, y: { value: HEIGHT - 4 }, color, shape, tooltip: [{ field: 'iteration', type: 'quantitative' }, { field: 'verdict', type: 'nominal' }] },
+      encoding: {
+        x,
+        y: { value: HEIGHT - 4 },
+        color,
+        shape,
+        tooltip: [
+          { field: 'iteration', type: 'quantitative' },
+          { field: 'verdict', type: 'nominal' },
+        ],
+      },
     });
   }
 

@@ -69,6 +69,11 @@ export async function runInitializer(ctx: RunContext, baseline: MeasureResult): 
   safeWriteFile(ws, 'PROMPT.md', promptMd, scratch);
   safeWriteFile(ws, 'NOTES.md', notesText, scratch);
   safeWriteFile(ws, 'PLAN.md', plan.trim() ? plan : initialPlan(ctx.spec), scratch);
-  ctx.emit({ type: 'step', iteration: 0, step: 'session', text: `initializer ended: ${session.stopReason}${session.cause ? ` (${session.cause})` : ''}: ${session.summary}` });
+  ctx.emit({
+    type: 'step',
+    iteration: 0,
+    step: 'session',
+    text: `initializer ended: ${session.stopReason}${session.cause ? ` (${session.cause})` : ''}: ${session.summary}`,
+  });
   return session;
 }

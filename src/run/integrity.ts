@@ -34,7 +34,10 @@ export function oracleFileHashes(spec: Spec, root: string): Record<string, strin
     for (const f of oracleKindOf(o).referencedFiles?.(o) ?? []) walk(path.normalize(f.path));
   }
   const out: Record<string, string> = {};
-  for (const rel of [...files].sort()) out[rel] = createHash('sha256').update(fs.readFileSync(path.join(root, rel))).digest('hex');
+  for (const rel of [...files].sort())
+    out[rel] = createHash('sha256')
+      .update(fs.readFileSync(path.join(root, rel)))
+      .digest('hex');
   return out;
 }
 

@@ -38,7 +38,12 @@ export async function commitCandidate(ctx: RunContext, n: number, session: Sessi
       commit = await ctx.repo.commitAll(message, { iteration: n, verdict: 'candidate' });
     } catch (e) {
       if (!(e instanceof SystemError) || e.code !== 'BATON_GIT') throw e;
-      const why = describeError(e).split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 3).join('; ') || describeError(e).slice(0, 300);
+      const why =
+        describeError(e)
+          .split('\n')
+          .filter((l) => /error|fatal/i.test(l))
+          .slice(0, 3)
+          .join('; ') || describeError(e).slice(0, 300);
       session = { ...session, cause: session.cause ?? `git-refused: git could not commit the session's work (${why}); the workspace is back at the kept code` };
       appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
       ctx.emit({ type: 'warning', text: `iteration ${n}: ${session.cause}` });
@@ -81,8 +86,15 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
   const bestSnap = needsBest ? await snapshot(ctx, best, `best-${tag}`) : undefined;
   try {
     return await measureSnapshot({
-      spec: ctx.spec, paths: ctx.paths, provider: ctx.provider, runId: ctx.runId, iteration: n, tag,
-      snapshotDir: snap, bestSnapshotDir: bestSnap, signal: ctx.signal,
+      spec: ctx.spec,
+      paths: ctx.paths,
+      provider: ctx.provider,
+      runId: ctx.runId,
+      iteration: n,
+      tag,
+      snapshotDir: snap,
+      bestSnapshotDir: bestSnap,
+      signal: ctx.signal,
       baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
       baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
     });
@@ -93,13 +105,7 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
 }
 
 /** Measures, confirms and judges the candidate; appends its ledger records; returns the candidate record. */
-export async function measureAndJudge(
-  ctx: RunContext,
-  n: number,
-  base: string,
-  candidate: string,
-  session: SessionRecord,
-): Promise<LedgerRecord> {
+export async function measureAndJudge(ctx: RunContext, n: number, base: string, candidate: string, session: SessionRecord): Promise<LedgerRecord> {
   const started = Date.now();
   const changed = await ctx.repo.changedPaths(base, candidate);
   const touched = protectedTouched(ctx.spec, changed);
@@ -120,7 +126,12 @@ export async function measureAndJudge(
     measured = await measureCommit(ctx, candidate, n, iterationTag(n), base);
     // Every threshold holding once is not enough when judge.confirm asks for more: measure the same commit again.
     while (holdsAll(ctx, lastOf(measured, confirms)) && countConfirmations(ctx, [measured, ...confirms]) < ctx.spec.judge.confirm && !ctx.signal.aborted) {
-      ctx.emit({ type: 'step', iteration: n, step: 'measure', text: `every threshold holds; confirming (${confirms.length + 2} of ${ctx.spec.judge.confirm})` });
+      ctx.emit({
+        type: 'step',
+        iteration: n,
+        step: 'measure',
+        text: `every threshold holds; confirming (${confirms.length + 2} of ${ctx.spec.judge.confirm})`,
+      });
       confirms.push(await measureCommit(ctx, candidate, n, `${iterationTag(n)}-confirm${confirms.length + 1}`, base));
     }
   }
@@ -130,23 +141,51 @@ export async function measureAndJudge(
   const consulted = modelJudgeDue(ctx, final, confirmations, diff, session) ? await consultModelJudge(ctx, n, candidate, final, session) : undefined;
   if (consulted) session = consulted.session;
   const verdict = judge({
-    spec: ctx.spec, history, measurements: final.measurements, metrics: final.metrics, confirmations, diff,
-    sessionCrash: session.cause, modelJudge: consulted?.answer,
+    spec: ctx.spec,
+    history,
+    measurements: final.measurements,
+    metrics: final.metrics,
+    confirmations,
+    diff,
+    sessionCrash: session.cause,
+    modelJudge: consulted?.answer,
   });
   warnings.push(...measured.warnings);
   const at = ctx.now().toISOString();
   const record: LedgerRecord = {
-    v: 1, run: ctx.runId, iteration: n, phase: 'candidate', commit: candidate, at, elapsedHours: elapsedHours(ctx),
-    measurements: measured.measurements, metrics: measured.metrics, verdict, session, warnings,
+    v: 1,
+    run: ctx.runId,
+    iteration: n,
+    phase: 'candidate',
+    commit: candidate,
+    at,
+    elapsedHours: elapsedHours(ctx),
+    measurements: measured.measurements,
+    metrics: measured.metrics,
+    verdict,
+    session,
+    warnings,
     durationMs: session.durationMs + (Date.now() - started),
   };
   appendLedger(
     ctx,
     record,
-    ...confirms.map((c): LedgerRecord => ({
-      v: 1, run: ctx.runId, iteration: n, phase: 'confirm', commit: candidate, at, elapsedHours: elapsedHours(ctx),
-      measurements: c.measurements, metrics: c.metrics, verdict, warnings: c.warnings, durationMs: c.durationMs,
-    })),
+    ...confirms.map(
+      (c): LedgerRecord => ({
+        v: 1,
+        run: ctx.runId,
+        iteration: n,
+        phase: 'confirm',
+        commit: candidate,
+        at,
+        elapsedHours: elapsedHours(ctx),
+        measurements: c.measurements,
+        metrics: c.metrics,
+        verdict,
+        warnings: c.warnings,
+        durationMs: c.durationMs,
+      }),
+    ),
   );
   return ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate')!;
 }

@@ -24,8 +24,18 @@ export const MEASURE_CALLS_PER_SESSION = 20;
 /** The metric table of a measurement not yet in the ledger ("latest" is it), with each oracle's status. Pure. */
 export function tableOf(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: Pick<MeasureResult, 'measurements' | 'metrics'>): string {
   const now: LedgerRecord = {
-    v: 1, run: 'measure-tool', iteration: Number.MAX_SAFE_INTEGER, phase: 'candidate', commit: 'working tree', at: new Date(0).toISOString(),
-    elapsedHours: 0, measurements: m.measurements, metrics: m.metrics, verdict: { kind: 'revert', reason: 'not judged' }, warnings: [], durationMs: 0,
+    v: 1,
+    run: 'measure-tool',
+    iteration: Number.MAX_SAFE_INTEGER,
+    phase: 'candidate',
+    commit: 'working tree',
+    at: new Date(0).toISOString(),
+    elapsedHours: 0,
+    measurements: m.measurements,
+    metrics: m.metrics,
+    verdict: { kind: 'revert', reason: 'not judged' },
+    warnings: [],
+    durationMs: 0,
   };
   const status = m.measurements.map((x) => `- ${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`);
   return [measurementTable(ctx.spec, [...ctx.ledger, now]), '', 'Oracles:', ...status].join('\n');
@@ -52,11 +62,20 @@ export function measureToolText(ctx: Pick<RunContext, 'spec' | 'ledger'>, m: Mea
  * a folder for a link between the host's check and its read. Host git lists
  * the files with baton's fixed config; the copy never follows a link.
  */
-async function exportLentWorkingTree(workspace: string, dest: string, sandbox: SandboxHandle | undefined, limits: { fileBytes: number; totalBytes: number }): Promise<void> {
+async function exportLentWorkingTree(
+  workspace: string,
+  dest: string,
+  sandbox: SandboxHandle | undefined,
+  limits: { fileBytes: number; totalBytes: number },
+): Promise<void> {
   const resume = sandbox?.pause ? await sandbox.pause() : undefined;
   try {
     const { stdout } = await execa('git', hostGitArgs(['ls-files', '-z', '--cached', '--others', '--exclude-standard']), {
-      cwd: workspace, env: hostGitEnv(), extendEnv: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024,
+      cwd: workspace,
+      env: hostGitEnv(),
+      extendEnv: false,
+      stdin: 'ignore',
+      maxBuffer: 64 * 1024 * 1024,
     });
     copyListedFiles(workspace, new Set(stdout.split('\0').filter(Boolean)), dest, limits);
   } finally {
@@ -78,10 +97,18 @@ export function measureTool(ctx: RunContext, iteration: number, sandbox: () => S
       const snap = path.join(own, 'snapshot');
       fs.mkdirSync(snap, { recursive: true });
       await exportLentWorkingTree(ctx.paths.workspace, snap, sandbox(), {
-        fileBytes: parseSize(ctx.spec.limits.file), totalBytes: parseSize(ctx.spec.limits.workspace),
+        fileBytes: parseSize(ctx.spec.limits.file),
+        totalBytes: parseSize(ctx.spec.limits.workspace),
       });
       const m = await measureSnapshot({
-        spec: ctx.spec, paths, provider: ctx.provider, runId: ctx.runId, iteration, tag, snapshotDir: snap, signal: ctx.signal,
+        spec: ctx.spec,
+        paths,
+        provider: ctx.provider,
+        runId: ctx.runId,
+        iteration,
+        tag,
+        snapshotDir: snap,
+        signal: ctx.signal,
         baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
         baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
       });

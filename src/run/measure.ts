@@ -61,7 +61,13 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
   const oracleSpec = o.spec.oracles.find((x) => x.id === id)!;
   const started = Date.now();
   const fail = (status: 'error' | 'failed', reason: string): MeasurementRecord => ({
-    oracle: id, status, metrics: {}, reason, details: {}, artifacts: [], durationMs: Date.now() - started,
+    oracle: id,
+    status,
+    metrics: {},
+    reason,
+    details: {},
+    artifacts: [],
+    durationMs: Date.now() - started,
   });
   const oracle = await oracleFor(oracleSpec.kind);
   if (!oracle) return fail('error', `no oracle of kind "${oracleSpec.kind}" is available in this build`);
@@ -88,14 +94,14 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
       startSandbox: (opts) =>
         o.provider
           .start({
-          spec: o.spec.sandbox,
-          role: 'oracle',
-          image: opts.image,
-          mounts: opts.mounts,
-          env: opts.env,
-          workdir: opts.workdir,
-          labels: { experiment: experimentId(o.paths.root, o.spec.name), run: o.runId, iteration: o.iteration },
-          lendRecords: o.paths.lent,
+            spec: o.spec.sandbox,
+            role: 'oracle',
+            image: opts.image,
+            mounts: opts.mounts,
+            env: opts.env,
+            workdir: opts.workdir,
+            labels: { experiment: experimentId(o.paths.root, o.spec.name), run: o.runId, iteration: o.iteration },
+            lendRecords: o.paths.lent,
           })
           .catch((e: unknown) => {
             startFailure = e;
@@ -108,9 +114,13 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
     fs.rmSync(path.join(o.paths.scratch, o.tag, id), { recursive: true, force: true });
   }
   if (startFailure !== undefined) {
-    throw new SystemError(`could not start the ${id} oracle's sandbox: ${describeError(startFailure)}; the candidate is not judged on it. Fix the engine, then \`baton run\` resumes and measures it again.`, {
-      code: 'BATON_SANDBOX', cause: startFailure,
-    });
+    throw new SystemError(
+      `could not start the ${id} oracle's sandbox: ${describeError(startFailure)}; the candidate is not judged on it. Fix the engine, then \`baton run\` resumes and measures it again.`,
+      {
+        code: 'BATON_SANDBOX',
+        cause: startFailure,
+      },
+    );
   }
   // Defence in depth: the ledger accepts finite numbers only.
   const bad = Object.entries(m.metrics).filter(([, v]) => typeof v !== 'number' || !Number.isFinite(v));

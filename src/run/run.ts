@@ -107,16 +107,26 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     const repo = new Repo(paths.workspace);
     await repo.pinAttributes();
     const ctx: RunContext = {
-      spec, paths, repo, provider, runId, isolation: sandbox?.isolation,
+      spec,
+      paths,
+      repo,
+      provider,
+      runId,
+      isolation: sandbox?.isolation,
       worker,
       startedAt: firstStart ? new Date(firstStart.at) : now(),
-      activeBeforeMs: activeMsBefore(journal.records), resumedAt: now(),
+      activeBeforeMs: activeMsBefore(journal.records),
+      resumedAt: now(),
       ledger: ledger.records,
       oracleHashes: hashEntry?.type === 'oracle-hashes' ? hashEntry.hashes : {},
       signal: controller.signal,
-      emit, now,
+      emit,
+      now,
     };
-    emit({ type: 'info', text: `${firstStart ? 'resuming' : 'starting'} run ${runId} of ${spec.name}: ${sandbox ? describeIsolation(sandbox.isolation) : `${provider.kind} sandbox`}, ${ctx.worker.kind} worker` });
+    emit({
+      type: 'info',
+      text: `${firstStart ? 'resuming' : 'starting'} run ${runId} of ${spec.name}: ${sandbox ? describeIsolation(sandbox.isolation) : `${provider.kind} sandbox`}, ${ctx.worker.kind} worker`,
+    });
     if (!hashEntry) {
       ctx.oracleHashes = oracleFileHashes(spec, paths.root);
       appendJournal(paths.journal, { type: 'oracle-hashes', hashes: ctx.oracleHashes }, now());
@@ -125,7 +135,11 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
       await baseline(ctx, journal.records);
       await recover(ctx, journal.records);
       const discarded = await discardBatonLeftovers(repo, paths.workspace);
-      if (discarded.length) emit({ type: 'info', text: `discarded baton's own uncommitted files (regenerated from the ledger; no session is judged for them): ${discarded.join(', ')}` });
+      if (discarded.length)
+        emit({
+          type: 'info',
+          text: `discarded baton's own uncommitted files (regenerated from the ledger; no session is judged for them): ${discarded.join(', ')}`,
+        });
       return await loop(ctx);
     } catch (e) {
       // `baton status` says why the run stopped (a model API that kept failing, an engine gone), not just "stopped".
@@ -150,10 +164,14 @@ async function resolveRunSandbox(spec: Spec, stateDir: string, workspace: string
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UserError(`${file} is not readable JSON (${(e as Error).message}); it records the isolation this run started with. Restore it, or start the experiment afresh in a new folder.`, { code: 'BATON_STATE_CORRUPT', context: { path: file } });
+    throw new UserError(
+      `${file} is not readable JSON (${(e as Error).message}); it records the isolation this run started with. Restore it, or start the experiment afresh in a new folder.`,
+      { code: 'BATON_STATE_CORRUPT', context: { path: file } },
+    );
   }
   const recorded = Isolation.safeParse(raw);
-  if (!recorded.success) throw new UserError(`${file} is not a valid isolation record: ${recorded.error.message}`, { code: 'BATON_STATE_CORRUPT', context: { path: file } });
+  if (!recorded.success)
+    throw new UserError(`${file} is not a valid isolation record: ${recorded.error.message}`, { code: 'BATON_STATE_CORRUPT', context: { path: file } });
   const diff = isolationDifferences(recorded.data, resolved.isolation);
   if (diff.length) {
     throw new UserError(
@@ -204,11 +222,26 @@ async function baseline(ctx: RunContext, journal: JournalEntry[]): Promise<void>
     // With a model worker, one session expands the goal into PLAN.md; its cost is the baseline's session.
     const session = isModelWorker(ctx.worker) ? await runInitializer(ctx, m) : undefined;
     appendLedger(ctx, {
-      v: 1, run: ctx.runId, iteration: 0, phase: 'baseline', commit: untouched, at: ctx.now().toISOString(), elapsedHours: 0,
-      measurements: m.measurements, metrics: m.metrics, verdict: { kind: 'baseline', reason: 'the untouched workspace' },
-      warnings: m.warnings, durationMs: Date.now() - t0, ...(session ? { session } : {}),
+      v: 1,
+      run: ctx.runId,
+      iteration: 0,
+      phase: 'baseline',
+      commit: untouched,
+      at: ctx.now().toISOString(),
+      elapsedHours: 0,
+      measurements: m.measurements,
+      metrics: m.metrics,
+      verdict: { kind: 'baseline', reason: 'the untouched workspace' },
+      warnings: m.warnings,
+      durationMs: Date.now() - t0,
+      ...(session ? { session } : {}),
     });
-    ctx.emit({ type: 'verdict', iteration: 0, verdict: 'baseline', reason: m.measurements.map((x) => `${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`).join('; ') });
+    ctx.emit({
+      type: 'verdict',
+      iteration: 0,
+      verdict: 'baseline',
+      reason: m.measurements.map((x) => `${x.oracle}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`).join('; '),
+    });
   }
   safeWriteFile(paths.workspace, 'PROMPT.md', promptFile(spec), paths.scratch);
   if (!regularFileExists(paths.workspace, 'PLAN.md')) safeWriteFile(paths.workspace, 'PLAN.md', initialPlan(spec), paths.scratch);
@@ -233,12 +266,23 @@ async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> 
   const open = openIteration(journal);
   if (!open) return;
   const { n, base } = open;
-  ctx.emit({ type: 'step', iteration: n, step: 'recover', text: `iteration ${n} was interrupted ${open.candidate ? 'after its session' : open.session ? 'after its session' : 'during its session'}; finishing it` });
+  ctx.emit({
+    type: 'step',
+    iteration: n,
+    step: 'recover',
+    text: `iteration ${n} was interrupted ${open.candidate ? 'after its session' : open.session ? 'after its session' : 'during its session'}; finishing it`,
+  });
   let session = open.session;
   if (!session) {
     // What the model spent before the harness stopped is in the transcript; the budget must count it.
     const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${iterationTag(n)}.jsonl`));
-    session = inspectWorkspace(ctx, { summary: '(interrupted: the harness stopped during the session)', stopReason: 'interrupted', usage, durationMs: 0, cause: 'interrupted: the harness stopped during the session' });
+    session = inspectWorkspace(ctx, {
+      summary: '(interrupted: the harness stopped during the session)',
+      stopReason: 'interrupted',
+      usage,
+      durationMs: 0,
+      cause: 'interrupted: the harness stopped during the session',
+    });
     appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
   }
   await finishIteration(ctx, n, base, session, open.candidate, false);
@@ -291,7 +335,12 @@ async function loop(ctx: RunContext): Promise<RunOutcome> {
     ctx.emit({ type: 'step', iteration: n, step: 'session', text: `session ${n} starts (${ctx.worker.kind} worker)` });
     const session = inspectWorkspace(ctx, await runSession(ctx, n));
     appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
-    ctx.emit({ type: 'step', iteration: n, step: 'session', text: `session ${n} ended: ${session.stopReason}${session.cause ? ` (${session.cause})` : ''}: ${session.summary}` });
+    ctx.emit({
+      type: 'step',
+      iteration: n,
+      step: 'session',
+      text: `session ${n} ended: ${session.stopReason}${session.cause ? ` (${session.cause})` : ''}: ${session.summary}`,
+    });
     await finishIteration(ctx, n, base, session);
     if (ctx.signal.aborted) return finish(ctx, 'interrupted', 'interrupted by a signal');
   }
@@ -305,4 +354,3 @@ async function finish(ctx: RunContext, state: RunOutcome['state'], reason: strin
   appendJournal(ctx.paths.journal, { type: 'run-end', state, reason }, ctx.now());
   return { state, reason, iterations: lastIteration(ctx.ledger), report: `${ctx.paths.workspace}/reports/REPORT.md` };
 }
-

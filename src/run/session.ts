@@ -84,7 +84,8 @@ async function startWorkerSandbox(ctx: RunContext, options: Parameters<RunContex
     return await ctx.provider.start(options);
   } catch (cause) {
     throw new SystemError(`could not start the worker sandbox: ${describeError(cause)}. Run \`baton sandbox doctor\`; then \`baton run\` again resumes.`, {
-      code: 'BATON_SANDBOX', cause,
+      code: 'BATON_SANDBOX',
+      cause,
     });
   }
 }
@@ -136,7 +137,12 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
   } catch (e) {
     transcript.write('error', { message: describeError(e) });
     if (e instanceof SystemError) throw e;
-    result = { summary: '(the session could not run)', stopReason: ctx.signal.aborted ? 'interrupted' : 'error', cause: describeError(e), usage: { ...ZERO_USAGE } };
+    result = {
+      summary: '(the session could not run)',
+      stopReason: ctx.signal.aborted ? 'interrupted' : 'error',
+      cause: describeError(e),
+      usage: { ...ZERO_USAGE },
+    };
   } finally {
     await sandbox?.stop().catch(() => undefined);
   }

@@ -60,13 +60,25 @@ export function readStatus(spec: Spec, paths: ExperimentPaths, now: Date = new D
   const latest = records[records.length - 1];
   const metrics = Object.entries(spec.thresholds).map(([metric, text]) => {
     const t = parseThreshold(text)!;
-    return { metric, threshold: text, baseline: baseline?.metrics[metric], best: bestValue(spec, records, metric), latest: latest?.metrics[metric], holds: holds(t, kept?.metrics[metric]) };
+    return {
+      metric,
+      threshold: text,
+      baseline: baseline?.metrics[metric],
+      best: bestValue(spec, records, metric),
+      latest: latest?.metrics[metric],
+      holds: holds(t, kept?.metrics[metric]),
+    };
   });
   const used = totalUsage(records);
   const startedAt = starts[0]?.at;
   return {
-    name: spec.name, state, reason, holder, run: starts[0]?.type === 'run-start' ? starts[0].run : undefined,
-    iteration: lastIteration(records), startedAt,
+    name: spec.name,
+    state,
+    reason,
+    holder,
+    run: starts[0]?.type === 'run-start' ? starts[0].run : undefined,
+    iteration: lastIteration(records),
+    startedAt,
     elapsedMs: startedAt ? now.getTime() - new Date(startedAt).getTime() : 0,
     budget: { iterations: spec.budget.iterations, timeMs: parseDuration(spec.budget.time), usd: spec.budget.usd, tokens: spec.budget.tokens },
     used: { iterations: lastIteration(records), usd: used.usd, tokens: tokensOf(used) },
@@ -75,4 +87,3 @@ export function readStatus(spec: Spec, paths: ExperimentPaths, now: Date = new D
     warnings: [...journal.warnings, ...ledger.warnings],
   };
 }
-

@@ -36,7 +36,9 @@ function parse(format: HostCpuFile['format'], text: string): number | undefined 
 export async function hostCpuFile(pid: number): Promise<HostCpuFile | undefined> {
   // v1 mounts cpuacct alone or co-mounted with cpu ("cpu,cpuacct"); both names are tried.
   const dirs = await cgroupDirs(pid, 'cpuacct', ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu']);
-  const candidates = dirs.map((d): HostCpuFile => (d.version === 1 ? { file: `${d.dir}/cpuacct.usage`, format: 'cpuacct.usage' } : { file: `${d.dir}/cpu.stat`, format: 'cpu.stat' }));
+  const candidates = dirs.map(
+    (d): HostCpuFile => (d.version === 1 ? { file: `${d.dir}/cpuacct.usage`, format: 'cpuacct.usage' } : { file: `${d.dir}/cpu.stat`, format: 'cpu.stat' }),
+  );
   return firstReadable(candidates, readHostCpuSeconds);
 }
 

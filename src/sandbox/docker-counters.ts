@@ -87,7 +87,10 @@ export class ContainerCounters {
       const exec = await this.container.exec({ Cmd: ['sh', '-c', IN_CONTAINER_OOM_READ], AttachStdout: true, AttachStderr: false });
       const stream = await exec.start({ hijack: true, stdin: false });
       const out = new CappedOutput(64 * 1024);
-      const demux = new Demuxer((b) => out.push(b), () => undefined);
+      const demux = new Demuxer(
+        (b) => out.push(b),
+        () => undefined,
+      );
       await new Promise<void>((resolve) => {
         stream.on('data', (c: Buffer) => demux.push(c));
         stream.on('end', resolve);

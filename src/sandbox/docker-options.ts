@@ -11,12 +11,7 @@ import type { SandboxStartOptions } from './types.js';
 export const HOME_TMPFS_BYTES = 256 * 1024 ** 2;
 
 /** The create options of a sandbox container (pure). */
-export function containerCreateOptions(
-  options: SandboxStartOptions,
-  owner: Owner,
-  user: SandboxUser,
-  name: string,
-): Docker.ContainerCreateOptions {
+export function containerCreateOptions(options: SandboxStartOptions, owner: Owner, user: SandboxUser, name: string): Docker.ContainerCreateOptions {
   const { spec } = options;
   const memory = parseSize(spec.memory);
   const labels: Record<string, string> = {

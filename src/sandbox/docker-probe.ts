@@ -72,15 +72,34 @@ export async function dockerHealth(deps: ResolveDeps): Promise<KindHealth> {
   const engine = await probeEngine(docker);
   let baseOk = false;
   if (engine.reachable) {
-    findings.push({ check: 'engine', status: 'ok', message: `The Docker engine answers (version ${engine.version ?? '?'}, cgroup v${engine.cgroupVersion ?? '?'}).` });
+    findings.push({
+      check: 'engine',
+      status: 'ok',
+      message: `The Docker engine answers (version ${engine.version ?? '?'}, cgroup v${engine.cgroupVersion ?? '?'}).`,
+    });
     const baseHash = await baseRecipeHash();
-    const wanted: [string, string][] = [[BASE_IMAGE, baseHash], [BROWSER_IMAGE, await browserRecipeHash(baseHash).catch(() => '')]];
+    const wanted: [string, string][] = [
+      [BASE_IMAGE, baseHash],
+      [BROWSER_IMAGE, await browserRecipeHash(baseHash).catch(() => '')],
+    ];
     for (const [name, hash] of wanted) {
       const img = await imageRecipe(docker, name).catch(() => undefined);
       const check = `image:${name}`;
       const role = name === BASE_IMAGE ? 'every worker and oracle sandbox' : 'the browser oracle';
-      if (!img) findings.push({ check, status: name === BASE_IMAGE ? 'error' : 'warn', message: `Image ${name} (needed by ${role}) does not exist.`, fix: 'Run `baton sandbox build`.' });
-      else if (img.recipe !== hash) findings.push({ check, status: 'warn', message: `Image ${name} exists but was built from an older recipe.`, fix: 'Run `baton sandbox build` to rebuild it.' });
+      if (!img)
+        findings.push({
+          check,
+          status: name === BASE_IMAGE ? 'error' : 'warn',
+          message: `Image ${name} (needed by ${role}) does not exist.`,
+          fix: 'Run `baton sandbox build`.',
+        });
+      else if (img.recipe !== hash)
+        findings.push({
+          check,
+          status: 'warn',
+          message: `Image ${name} exists but was built from an older recipe.`,
+          fix: 'Run `baton sandbox build` to rebuild it.',
+        });
       else {
         findings.push({ check, status: 'ok', message: `Image ${name} is present and up to date.` });
         if (name === BASE_IMAGE) baseOk = true;
@@ -106,7 +125,10 @@ export async function dockerHealth(deps: ResolveDeps): Promise<KindHealth> {
             check: 'debootstrap',
             status: 'warn',
             message: `Building without a registry is not possible here: ${reason}. The build will pull debian:bookworm-slim instead.`,
-            fix: which.exitCode === 0 ? 'Run the build as root, or on a machine that can pull debian:bookworm-slim.' : 'apt-get install debootstrap, or use a machine that can pull debian:bookworm-slim.',
+            fix:
+              which.exitCode === 0
+                ? 'Run the build as root, or on a machine that can pull debian:bookworm-slim.'
+                : 'apt-get install debootstrap, or use a machine that can pull debian:bookworm-slim.',
           },
     );
   }

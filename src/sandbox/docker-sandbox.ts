@@ -64,10 +64,8 @@ export class DockerSandbox implements SandboxHandle {
     // engine or a frozen container cannot hang the harness.
     const hostDeadlineMs = timeoutMs + KILL_GRACE_S * 1000 + HOST_DEADLINE_SLACK_MS;
     const deadlineAt = started + hostDeadlineMs;
-    const bound = <T>(p: Promise<T>, what: string) =>
-      withTimeout(p, Math.max(1, Math.min(ENGINE_CALL_MS, deadlineAt - performance.now())), what);
-    const abandoned = () =>
-      result({ timedOut: true, cause: `no answer from the exec ${hostDeadlineMs} ms after it started; abandoned by the host` });
+    const bound = <T>(p: Promise<T>, what: string) => withTimeout(p, Math.max(1, Math.min(ENGINE_CALL_MS, deadlineAt - performance.now())), what);
+    const abandoned = () => result({ timedOut: true, cause: `no answer from the exec ${hostDeadlineMs} ms after it started; abandoned by the host` });
 
     if (this.dead !== undefined) return result({ sandboxDied: true, cause: this.dead });
 
@@ -99,13 +97,19 @@ export class DockerSandbox implements SandboxHandle {
       const stream = (await bound(exec.start({ hijack: true, stdin: options.stdin !== undefined }), 'starting the exec')) as NodeJS.ReadWriteStream & {
         destroy(): void;
       };
-      const demux = new Demuxer((b) => stdout.push(b), (b) => stderr.push(b));
+      const demux = new Demuxer(
+        (b) => stdout.push(b),
+        (b) => stderr.push(b),
+      );
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          hitHostDeadline = true;
-          stream.destroy();
-          resolve();
-        }, Math.max(1, deadlineAt - performance.now()));
+        const timer = setTimeout(
+          () => {
+            hitHostDeadline = true;
+            stream.destroy();
+            resolve();
+          },
+          Math.max(1, deadlineAt - performance.now()),
+        );
         const finish = () => {
           clearTimeout(timer);
           resolve();

@@ -77,7 +77,10 @@ export class DockerSandboxProvider implements SandboxProvider {
   async missingImages(names: string[]): Promise<string[]> {
     const missing: string[] = [];
     for (const name of names) {
-      const found = await withTimeout(this.docker.getImage(name).inspect(), ENGINE_CALL_MS, 'inspecting an image').then(() => true, () => false);
+      const found = await withTimeout(this.docker.getImage(name).inspect(), ENGINE_CALL_MS, 'inspecting an image').then(
+        () => true,
+        () => false,
+      );
       if (!found) missing.push(name);
     }
     return missing;

@@ -51,7 +51,13 @@ export interface NeededImage {
  * would be refused, including an image an oracle needs that is missing;
  * never throws for a refusal.
  */
-export async function specIsolation(specFile: string, sandbox: SandboxSpec, workspace: string, docker?: Docker, images: NeededImage[] = []): Promise<SpecIsolation> {
+export async function specIsolation(
+  specFile: string,
+  sandbox: SandboxSpec,
+  workspace: string,
+  docker?: Docker,
+  images: NeededImage[] = [],
+): Promise<SpecIsolation> {
   try {
     const { isolation, provider } = await resolveSandbox(sandbox, workspace, docker ? { docker } : {});
     const missing = (await provider.missingImages?.(images.map((i) => i.name))) ?? [];

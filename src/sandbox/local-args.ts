@@ -86,7 +86,16 @@ export function sandboxCommand(layout: BwrapLayout, inner: string[]): string[] {
 /** setpriv to `dropTo` with nothing left to regain root by, then into `cwd`; nothing when bwrap already runs unprivileged. */
 export function dropArgs(dropTo: BwrapLayout['dropTo'], cwd = '/'): string[] {
   if (!dropTo) return [];
-  const setpriv = ['setpriv', `--reuid=${dropTo.uid}`, `--regid=${dropTo.gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+  const setpriv = [
+    'setpriv',
+    `--reuid=${dropTo.uid}`,
+    `--regid=${dropTo.gid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
+    '--',
+  ];
   return [...setpriv, 'env', `--chdir=${cwd}`, '--'];
 }
 

@@ -22,7 +22,9 @@ export async function resolveLocal(spec: SandboxChoice, workspace: string | unde
   // As root, bubblewrap's commands run as the sandbox user (local.ts), decided like Docker's; else as this process's user.
   const asRoot = !plain && process.getuid?.() === 0;
   const user = asRoot
-    ? workspace ? await sandboxUser([{ hostPath: workspace, containerPath: '/workspace', readOnly: false }]) : { uid: 1000, gid: 1000 }
+    ? workspace
+      ? await sandboxUser([{ hostPath: workspace, containerPath: '/workspace', readOnly: false }])
+      : { uid: 1000, gid: 1000 }
     : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   return {
     provider: new LocalSandboxProvider(plain ? 'none' : 'bwrap'),
@@ -42,7 +44,8 @@ export async function localHealth(deps: ResolveDeps): Promise<KindHealth> {
         : {
             check: 'bubblewrap',
             status: 'warn',
-            message: 'bubblewrap is missing or cannot create namespaces: a spec with sandbox.kind local will not run (unless it opts in to plain processes with sandbox.allow_plain_processes, refused as root).',
+            message:
+              'bubblewrap is missing or cannot create namespaces: a spec with sandbox.kind local will not run (unless it opts in to plain processes with sandbox.allow_plain_processes, refused as root).',
             fix: 'Install it (`apt-get install bubblewrap`); if it is installed, allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1).',
           },
     ],

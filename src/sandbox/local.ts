@@ -41,7 +41,20 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 /** Whether bwrap can create a sandbox here as the sandbox would (installed, namespaces allowed, and as root: setpriv drops to a user). */
 export async function bwrapWorks(): Promise<boolean> {
   const dropTo = isRoot() ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : undefined;
-  const probe = ['--ro-bind', '/', '/', '--unshare-net', '--unshare-pid', ...capabilityArgs(dropTo), '--die-with-parent', '--chdir', '/', '--', ...dropArgs(dropTo), 'true'];
+  const probe = [
+    '--ro-bind',
+    '/',
+    '/',
+    '--unshare-net',
+    '--unshare-pid',
+    ...capabilityArgs(dropTo),
+    '--die-with-parent',
+    '--chdir',
+    '/',
+    '--',
+    ...dropArgs(dropTo),
+    'true',
+  ];
   const r = await execa('bwrap', probe, {
     reject: false,
     timeout: 10_000,
@@ -162,7 +175,15 @@ class LocalSandbox implements SandboxHandle {
       // Every local command runs as the sandbox's one user; pretending otherwise would
       // hand a caller that relies on the separation (the browser oracle) none.
       return {
-        command, exitCode: null, stdout: '', stderr: '', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false, durationMs: 0,
+        command,
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        oomKilled: false,
+        sandboxDied: false,
+        outputTruncated: false,
+        durationMs: 0,
         cause: `the local sandbox cannot run a command as user ${JSON.stringify(opts.user)}: it runs every command as its one sandbox user (use a Docker sandbox)`,
       };
     }

@@ -15,13 +15,15 @@ export function parseOomKills(text: string): number | undefined {
 }
 
 /** Shell that prints the counter file from inside the container (v2, then v1). */
-export const IN_CONTAINER_OOM_READ =
-  'cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null';
+export const IN_CONTAINER_OOM_READ = 'cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null';
 
 /** The host file holding the counter of the process `pid`'s memory cgroup, from /proc/PID/cgroup. */
 export async function hostOomCounterFile(pid: number): Promise<string | undefined> {
   const dirs = await cgroupDirs(pid, 'memory');
-  return firstReadable(dirs.map((d) => `${d.dir}/${d.version === 1 ? 'memory.oom_control' : 'memory.events'}`), readOomKills);
+  return firstReadable(
+    dirs.map((d) => `${d.dir}/${d.version === 1 ? 'memory.oom_control' : 'memory.events'}`),
+    readOomKills,
+  );
 }
 
 /** Reads the counter from a host file; undefined when unreadable. */

@@ -105,7 +105,10 @@ export function restoreLent(dir: string): string[] {
   // A record killed before its rename: nothing was chowned yet.
   for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.json.tmp'))) fs.rmSync(path.join(dir, n), { force: true });
   const restored: string[] = [];
-  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const file = path.join(dir, name);
     const record = readRecord(file);
     for (const l of record.lent) {
@@ -144,15 +147,26 @@ function readRecord(file: string): LendRecord {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new UserError(`${file} is not a readable lend record (${(e as Error).message}). Check who owns the folders it names, remove it, and run again.`, {
-      code: 'BATON_STATE_CORRUPT', cause: e, context: { path: file },
+      code: 'BATON_STATE_CORRUPT',
+      cause: e,
+      context: { path: file },
     });
   }
   const r = raw as Partial<LendRecord>;
   const id = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
-  if (!id(r.uid) || !id(r.gid) || !Array.isArray(r.lent) || !r.lent.every((l) => typeof l?.path === 'string' && path.isAbsolute(l.path) && id(l.uid) && id(l.gid))) {
-    throw new UserError(`${file} is not a valid lend record: expected {"uid","gid","lent":[{"path","uid","gid"}]}, found ${JSON.stringify(raw).slice(0, 200)}. Check who owns the folders it names, remove it, and run again.`, {
-      code: 'BATON_STATE_CORRUPT', context: { path: file },
-    });
+  if (
+    !id(r.uid) ||
+    !id(r.gid) ||
+    !Array.isArray(r.lent) ||
+    !r.lent.every((l) => typeof l?.path === 'string' && path.isAbsolute(l.path) && id(l.uid) && id(l.gid))
+  ) {
+    throw new UserError(
+      `${file} is not a valid lend record: expected {"uid","gid","lent":[{"path","uid","gid"}]}, found ${JSON.stringify(raw).slice(0, 200)}. Check who owns the folders it names, remove it, and run again.`,
+      {
+        code: 'BATON_STATE_CORRUPT',
+        context: { path: file },
+      },
+    );
   }
   return r as LendRecord;
 }

@@ -53,7 +53,12 @@ export function afterPidsExhausted(r: ExecResult, usage: PidsUsage, restartError
   const neverRan = form === 'engine' || form === 'wrapper';
   const held = `${usage.current} of ${usage.max} pids were in use after the command`;
   if (restartError !== undefined) {
-    return { ...r, exitCode: neverRan ? null : r.exitCode, sandboxDied: true, cause: `pids limit exhausted (${held}) and restarting the sandbox failed: ${restartError}` };
+    return {
+      ...r,
+      exitCode: neverRan ? null : r.exitCode,
+      sandboxDied: true,
+      cause: `pids limit exhausted (${held}) and restarting the sandbox failed: ${restartError}`,
+    };
   }
   const what = neverRan ? 'the command could not start: ' : '';
   return {
@@ -78,7 +83,10 @@ export function parsePidsUsage(current: string, max: string): PidsUsage | undefi
 /** The host folder of the pids cgroup of process `pid` (cgroup v1, then v2), from /proc/PID/cgroup. */
 export async function hostPidsDir(pid: number): Promise<string | undefined> {
   const dirs = (await cgroupDirs(pid, 'pids')).sort((a, b) => a.version - b.version);
-  return firstReadable(dirs.map((d) => d.dir), readHostPids);
+  return firstReadable(
+    dirs.map((d) => d.dir),
+    readHostPids,
+  );
 }
 
 /** The usage from a host cgroup folder; undefined when unreadable. */

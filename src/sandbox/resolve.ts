@@ -13,6 +13,12 @@ export type { ResolveDeps, ResolvedSandbox } from './kind.js';
 /** The provider and isolation for `spec` here, the sandbox user decided from `workspace`'s owner; throws UserError when refused. */
 export async function resolveSandbox(spec: SandboxChoice, workspace: string | undefined, deps: ResolveDeps = {}): Promise<ResolvedSandbox> {
   const kind = sandboxKind(spec.kind);
-  if (!kind) throw new UserError(`sandbox.kind ${spec.kind} is not a sandbox kind baton knows (${sandboxKinds().map((k) => k.name).join(', ')})`, { code: 'BATON_SANDBOX' });
+  if (!kind)
+    throw new UserError(
+      `sandbox.kind ${spec.kind} is not a sandbox kind baton knows (${sandboxKinds()
+        .map((k) => k.name)
+        .join(', ')})`,
+      { code: 'BATON_SANDBOX' },
+    );
   return kind.resolve(spec, workspace, deps);
 }

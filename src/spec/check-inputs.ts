@@ -47,10 +47,15 @@ export function checkExpose(spec: Spec, root: string, specFile: string, lineOf: 
   return spec.expose.flatMap((pattern, i): Problem[] => {
     const match = picomatch(pattern, { dot: false });
     if (files.some((f) => match(f))) return [];
-    return [{
-      file: specFile, where: `expose[${i}]${lineOf(['expose', i])}`, message: `matches no file of the experiment folder`,
-      expected: 'a path or glob relative to the experiment folder (e.g. oracle/*.dat), outside workspace/ and .baton/', found: JSON.stringify(pattern),
-    }];
+    return [
+      {
+        file: specFile,
+        where: `expose[${i}]${lineOf(['expose', i])}`,
+        message: `matches no file of the experiment folder`,
+        expected: 'a path or glob relative to the experiment folder (e.g. oracle/*.dat), outside workspace/ and .baton/',
+        found: JSON.stringify(pattern),
+      },
+    ];
   });
 }
 

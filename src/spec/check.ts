@@ -50,7 +50,17 @@ export function checkExperiment(dir: string): CheckResult {
     return { warnings: [], problems: [notAFolder(paths.root, rel(paths.root))] };
   }
   if (!fs.existsSync(paths.spec)) {
-    return { warnings: [], problems: [{ file: rel(paths.spec), where: 'file', message: 'no baton.yaml in the experiment folder', hint: `create one with: baton init ${rel(paths.root)} --force` }] };
+    return {
+      warnings: [],
+      problems: [
+        {
+          file: rel(paths.spec),
+          where: 'file',
+          message: 'no baton.yaml in the experiment folder',
+          hint: `create one with: baton init ${rel(paths.root)} --force`,
+        },
+      ],
+    };
   }
   const specFile = rel(paths.spec);
   const text = readSpecText(paths.spec, specFile);
@@ -80,8 +90,9 @@ function fileAt(abs: string): { executable: boolean } | undefined {
 /** Each oracle kind's own `baton check` rules (a command oracle's commands, a benchmark's `time: json`), kind by kind. */
 function kindFindings(spec: Spec, dirs: { workspace: string; oracleDir: string }, specFile: string): CheckFindings {
   const isProtected = picomatch(protectedGlobs(spec), { dot: true });
-  const findings = oraclesByKind(spec.oracles).map(({ oracle, index, kind }) =>
-    kind.check?.(oracle, { index, specFile, workspace: dirs.workspace, oracleDir: dirs.oracleDir, isProtected, fileAt }) ?? { errors: [], warnings: [] },
+  const findings = oraclesByKind(spec.oracles).map(
+    ({ oracle, index, kind }) =>
+      kind.check?.(oracle, { index, specFile, workspace: dirs.workspace, oracleDir: dirs.oracleDir, isProtected, fileAt }) ?? { errors: [], warnings: [] },
   );
   return { errors: findings.flatMap((f) => f.errors), warnings: findings.flatMap((f) => f.warnings) };
 }
@@ -98,7 +109,12 @@ export async function checkExperimentInputs(dir: string): Promise<CheckResult> {
   const problems = await checkReferences(result.spec, paths, specFile, lineFinder(fs.readFileSync(paths.spec, 'utf8')));
   const key = missingCredentials(result.spec, process.env);
   if (key) {
-    problems.push({ file: specFile, where: key.where, message: key.message, hint: 'export ANTHROPIC_API_KEY=... in the shell that runs baton (it stays in the harness and never enters a sandbox), or run with another worker: baton run DIR --worker replay' });
+    problems.push({
+      file: specFile,
+      where: key.where,
+      message: key.message,
+      hint: 'export ANTHROPIC_API_KEY=... in the shell that runs baton (it stays in the harness and never enters a sandbox), or run with another worker: baton run DIR --worker replay',
+    });
   }
   return problems.length ? { problems, warnings: result.warnings } : result;
 }
@@ -106,10 +122,16 @@ export async function checkExperimentInputs(dir: string): Promise<CheckResult> {
 /** The text of baton.yaml, or the problem that it is not a readable file. */
 function readSpecText(file: string, shown: string): string | Problem {
   try {
-    if (!fs.statSync(file).isFile()) return { file: shown, where: 'file', message: 'baton.yaml is not a file', expected: 'a YAML file', found: 'a folder (or another non-file)' };
+    if (!fs.statSync(file).isFile())
+      return { file: shown, where: 'file', message: 'baton.yaml is not a file', expected: 'a YAML file', found: 'a folder (or another non-file)' };
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
-    return { file: shown, where: 'file', message: `cannot read baton.yaml (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, expected: 'a readable YAML file' };
+    return {
+      file: shown,
+      where: 'file',
+      message: `cannot read baton.yaml (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      expected: 'a readable YAML file',
+    };
   }
 }
 
@@ -126,7 +148,13 @@ function checkFiles(spec: Spec, root: string, specFile: string): Problem[] {
     const abs = path.resolve(root, rel);
     const inside = !path.relative(root, abs).startsWith('..');
     if (!inside) {
-      problems.push({ file: specFile, where, message: `${kind} outside the experiment folder`, found: rel, hint: 'copy it into the experiment (e.g. under oracle/) so the run is self-contained' });
+      problems.push({
+        file: specFile,
+        where,
+        message: `${kind} outside the experiment folder`,
+        found: rel,
+        hint: 'copy it into the experiment (e.g. under oracle/) so the run is self-contained',
+      });
       return;
     }
     const exists = fs.existsSync(abs) && (kind === 'file' ? fs.statSync(abs).isFile() : fs.statSync(abs).isDirectory());
@@ -141,10 +169,25 @@ function checkFiles(spec: Spec, root: string, specFile: string): Problem[] {
 
 function checkWorkspace(workspace: string, shown: string): Problem[] {
   if (!fs.existsSync(workspace)) {
-    return [{ file: shown, where: 'folder', message: 'the workspace folder is missing', expected: 'a git repository at workspace/', hint: 'baton init creates one; or: git init workspace' }];
+    return [
+      {
+        file: shown,
+        where: 'folder',
+        message: 'the workspace folder is missing',
+        expected: 'a git repository at workspace/',
+        hint: 'baton init creates one; or: git init workspace',
+      },
+    ];
   }
   if (!fs.existsSync(path.join(workspace, '.git'))) {
-    return [{ file: shown, where: 'folder', message: 'the workspace is not a git repository', hint: `run: git -C ${shown} init && git -C ${shown} commit --allow-empty -m init` }];
+    return [
+      {
+        file: shown,
+        where: 'folder',
+        message: 'the workspace is not a git repository',
+        hint: `run: git -C ${shown} init && git -C ${shown} commit --allow-empty -m init`,
+      },
+    ];
   }
   return [];
 }

@@ -27,7 +27,5 @@ export function isProducible(metric: string, oracles: OracleSpec[]): boolean {
 
 /** Every concrete metric name the spec's oracles are known to produce (wildcards shown as `*`). */
 export function knownMetricNames(oracles: OracleSpec[]): string[] {
-  return oracles.flatMap((o) =>
-    producibleMetrics(o).map((p) => ('any' in p ? `${p.oracle}.<any>` : [p.oracle, ...p.parts].join('.'))),
-  );
+  return oracles.flatMap((o) => producibleMetrics(o).map((p) => ('any' in p ? `${p.oracle}.<any>` : [p.oracle, ...p.parts].join('.'))));
 }

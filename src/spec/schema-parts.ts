@@ -29,9 +29,7 @@ export const unitText = z
   .max(32, 'expected a unit of at most 32 characters')
   .regex(/^[^\n\r\t]+$/, 'expected a unit on one line')
   .describe('A unit for axis labels, e.g. s, h/Mpc, (Mpc/h)^3, K.');
-export const columnRef = z
-  .union([z.string().min(1), z.number().int().min(1)])
-  .describe('A column by its short name (k, P, TT) or by its 1-based index.');
+export const columnRef = z.union([z.string().min(1), z.number().int().min(1)]).describe('A column by its short name (k, P, TT) or by its 1-based index.');
 
 /** The keys every oracle kind's spec has; a kind's schema spreads them (`{ kind: z.literal(...), ...oracleCommon, ... }`). */
 export const oracleCommon = {

@@ -38,7 +38,11 @@ export const ReplayWorkerSpec = z
 export const AnthropicWorkerSpec = z
   .object({
     kind: z.literal('anthropic'),
-    model: z.string().min(1).default('claude-sonnet-5-5').describe('Model id; the default is the current Sonnet (claude-sonnet-4-5 reaches end-of-life on 2026-11-30).'),
+    model: z
+      .string()
+      .min(1)
+      .default('claude-sonnet-5-5')
+      .describe('Model id; the default is the current Sonnet (claude-sonnet-4-5 reaches end-of-life on 2026-11-30).'),
     max_tokens: z.number().int().min(256).default(8192).describe('max_tokens of each model turn.'),
     pricing: z.record(z.string(), pricing).default({}).describe('Overrides of the built-in price table, by model.'),
   })
@@ -59,7 +63,12 @@ export const JudgeSpec = z
     keep: z.enum(['improve', 'no-regress', 'always']).default('improve'),
     primary: z.string().optional().describe('The metric whose improvement `keep: improve` asks for; default the first threshold.'),
     confirm: z.number().int().min(1).default(1).describe('Consecutive measurements on which every threshold must hold.'),
-    stall_after: z.number().int().min(1).default(8).describe('Iterations without a kept improvement before the prompt asks for a new approach; twice this stops the run.'),
+    stall_after: z
+      .number()
+      .int()
+      .min(1)
+      .default(8)
+      .describe('Iterations without a kept improvement before the prompt asks for a new approach; twice this stops the run.'),
     model: z
       .object({
         model: z.string().min(1).default('claude-haiku-4-5'),
@@ -110,9 +119,7 @@ export const LimitsSpec = z
   })
   .strict();
 
-const metricName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, 'expected a dotted metric name such as accuracy.pk.P.max_rel');
+const metricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, 'expected a dotted metric name such as accuracy.pk.P.max_rel');
 
 /** baton.yaml with `oracle` as the schema of one entry of `oracles`. */
 function specObject<O extends z.ZodType>(oracle: O) {
@@ -121,10 +128,7 @@ function specObject<O extends z.ZodType>(oracle: O) {
       version: z.literal(1).default(1),
       name: id,
       goal: z.string().min(1, 'expected a goal in words'),
-      protected: z
-        .array(z.string().min(1))
-        .default([])
-        .describe('Workspace paths (globs) the worker must not change; PROMPT.md is always protected.'),
+      protected: z.array(z.string().min(1)).default([]).describe('Workspace paths (globs) the worker must not change; PROMPT.md is always protected.'),
       expose: z
         .array(z.string().min(1))
         .default([])
@@ -135,7 +139,15 @@ function specObject<O extends z.ZodType>(oracle: O) {
       judge: JudgeSpec.default({ keep: 'improve', confirm: 1, stall_after: 8 }),
       budget: BudgetSpec.default({ iterations: 20, time: '24h', session: { time: '30m', turns: 80 } }),
       sandbox: SandboxSpec.default({
-        kind: 'docker', image: 'baton-base', memory: '2g', cpus: 2, pids: 512, tmp: '512m', network: 'none', env: [], allow_plain_processes: false,
+        kind: 'docker',
+        image: 'baton-base',
+        memory: '2g',
+        cpus: 2,
+        pids: 512,
+        tmp: '512m',
+        network: 'none',
+        env: [],
+        allow_plain_processes: false,
       }),
       prompt: z
         .object({ max_chars: z.number().int().min(2000).default(24_000) })

@@ -24,11 +24,16 @@ export function parseThreshold(text: string): Threshold | undefined {
 export function holds(t: Threshold, value: number | undefined): boolean {
   if (value === undefined || !Number.isFinite(value)) return false;
   switch (t.op) {
-    case '<': return value < t.value;
-    case '<=': return value <= t.value;
-    case '>': return value > t.value;
-    case '>=': return value >= t.value;
-    case '==': return value === t.value;
+    case '<':
+      return value < t.value;
+    case '<=':
+      return value <= t.value;
+    case '>':
+      return value > t.value;
+    case '>=':
+      return value >= t.value;
+    case '==':
+      return value === t.value;
   }
 }
 

@@ -49,7 +49,9 @@ export function validateSpecText(text: string, file: string): ValidateResult {
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return {
-      problems: [{ file, where: 'line 1', message: 'the spec must be a YAML mapping', expected: 'keys such as name, goal, oracles, thresholds', found: describe(raw) }],
+      problems: [
+        { file, where: 'line 1', message: 'the spec must be a YAML mapping', expected: 'keys such as name, goal, oracles, thresholds', found: describe(raw) },
+      ],
     };
   }
   const lineOf = (path: Path): number | undefined => lineAt(doc, lineCounter, path);
@@ -79,13 +81,24 @@ export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number
   spec.oracles.forEach((o, i) => {
     const first = seen.get(o.id);
     if (first !== undefined) {
-      problems.push({ file, where: at(['oracles', i, 'id']), message: `duplicate oracle id "${o.id}"`, expected: 'a unique id', found: `the same id as oracles[${first}]` });
+      problems.push({
+        file,
+        where: at(['oracles', i, 'id']),
+        message: `duplicate oracle id "${o.id}"`,
+        expected: 'a unique id',
+        found: `the same id as oracles[${first}]`,
+      });
     } else seen.set(o.id, i);
     problems.push(...(oracleKindOf(o).validate?.(o, { spec, index: i, file, at }) ?? []));
   });
   const metrics = Object.keys(spec.thresholds);
   if (metrics.length === 0) {
-    problems.push({ file, where: at(['thresholds']), message: 'no thresholds: the goal could never be met', expected: 'at least one threshold, e.g. accuracy.pk.P.max_rel: "< 0.01"' });
+    problems.push({
+      file,
+      where: at(['thresholds']),
+      message: 'no thresholds: the goal could never be met',
+      expected: 'at least one threshold, e.g. accuracy.pk.P.max_rel: "< 0.01"',
+    });
   }
   const known = knownMetricNames(spec.oracles);
   for (const metric of metrics) {
@@ -100,7 +113,9 @@ export function crossCheck(spec: Spec, file: string, lineOf: (p: Path) => number
       message: `no oracle produces the metric "${metric}"`,
       expected: `one of ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`,
       found: metric,
-      hint: kindHint ?? (suggestion ? `did you mean "${suggestion}"?` : 'metric names are <oracle id>.<table>.<column>.<stat> for tables, <oracle id>.<stat> otherwise'),
+      hint:
+        kindHint ??
+        (suggestion ? `did you mean "${suggestion}"?` : 'metric names are <oracle id>.<table>.<column>.<stat> for tables, <oracle id>.<stat> otherwise'),
     });
   }
   problems.push(...limitProblems(spec, file, at));
@@ -125,14 +140,41 @@ const MIN_MEMORY = 6 * 1024 * 1024;
 function limitProblems(spec: Spec, file: string, at: (path: Path) => string): Problem[] {
   const problems: Problem[] = [];
   if (parseSize(spec.sandbox.memory) < MIN_MEMORY) {
-    problems.push({ file, where: at(['sandbox', 'memory']), message: 'too small for a sandbox: Docker refuses a memory limit under 6 MB', expected: 'a size of at least 6m (e.g. 2g)', found: JSON.stringify(spec.sandbox.memory) });
+    problems.push({
+      file,
+      where: at(['sandbox', 'memory']),
+      message: 'too small for a sandbox: Docker refuses a memory limit under 6 MB',
+      expected: 'a size of at least 6m (e.g. 2g)',
+      found: JSON.stringify(spec.sandbox.memory),
+    });
   }
   const time = parseDuration(spec.budget.time);
-  if (time <= 0) problems.push({ file, where: at(['budget', 'time']), message: 'a time budget of zero would stop the run before its baseline', expected: 'a duration above zero, e.g. 24h', found: JSON.stringify(spec.budget.time) });
+  if (time <= 0)
+    problems.push({
+      file,
+      where: at(['budget', 'time']),
+      message: 'a time budget of zero would stop the run before its baseline',
+      expected: 'a duration above zero, e.g. 24h',
+      found: JSON.stringify(spec.budget.time),
+    });
   const session = parseDuration(spec.budget.session.time);
-  if (session <= 0) problems.push({ file, where: at(['budget', 'session', 'time']), message: 'a session time of zero would end every session at once', expected: 'a duration above zero, e.g. 30m', found: JSON.stringify(spec.budget.session.time) });
+  if (session <= 0)
+    problems.push({
+      file,
+      where: at(['budget', 'session', 'time']),
+      message: 'a session time of zero would end every session at once',
+      expected: 'a duration above zero, e.g. 30m',
+      found: JSON.stringify(spec.budget.session.time),
+    });
   else if (time > 0 && session > time) {
-    problems.push({ file, where: at(['budget', 'session', 'time']), message: `a session (${spec.budget.session.time}) longer than the whole run's time budget (${spec.budget.time})`, expected: `at most budget.time (${spec.budget.time})`, found: JSON.stringify(spec.budget.session.time), hint: 'shorten budget.session.time or raise budget.time' });
+    problems.push({
+      file,
+      where: at(['budget', 'session', 'time']),
+      message: `a session (${spec.budget.session.time}) longer than the whole run's time budget (${spec.budget.time})`,
+      expected: `at most budget.time (${spec.budget.time})`,
+      found: JSON.stringify(spec.budget.session.time),
+      hint: 'shorten budget.session.time or raise budget.time',
+    });
   }
   return problems;
 }
@@ -170,28 +212,45 @@ function issueToProblems(issue: z.core.$ZodIssue, raw: unknown, file: string, li
         const options = (issue as unknown as { options?: unknown[] }).options ?? [];
         const names = options.map(String);
         const suggestion = typeof found === 'string' ? closest(found, names) : undefined;
-        return [{
-          file, where, message: found === undefined ? `missing "${String(issue.discriminator)}"` : `unknown ${String(issue.discriminator)}`,
-          expected: `one of ${names.join(', ')}`, found: found === undefined ? undefined : describe(found),
-          hint: suggestion ? `did you mean "${suggestion}"?` : undefined,
-        }];
+        return [
+          {
+            file,
+            where,
+            message: found === undefined ? `missing "${String(issue.discriminator)}"` : `unknown ${String(issue.discriminator)}`,
+            expected: `one of ${names.join(', ')}`,
+            found: found === undefined ? undefined : describe(found),
+            hint: suggestion ? `did you mean "${suggestion}"?` : undefined,
+          },
+        ];
       }
       return [{ file, where, message: 'matches none of the allowed forms', found: describe(found) }];
     case 'invalid_value': {
       const values = (issue as unknown as { values: unknown[] }).values.map((v) => String(v));
       const suggestion = typeof found === 'string' ? closest(found, values) : undefined;
-      return [{ file, where, message: 'not an allowed value', expected: `one of ${values.join(', ')}`, found: describe(found), hint: suggestion ? `did you mean "${suggestion}"?` : undefined }];
+      return [
+        {
+          file,
+          where,
+          message: 'not an allowed value',
+          expected: `one of ${values.join(', ')}`,
+          found: describe(found),
+          hint: suggestion ? `did you mean "${suggestion}"?` : undefined,
+        },
+      ];
     }
-    case 'too_small':
-    case 'too_big':
-    case 'invalid_format':
-    default:
+    default: // too_small, too_big, invalid_format: zod's message says it
       return [{ file, where, message: cleanMessage(issue.message), found: describe(found) }];
   }
 }
 
 const TYPE_NAMES: Record<string, string> = {
-  int: 'an integer', number: 'a number', string: 'a string', array: 'a list', object: 'a mapping', boolean: 'true or false', tuple: 'a list',
+  int: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  array: 'a list',
+  object: 'a mapping',
+  boolean: 'true or false',
+  tuple: 'a list',
 };
 
 function typeName(expected: string): string {
@@ -199,7 +258,10 @@ function typeName(expected: string): string {
 }
 
 function cleanMessage(message: string): string {
-  return message.replace(/^Invalid input: /, '').replace(/^Too small: /, '').replace(/^Too big: /, '');
+  return message
+    .replace(/^Invalid input: /, '')
+    .replace(/^Too small: /, '')
+    .replace(/^Too big: /, '');
 }
 
 function withLine(where: string, line: number | undefined): string {

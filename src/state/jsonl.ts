@@ -52,11 +52,7 @@ export function fsyncDir(dir: string): void {
  * dropped with a warning, and cut from the file when `repair` is set; any
  * other bad line is an error naming the file and line number.
  */
-export function readJsonl<S extends z.ZodType>(
-  file: string,
-  schema: S,
-  options: { repair?: boolean } = {},
-): JsonlRead<z.infer<S>> {
+export function readJsonl<S extends z.ZodType>(file: string, schema: S, options: { repair?: boolean } = {}): JsonlRead<z.infer<S>> {
   if (!fs.existsSync(file)) return { records: [], warnings: [] };
   const text = fs.readFileSync(file, 'utf8');
   const warnings: string[] = [];
@@ -66,10 +62,7 @@ export function readJsonl<S extends z.ZodType>(
     const torn = text.slice(cut);
     body = text.slice(0, cut);
     const lineNo = body.split('\n').length;
-    warnings.push(
-      `${file}: line ${lineNo} was torn by a crash (${torn.length} bytes without a newline)` +
-        (options.repair ? '; cut off' : '; ignored'),
-    );
+    warnings.push(`${file}: line ${lineNo} was torn by a crash (${torn.length} bytes without a newline)` + (options.repair ? '; cut off' : '; ignored'));
     if (options.repair) fs.truncateSync(file, Buffer.byteLength(body, 'utf8'));
   }
   const records: z.infer<S>[] = [];

@@ -41,7 +41,9 @@ export function systemPrompt(spec: Spec): string {
     'Tools: bash (cwd and exported variables persist between calls), str_replace_based_edit_tool (view, create, str_replace, insert), and measure (runs the real oracles on your current working tree and returns the metric table).',
     'Work in small verified steps. Keep PLAN.md and NOTES.md in /workspace current as the prompt asks.',
     'When you have made one bounded unit of progress, stop calling tools and reply with a two- or three-sentence summary of what you changed and what the numbers did: that reply ends the session and goes into PROGRESS.md.',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** Splits the assembled prompt into the stable contract (PROMPT.md, cached across turns and sessions) and the rest. */
@@ -90,7 +92,11 @@ function clearOldToolResults(messages: Anthropic.MessageParam[]): number {
 }
 
 function lastText(content: Anthropic.ContentBlock[]): string {
-  return content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('\n').trim();
+  return content
+    .filter((b): b is Anthropic.TextBlock => b.type === 'text')
+    .map((b) => b.text)
+    .join('\n')
+    .trim();
 }
 
 export class AnthropicWorker implements Worker {
@@ -98,7 +104,10 @@ export class AnthropicWorker implements Worker {
   private client?: Anthropic;
   private readonly price: TieredPrice;
 
-  constructor(private readonly spec: AnthropicSpec, private readonly options: AnthropicWorkerOptions = {}) {
+  constructor(
+    private readonly spec: AnthropicSpec,
+    private readonly options: AnthropicWorkerOptions = {},
+  ) {
     this.client = options.client;
     this.price = requirePrice(spec.model, spec.pricing);
   }
@@ -133,14 +142,21 @@ export class AnthropicWorker implements Worker {
       if (ctx.signal.aborted) return stop('interrupted', 'the harness was interrupted');
       if (Date.now() >= deadline()) return stop('timeout', `the session's ${ctx.spec.budget.session.time} ran out after ${turns} turns`);
       if (turns >= caps.turns) return stop('budget', `the session's cap of ${caps.turns} turns was reached`);
-      if (caps.tokens !== undefined && tokensOf(usage) >= caps.tokens) return stop('budget', `the session's cap of ${caps.tokens} tokens was reached (${tokensOf(usage)} used)`);
+      if (caps.tokens !== undefined && tokensOf(usage) >= caps.tokens)
+        return stop('budget', `the session's cap of ${caps.tokens} tokens was reached (${tokensOf(usage)} used)`);
       const next = this.estimateNextTurn(lastTurn, system, ctx.prompt);
       const left = ctx.runBudgetLeft;
       if (left.usd !== undefined && usage.usd + next.usd > left.usd) {
-        return stop('run-budget', `the next turn (about $${next.usd.toFixed(4)}) would cross the run's USD budget ($${(usage.usd).toFixed(4)} spent in this session, $${left.usd.toFixed(4)} was left)`);
+        return stop(
+          'run-budget',
+          `the next turn (about $${next.usd.toFixed(4)}) would cross the run's USD budget ($${(usage.usd).toFixed(4)} spent in this session, $${left.usd.toFixed(4)} was left)`,
+        );
       }
       if (left.tokens !== undefined && tokensOf(usage) + tokensOf(next) > left.tokens) {
-        return stop('run-budget', `the next turn (about ${tokensOf(next)} tokens) would cross the run's token budget (${tokensOf(usage)} spent in this session, ${left.tokens} were left)`);
+        return stop(
+          'run-budget',
+          `the next turn (about ${tokensOf(next)} tokens) would cross the run's token budget (${tokensOf(usage)} spent in this session, ${left.tokens} were left)`,
+        );
       }
       if (lastTurn && lastTurn.inputTokens + lastTurn.cacheReadTokens + lastTurn.cacheWriteTokens > CONTEXT_SOFT_LIMIT) {
         const n = clearOldToolResults(messages);
@@ -172,7 +188,9 @@ export class AnthropicWorker implements Worker {
             onRetry: (e) => {
               waitedMs += e.waitMs; // a wait is not work: it does not count against the session's minutes
               ctx.transcript.write('retry', { turn: turns + 1, ...e });
-              ctx.notify?.(`session ${ctx.iteration}, turn ${turns + 1}: the model API failed (${e.message}); retry ${e.attempt} in ${Math.round(e.waitMs / 1000)}s`);
+              ctx.notify?.(
+                `session ${ctx.iteration}, turn ${turns + 1}: the model API failed (${e.message}); retry ${e.attempt} in ${Math.round(e.waitMs / 1000)}s`,
+              );
             },
           },
         );
@@ -193,7 +211,14 @@ export class AnthropicWorker implements Worker {
       turns++;
       lastTurn = turnUsage(response.usage, this.price);
       usage = addUsage(usage, lastTurn);
-      ctx.transcript.write('model', { turn: turns, model: response.model, stop_reason: response.stop_reason, usage: lastTurn, sessionUsd: usage.usd, content: response.content });
+      ctx.transcript.write('model', {
+        turn: turns,
+        model: response.model,
+        stop_reason: response.stop_reason,
+        usage: lastTurn,
+        sessionUsd: usage.usd,
+        content: response.content,
+      });
       messages.push({ role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] });
       const text = lastText(response.content);
       if (text) summary = truncateMiddle(text, 1500);

@@ -82,7 +82,12 @@ export class CommandWorker implements Worker {
     ctx.transcript.write('prompt', { chars: ctx.prompt.length, prompt: ctx.prompt, command: this.spec.command });
     const write = await ctx.sandbox.exec(`mkdir -p /tmp/baton && cat > ${shq(PROMPT_FILE)}`, { stdin: ctx.prompt, timeoutMs: 60_000 });
     if (write.exitCode !== 0) {
-      return this.stop(ctx, '(the prompt could not be written)', write.sandboxDied ? 'sandbox-died' : 'error', `writing ${PROMPT_FILE}: ${write.cause ?? write.stderr.trim()}`);
+      return this.stop(
+        ctx,
+        '(the prompt could not be written)',
+        write.sandboxDied ? 'sandbox-died' : 'error',
+        `writing ${PROMPT_FILE}: ${write.cause ?? write.stderr.trim()}`,
+      );
     }
     const timeoutMs = Math.max(1000, ctx.deadline - Date.now());
     const r = await ctx.sandbox.exec(this.spec.command, {
@@ -92,8 +97,15 @@ export class CommandWorker implements Worker {
       env: { BATON_PROMPT_FILE: PROMPT_FILE },
     });
     ctx.transcript.write('exec', {
-      command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, oomKilled: r.oomKilled, sandboxDied: r.sandboxDied, cause: r.cause,
-      durationMs: r.durationMs, stdout: truncateMiddle(r.stdout, TRANSCRIPT_CHARS), stderr: truncateMiddle(r.stderr, TRANSCRIPT_CHARS),
+      command: r.command,
+      exitCode: r.exitCode,
+      timedOut: r.timedOut,
+      oomKilled: r.oomKilled,
+      sandboxDied: r.sandboxDied,
+      cause: r.cause,
+      durationMs: r.durationMs,
+      stdout: truncateMiddle(r.stdout, TRANSCRIPT_CHARS),
+      stderr: truncateMiddle(r.stderr, TRANSCRIPT_CHARS),
     });
     const report = parseAgentReport(r.stdout);
     const usage = report.usage ?? { ...ZERO_USAGE };

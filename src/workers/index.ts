@@ -43,9 +43,12 @@ export function withWorker(spec: Spec, kind: string, model?: string): Spec {
   else if (kind === 'anthropic') worker = AnthropicWorkerSpec.parse({ kind });
   else if (kind === 'replay') worker = ReplayWorkerSpec.parse({ kind, script: 'replay.yaml' });
   else {
-    throw new UserError('`--worker command` needs the command in baton.yaml: worker: { kind: command, command: "claude -p --output-format json", env: [ANTHROPIC_API_KEY] }', {
-      code: 'BATON_INPUT_INVALID',
-    });
+    throw new UserError(
+      '`--worker command` needs the command in baton.yaml: worker: { kind: command, command: "claude -p --output-format json", env: [ANTHROPIC_API_KEY] }',
+      {
+        code: 'BATON_INPUT_INVALID',
+      },
+    );
   }
   if (model !== undefined) {
     if (worker.kind !== 'anthropic') throw new UserError('--model applies to the anthropic worker only', { code: 'BATON_INPUT_INVALID' });

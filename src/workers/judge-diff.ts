@@ -27,9 +27,11 @@ export const PER_FILE_CHARS = 8_000;
 /** Most characters of the list of changed paths; past that the count and bytes of the rest are given. */
 export const PATH_LIST_CHARS = 40_000;
 
-const CODE = /\.(py|pyx|pxd|ts|tsx|js|jsx|mjs|cjs|c|h|cc|cpp|cxx|hpp|hh|rs|go|java|kt|scala|rb|php|cs|swift|m|mm|jl|r|lua|pl|sh|bash|zsh|f|f90|f95|for|sql|hs|ml|ex|exs|erl|clj|dart|zig|nim|v|sv|vhd|cu|cl|glsl|wgsl|mk|cmake|toml|cfg|ini|ya?ml|gradle)$/i;
+const CODE =
+  /\.(py|pyx|pxd|ts|tsx|js|jsx|mjs|cjs|c|h|cc|cpp|cxx|hpp|hh|rs|go|java|kt|scala|rb|php|cs|swift|m|mm|jl|r|lua|pl|sh|bash|zsh|f|f90|f95|for|sql|hs|ml|ex|exs|erl|clj|dart|zig|nim|v|sv|vhd|cu|cl|glsl|wgsl|mk|cmake|toml|cfg|ini|ya?ml|gradle)$/i;
 const CODE_NAMES = /(^|\/)(Makefile|Dockerfile|CMakeLists\.txt|Rakefile|Gemfile|package\.json|pyproject\.toml|setup\.py|conftest\.py)$/;
-const DATA = /\.(csv|tsv|json|jsonl|ndjson|txt|dat|log|npy|npz|parquet|feather|h5|hdf5|pkl|pickle|xml|svg|html?|md|rst|tex|out|lock|map|min\.js|bin|db|sqlite)$/i;
+const DATA =
+  /\.(csv|tsv|json|jsonl|ndjson|txt|dat|log|npy|npz|parquet|feather|h5|hdf5|pkl|pickle|xml|svg|html?|md|rst|tex|out|lock|map|min\.js|bin|db|sqlite)$/i;
 
 /** 0 code, 1 other text, 2 data and prose, 3 binary: the order in which diffs get the budget. */
 export function changeRank(c: FileChange): number {

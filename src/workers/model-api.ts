@@ -38,9 +38,12 @@ export function createClient(env: NodeJS.ProcessEnv = process.env, timeoutMs = 1
   const apiKey = env.ANTHROPIC_API_KEY;
   const authToken = env.ANTHROPIC_AUTH_TOKEN;
   if (!apiKey && !authToken) {
-    throw new UserError('the anthropic worker needs ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the environment of `baton run`; it stays in the harness and never enters a sandbox', {
-      code: 'BATON_MODEL_API',
-    });
+    throw new UserError(
+      'the anthropic worker needs ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the environment of `baton run`; it stays in the harness and never enters a sandbox',
+      {
+        code: 'BATON_MODEL_API',
+      },
+    );
   }
   return new Anthropic({
     ...(apiKey ? { apiKey } : { authToken }),
@@ -133,12 +136,21 @@ export async function withRetries<T>(fn: () => Promise<T>, options: CallOptions)
       const status = e instanceof Anthropic.APIError ? e.status : undefined;
       if (!isRetryable(e)) {
         if (status === 401 || status === 403 || status === 404 || status === 402) {
-          throw new SystemError(`${options.what}: the model API refused the request: ${answer}. Check the key, the model name and ANTHROPIC_BASE_URL; \`baton run\` again resumes.`, {
-            code: 'BATON_MODEL_API', context: { status, answer }, cause: e,
-          });
+          throw new SystemError(
+            `${options.what}: the model API refused the request: ${answer}. Check the key, the model name and ANTHROPIC_BASE_URL; \`baton run\` again resumes.`,
+            {
+              code: 'BATON_MODEL_API',
+              context: { status, answer },
+              cause: e,
+            },
+          );
         }
         if (e instanceof Anthropic.APIError) {
-          throw new ModelRequestError(`${options.what}: the model API refused the request: ${answer}`, { code: 'BATON_MODEL_API', context: { status, answer }, cause: e });
+          throw new ModelRequestError(`${options.what}: the model API refused the request: ${answer}`, {
+            code: 'BATON_MODEL_API',
+            context: { status, answer },
+            cause: e,
+          });
         }
         throw e; // a programming error of ours, not the API's
       }
@@ -146,7 +158,10 @@ export async function withRetries<T>(fn: () => Promise<T>, options: CallOptions)
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * (1 - Math.random() * 0.25);
       const waitMs = Math.round(asked ?? backoff);
       if (attempt >= policy.maxAttempts || waitedMs + waitMs > policy.maxTotalWaitMs) {
-        const why = attempt >= policy.maxAttempts ? `${attempt} attempts` : `${attempt} attempts and ${Math.round(waitedMs / 1000)}s of waiting (the API asked for ${Math.round(waitMs / 1000)}s more)`;
+        const why =
+          attempt >= policy.maxAttempts
+            ? `${attempt} attempts`
+            : `${attempt} attempts and ${Math.round(waitedMs / 1000)}s of waiting (the API asked for ${Math.round(waitMs / 1000)}s more)`;
         throw new SystemError(
           `${options.what}: the model API kept failing (${why}); it last answered: ${answer}. ` +
             'The run stopped with its state intact; `baton run` again resumes when the API is back.',
@@ -154,7 +169,11 @@ export async function withRetries<T>(fn: () => Promise<T>, options: CallOptions)
         );
       }
       options.onRetry?.({
-        attempt, status, errorType: e instanceof Anthropic.APIError ? (e.type ?? undefined) : undefined, message: answer, waitMs,
+        attempt,
+        status,
+        errorType: e instanceof Anthropic.APIError ? (e.type ?? undefined) : undefined,
+        message: answer,
+        waitMs,
         waitFrom: asked !== undefined ? 'retry-after' : 'backoff',
       });
       await sleep(waitMs, options.signal);

@@ -79,10 +79,7 @@ export function costOf(usage: Omit<Usage, 'usd'>, price: TieredPrice): number {
   const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
   const rate: Price = price.longPrompt && prompt > price.longPrompt.above ? price.longPrompt : price;
   return (
-    (usage.inputTokens * rate.input +
-      usage.outputTokens * rate.output +
-      usage.cacheReadTokens * rate.cache_read +
-      usage.cacheWriteTokens * rate.cache_write) /
+    (usage.inputTokens * rate.input + usage.outputTokens * rate.output + usage.cacheReadTokens * rate.cache_read + usage.cacheWriteTokens * rate.cache_write) /
     1_000_000
   );
 }

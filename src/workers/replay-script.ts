@@ -23,9 +23,7 @@ const ExecStep = z
   })
   .strict();
 const NoteStep = z.object({ note: z.string().min(1).describe('Appended to NOTES.md.') }).strict();
-const FailedStep = z
-  .object({ failed: z.string().min(1).describe('Appended to the "Failed approaches" section of NOTES.md.') })
-  .strict();
+const FailedStep = z.object({ failed: z.string().min(1).describe('Appended to the "Failed approaches" section of NOTES.md.') }).strict();
 
 export const ReplayStep = z.union([WriteStep, PatchStep, ExecStep, NoteStep, FailedStep]);
 export const ReplaySession = z

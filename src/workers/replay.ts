@@ -28,7 +28,10 @@ export function loadReplayScript(file: string): ReplayScript {
     text = fs.readFileSync(file, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new InputError([{ file, where: 'file', message: `cannot read the replay script (${code ?? (cause as Error).message.split('\n')[0]})`, expected: 'a YAML file' }], { cause });
+    throw new InputError(
+      [{ file, where: 'file', message: `cannot read the replay script (${code ?? (cause as Error).message.split('\n')[0]})`, expected: 'a YAML file' }],
+      { cause },
+    );
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
@@ -53,7 +56,8 @@ export function loadReplayScript(file: string): ReplayScript {
         const guess = keys.map((k) => closest(k, STEP_KEYS)).find((g) => g !== undefined);
         const known = keys.find((k) => STEP_KEYS.includes(k));
         return {
-          file, where,
+          file,
+          where,
           message: known ? `not a valid ${known} step` : 'not a step',
           expected: known ? `the keys of a ${known} step (see: baton schema --replay)` : `a step with one of the keys ${STEP_KEYS.join(', ')}`,
           found: `keys ${keys.join(', ')}`,
@@ -69,7 +73,12 @@ export function loadReplayScript(file: string): ReplayScript {
   parsed.data.sessions.forEach((s, i) =>
     s.steps.forEach((step, j) => {
       if ('write' in step && step.from && !fs.existsSync(path.resolve(dir, step.from))) {
-        missing.push({ file, where: `sessions[${i}].steps[${j}].from`, message: `file not found: ${step.from}`, expected: `a file at ${path.resolve(dir, step.from)}` });
+        missing.push({
+          file,
+          where: `sessions[${i}].steps[${j}].from`,
+          message: `file not found: ${step.from}`,
+          expected: `a file at ${path.resolve(dir, step.from)}`,
+        });
       }
     }),
   );
@@ -96,7 +105,11 @@ export class ReplayWorker implements Worker {
     ctx.transcript.write('prompt', { chars: ctx.prompt.length, prompt: ctx.prompt });
     if (!session) {
       ctx.transcript.write('stop', { reason: 'nothing-to-do' });
-      return { summary: `the replay script has no session ${ctx.sessionIndex + 1} (it has ${this.sessions}): nothing to do`, stopReason: 'nothing-to-do', usage: { ...ZERO_USAGE } };
+      return {
+        summary: `the replay script has no session ${ctx.sessionIndex + 1} (it has ${this.sessions}): nothing to do`,
+        stopReason: 'nothing-to-do',
+        usage: { ...ZERO_USAGE },
+      };
     }
     for (const [i, step] of session.steps.entries()) {
       if (ctx.signal.aborted) return this.stop(ctx, session.summary, 'interrupted', 'the harness was interrupted');
@@ -123,8 +136,12 @@ export class ReplayWorker implements Worker {
     const left = Math.max(1000, ctx.deadline - Date.now());
     const sb = ctx.sandbox;
     if ('write' in step) {
-      const content = step.from !== undefined ? fs.readFileSync(path.resolve(this.scriptDir, step.from), 'utf8') : step.content ?? '';
-      return sb.exec(`mkdir -p "$(dirname ${shq(step.write)})" && cat > ${shq(step.write)}`, { stdin: content, cwd: '/workspace', timeoutMs: Math.min(left, 60_000) });
+      const content = step.from !== undefined ? fs.readFileSync(path.resolve(this.scriptDir, step.from), 'utf8') : (step.content ?? '');
+      return sb.exec(`mkdir -p "$(dirname ${shq(step.write)})" && cat > ${shq(step.write)}`, {
+        stdin: content,
+        cwd: '/workspace',
+        timeoutMs: Math.min(left, 60_000),
+      });
     }
     if ('patch' in step) {
       return sb.exec('git -c safe.directory=* apply --whitespace=nowarn -', { stdin: step.patch, cwd: '/workspace', timeoutMs: Math.min(left, 60_000) });

@@ -27,7 +27,7 @@ const stateOf = (sandbox: SandboxHandle): string => `/tmp/.baton-bash-${sandbox.
 export const MEASURE_TOOL: Anthropic.Tool = {
   name: 'measure',
   description:
-    'Measure the current working tree of /workspace with the experiment\'s oracles (the same ones that judge your session, in a separate sandbox) ' +
+    "Measure the current working tree of /workspace with the experiment's oracles (the same ones that judge your session, in a separate sandbox) " +
     'and return the metric table: value, threshold, best kept so far, baseline, whether it holds. Takes a while; use it to check real progress.',
   input_schema: { type: 'object', properties: {} },
 };
@@ -129,7 +129,9 @@ async function editor(args: Record<string, unknown>, ctx: ToolContext): Promise<
   const file = resolvePath(args.path);
   switch (args.command) {
     case 'view': {
-      const kind = await ctx.sandbox.exec(`if [ -d ${shq(file)} ]; then echo dir; elif [ -e ${shq(file)} ]; then echo file; else echo none; fi`, { timeoutMs: FILE_OP_TIMEOUT_MS });
+      const kind = await ctx.sandbox.exec(`if [ -d ${shq(file)} ]; then echo dir; elif [ -e ${shq(file)} ]; then echo file; else echo none; fi`, {
+        timeoutMs: FILE_OP_TIMEOUT_MS,
+      });
       const what = kind.stdout.trim();
       if (what === 'none') return { text: `${file} does not exist`, isError: true };
       if (what === 'dir') {
@@ -140,7 +142,10 @@ async function editor(args: Record<string, unknown>, ctx: ToolContext): Promise<
       const range = Array.isArray(args.view_range) ? (args.view_range as number[]) : undefined;
       const from = range ? Math.max(1, range[0]) : 1;
       const to = range && range[1] !== -1 ? Math.min(lines.length, range[1]) : lines.length;
-      const numbered = lines.slice(from - 1, to).map((l, i) => `${String(from + i).padStart(6)}\t${l}`).join('\n');
+      const numbered = lines
+        .slice(from - 1, to)
+        .map((l, i) => `${String(from + i).padStart(6)}\t${l}`)
+        .join('\n');
       return { text: truncateMiddle(numbered), isError: false };
     }
     case 'create': {
@@ -155,7 +160,11 @@ async function editor(args: Record<string, unknown>, ctx: ToolContext): Promise<
       if (count === 0) return { text: `old_str was not found in ${file}; view the file and copy the text exactly (whitespace included)`, isError: true };
       if (count > 1) return { text: `old_str occurs ${count} times in ${file}; include more context so it is unique`, isError: true };
       const newStr = typeof args.new_str === 'string' ? args.new_str : '';
-      await writeFile(ctx, file, content.replace(args.old_str, () => newStr));
+      await writeFile(
+        ctx,
+        file,
+        content.replace(args.old_str, () => newStr),
+      );
       return { text: `replaced 1 occurrence in ${file}`, isError: false };
     }
     case 'insert': {

@@ -53,7 +53,9 @@ export class Repo {
   private fail(args: string[], cause: unknown, detail?: string): SystemError {
     const msg = detail ?? ((cause as { stderr?: string }).stderr?.trim() || (cause as Error).message);
     return new SystemError(`git ${args.join(' ')} failed in ${this.dir}: ${msg}`, {
-      code: 'BATON_GIT', context: { dir: this.dir, args }, cause,
+      code: 'BATON_GIT',
+      context: { dir: this.dir, args },
+      cause,
     });
   }
 
@@ -61,7 +63,12 @@ export class Repo {
   async run(args: string[]): Promise<string> {
     try {
       const r = await execa('git', hostGitArgs(args), {
-        cwd: this.dir, env: hostGitEnv(), extendEnv: false, stripFinalNewline: false, maxBuffer: MAX_BUFFER, stdin: 'ignore',
+        cwd: this.dir,
+        env: hostGitEnv(),
+        extendEnv: false,
+        stripFinalNewline: false,
+        maxBuffer: MAX_BUFFER,
+        stdin: 'ignore',
       });
       return r.stdout;
     } catch (cause) {
@@ -116,7 +123,7 @@ export class Repo {
     const rel = (await this.run(['rev-parse', '--git-path', 'info/attributes'])).trim();
     const file = path.resolve(this.dir, rel);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, '# written by baton: the workspace\'s .gitattributes never apply to host git\n* !filter !ident !working-tree-encoding !eol -text\n');
+    fs.writeFileSync(file, "# written by baton: the workspace's .gitattributes never apply to host git\n* !filter !ident !working-tree-encoding !eol -text\n");
   }
 
   /** Paths changed between two commits (renames as both paths). */
@@ -213,7 +220,9 @@ export class Repo {
       await writeBlobs(this.dir, blobs, dest);
     } catch (cause) {
       throw new SystemError(`could not export commit ${commit} of ${this.dir} to ${dest}: ${(cause as Error).message}`, {
-        code: 'BATON_GIT', context: { dir: this.dir, commit, dest }, cause,
+        code: 'BATON_GIT',
+        context: { dir: this.dir, commit, dest },
+        cause,
       });
     }
   }

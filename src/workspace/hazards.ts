@@ -84,10 +84,15 @@ function gitRefuses(e: fs.Dirent): boolean {
 
 /** One line per hazard, for the session record and the report. */
 export function describeHazards(h: Hazards, limits: { fileBytes: number; workspaceBytes: number }): { tamper: string[]; crash?: string } {
-  const tamper = h.nestedGit.map((p) => `${p}, a name git treats as a repository or refuses (a nested .git, a .git look-alike, a linked .gitmodules), was planted in the workspace; baton removed it`);
+  const tamper = h.nestedGit.map(
+    (p) =>
+      `${p}, a name git treats as a repository or refuses (a nested .git, a .git look-alike, a linked .gitmodules), was planted in the workspace; baton removed it`,
+  );
   const crash: string[] = [];
   if (h.oversized.length) {
-    crash.push(`${h.oversized.map((f) => `${f.path} is ${formatBytes(f.bytes)}`).join(', ')}, over the ${formatBytes(limits.fileBytes)} file limit (limits.file); removed`);
+    crash.push(
+      `${h.oversized.map((f) => `${f.path} is ${formatBytes(f.bytes)}`).join(', ')}, over the ${formatBytes(limits.fileBytes)} file limit (limits.file); removed`,
+    );
   }
   if (h.totalBytes > limits.workspaceBytes) {
     crash.push(`the workspace holds ${formatBytes(h.totalBytes)}, over the ${formatBytes(limits.workspaceBytes)} limit (limits.workspace)`);

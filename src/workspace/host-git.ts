@@ -2,11 +2,27 @@
 
 /** Settings every host git command runs with, whatever the repository's own config says. */
 export const HOST_GIT_CONFIG = [
-  'user.name=baton', 'user.email=baton@localhost', 'commit.gpgsign=false', 'tag.gpgsign=false',
-  'core.hooksPath=/dev/null', 'core.fsmonitor=false', 'core.untrackedCache=false', 'core.attributesFile=/dev/null',
-  'core.excludesFile=/dev/null', 'core.pager=cat', 'core.quotePath=false', 'core.autocrlf=false', 'core.symlinks=true',
-  'submodule.recurse=false', 'diff.ignoreSubmodules=all', 'status.submoduleSummary=false', 'diff.external=',
-  'protocol.allow=never', 'credential.helper=', 'gc.auto=0', 'maintenance.auto=false',
+  'user.name=baton',
+  'user.email=baton@localhost',
+  'commit.gpgsign=false',
+  'tag.gpgsign=false',
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'core.untrackedCache=false',
+  'core.attributesFile=/dev/null',
+  'core.excludesFile=/dev/null',
+  'core.pager=cat',
+  'core.quotePath=false',
+  'core.autocrlf=false',
+  'core.symlinks=true',
+  'submodule.recurse=false',
+  'diff.ignoreSubmodules=all',
+  'status.submoduleSummary=false',
+  'diff.external=',
+  'protocol.allow=never',
+  'credential.helper=',
+  'gc.auto=0',
+  'maintenance.auto=false',
   // While a sandbox borrows the workspace its files belong to the sandbox user.
   'safe.directory=*',
 ];

@@ -39,7 +39,7 @@ export function progressEntries(spec: Spec, records: LedgerRecord[]): ProgressEn
     entries.push({
       iteration: r.iteration,
       verdict: r.verdict.kind,
-      summary: r.iteration === 0 ? 'baseline: the untouched workspace' : r.session?.summary ?? '',
+      summary: r.iteration === 0 ? 'baseline: the untouched workspace' : (r.session?.summary ?? ''),
       reason: r.verdict.reason,
       primary: value,
       previous,
@@ -66,7 +66,9 @@ export function foldEntries(entries: ProgressEntry[], primary: string): string {
   if (entries.length === 0) return '';
   const counts = new Map<string, number>();
   for (const e of entries) counts.set(e.verdict, (counts.get(e.verdict) ?? 0) + 1);
-  const tally = VERDICT_KINDS.filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${k}`).join(', ');
+  const tally = VERDICT_KINDS.filter((k) => counts.has(k))
+    .map((k) => `${counts.get(k)} ${k}`)
+    .join(', ');
   const first = entries[0];
   const last = entries[entries.length - 1];
   const values = entries.map((e) => e.primary).filter((v): v is number => v !== undefined);

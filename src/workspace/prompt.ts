@@ -111,7 +111,11 @@ function render(header: string, sections: Section[], footer: string): string {
 function fit(header: string, sections: Section[], footer: string, max: number): string {
   let text = render(header, sections, footer);
   if (text.length <= max) return text;
-  const fixed = render(header, sections.map((s) => ({ ...s, body: '' })), footer).length;
+  const fixed = render(
+    header,
+    sections.map((s) => ({ ...s, body: '' })),
+    footer,
+  ).length;
   const room = Math.max(0, max - fixed - 64 * sections.length);
   const totalWeight = sections.reduce((n, s) => n + s.weight, 0);
   // Sections under their share give the rest to the others.

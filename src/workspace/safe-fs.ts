@@ -63,9 +63,13 @@ function realParent(root: string, parts: string[], create: boolean): string | un
       continue;
     }
     if (!st.isDirectory()) {
-      throw new UnsafePathError(`${path.relative(root, dir)} in ${root} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; baton does not follow it`, {
-        root, path: dir,
-      });
+      throw new UnsafePathError(
+        `${path.relative(root, dir)} in ${root} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; baton does not follow it`,
+        {
+          root,
+          path: dir,
+        },
+      );
     }
   }
   return path.join(dir, parts[parts.length - 1]);

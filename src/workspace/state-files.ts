@@ -25,10 +25,21 @@ export function initialNotes(): string {
 export function appendToSection(notes: string, section: string, text: string): string {
   const bullet = `- ${text.trim().replace(/\n+/g, ' ')}`;
   const lines = notes.split('\n');
-  const start = lines.findIndex((l) => /^##\s/.test(l) && l.replace(/^##\s*/, '').trim().toLowerCase() === section.toLowerCase());
+  const start = lines.findIndex(
+    (l) =>
+      /^##\s/.test(l) &&
+      l
+        .replace(/^##\s*/, '')
+        .trim()
+        .toLowerCase() === section.toLowerCase(),
+  );
   if (start < 0) return `${notes.replace(/\n*$/, '\n')}\n## ${section}\n\n${bullet}\n`;
   let end = lines.length;
-  for (let i = start + 1; i < lines.length; i++) if (/^#{1,2}\s/.test(lines[i])) { end = i; break; }
+  for (let i = start + 1; i < lines.length; i++)
+    if (/^#{1,2}\s/.test(lines[i])) {
+      end = i;
+      break;
+    }
   let insertAt = end;
   while (insertAt > start + 1 && lines[insertAt - 1].trim() === '') insertAt--;
   lines.splice(insertAt, 0, bullet);

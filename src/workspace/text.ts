@@ -21,7 +21,14 @@ export function keepTail(text: string, max: number): string {
 /** The body of a markdown section (`## Title` up to the next heading of the same or higher level). */
 export function markdownSection(markdown: string, title: string): string | undefined {
   const lines = markdown.split('\n');
-  const start = lines.findIndex((l) => /^#{1,6}\s/.test(l) && l.replace(/^#+\s*/, '').trim().toLowerCase() === title.toLowerCase());
+  const start = lines.findIndex(
+    (l) =>
+      /^#{1,6}\s/.test(l) &&
+      l
+        .replace(/^#+\s*/, '')
+        .trim()
+        .toLowerCase() === title.toLowerCase(),
+  );
   if (start < 0) return undefined;
   const level = /^#+/.exec(lines[start])![0].length;
   let end = lines.length;
@@ -32,12 +39,19 @@ export function markdownSection(markdown: string, title: string): string | undef
       break;
     }
   }
-  return lines.slice(start + 1, end).join('\n').trim();
+  return lines
+    .slice(start + 1, end)
+    .join('\n')
+    .trim();
 }
 
 /** A byte count for people: `1.0 GB`, `512 MB`, `12 kB`, `80 B`. */
 export function formatBytes(bytes: number): string {
-  const units: [number, string][] = [[1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
+  const units: [number, string][] = [
+    [1e9, 'GB'],
+    [1e6, 'MB'],
+    [1e3, 'kB'],
+  ];
   for (const [size, unit] of units) if (bytes >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
   return `${bytes} B`;
 }

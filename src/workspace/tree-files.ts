@@ -58,7 +58,13 @@ export async function writeBlobs(repoDir: string, blobs: TreeEntry[], dest: stri
   const ordered = [...files, ...links];
   if (!ordered.length) return;
   const child = execa('git', hostGitArgs(['cat-file', '--batch']), {
-    cwd: repoDir, env: hostGitEnv(), extendEnv: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe',
+    cwd: repoDir,
+    env: hostGitEnv(),
+    extendEnv: false,
+    buffer: false,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
   });
   child.catch(() => undefined);
   const reader = new BatchReader(child.stdout! as AsyncIterable<Buffer>);
@@ -141,7 +147,12 @@ class BatchReader {
  * else (FIFOs, sockets, devices, nested .git) is skipped. Safe against the
  * worker only while its processes are stopped (paused or gone).
  */
-export function copyListedFiles(from: string, listed: Set<string>, dest: string, limits: { fileBytes: number; totalBytes: number } = { fileBytes: Infinity, totalBytes: Infinity }): void {
+export function copyListedFiles(
+  from: string,
+  listed: Set<string>,
+  dest: string,
+  limits: { fileBytes: number; totalBytes: number } = { fileBytes: Infinity, totalBytes: Infinity },
+): void {
   let total = 0;
   for (const rel of listed) {
     const parts = rel.split('/');
@@ -170,7 +181,8 @@ export function copyListedFiles(from: string, listed: Set<string>, dest: string,
     // Checked before copying: a sparse 10 TB file costs the worker nothing and would fill the host's disk.
     if (st.size > limits.fileBytes) throw new Error(`${rel} is ${st.size} bytes, over the ${limits.fileBytes}-byte file limit (limits.file); not copied`);
     total += st.size;
-    if (total > limits.totalBytes) throw new Error(`the working tree holds more than ${limits.totalBytes} bytes, the workspace limit (limits.workspace); not copied`);
+    if (total > limits.totalBytes)
+      throw new Error(`the working tree holds more than ${limits.totalBytes} bytes, the workspace limit (limits.workspace); not copied`);
     let fd: number;
     try {
       fd = fs.openSync(src, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);

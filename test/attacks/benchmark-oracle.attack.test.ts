@@ -118,7 +118,11 @@ describe.runIf(ready.ok)('baton run: an entry point that skips the work is not k
     const run = await baton(['run', dir], { cwd: dir, timeout: 600_000 });
     const ledger = readJsonl(path.join(dir, '.baton', 'ledger.jsonl'), LedgerRecord).records;
     const verdicts = ledger.filter((r) => r.phase !== 'confirm').map((r) => [r.iteration, r.verdict.kind]);
-    expect(verdicts, `${run.stderr}`).toEqual([[0, 'baseline'], [1, 'revert'], [2, 'met']]);
+    expect(verdicts, `${run.stderr}`).toEqual([
+      [0, 'baseline'],
+      [1, 'revert'],
+      [2, 'met'],
+    ]);
     const skipped = ledger[1];
     expect(skipped.verdict.reason).toContain(
       'speed: failed (benchmark speed: timed run 1 of the candidate: stdout differs from the best kept commit\'s (it printed nothing): line 1: expected "499999500000", found "")',
@@ -172,7 +176,10 @@ describe.runIf(ready.ok)('benchmark oracle: a candidate that stops the clock', (
       '',
       '',
     );
-    for (const [dir, lib] of [[f.ctx.snapshotDir, FAKE_CLOCK_LIB], [f.ctx.bestSnapshotDir as string, LIB]]) {
+    for (const [dir, lib] of [
+      [f.ctx.snapshotDir, FAKE_CLOCK_LIB],
+      [f.ctx.bestSnapshotDir as string, LIB],
+    ]) {
       fs.writeFileSync(path.join(dir, 'bench.py'), BENCH);
       fs.writeFileSync(path.join(dir, 'lib.py'), lib);
     }
@@ -193,7 +200,9 @@ describe.runIf(ready.ok)('benchmark oracle: a candidate that stops the clock', (
     expect(m.status, m.reason).toBe('ok');
     const samples = m.details.samples as number[];
     const best = m.details.bestSamples as number[];
-    console.info(`[benchmark attack] fake clock under time: cpu: candidate ${samples.map((s) => s.toFixed(3)).join(' ')}; best ${best.map((s) => s.toFixed(3)).join(' ')}`);
+    console.info(
+      `[benchmark attack] fake clock under time: cpu: candidate ${samples.map((s) => s.toFixed(3)).join(' ')}; best ${best.map((s) => s.toFixed(3)).join(' ')}`,
+    );
     for (const s of [...samples, ...best]) expect(s).toBeGreaterThan(0.15);
     expect((m.details.comparison as Verdict).verdict).not.toBe('improved');
   }, 300_000);

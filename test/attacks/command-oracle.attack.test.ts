@@ -139,7 +139,7 @@ print("planted", glob.glob("/tmp/baton-oracle-*"))
     expect(m.metrics).toEqual({ 'check.done': 1 });
   }, 120_000);
 
-  it("run + evaluate: a symlink cannot point root at what evaluate wrote to its own $TMPDIR or $HOME", async () => {
+  it('run + evaluate: a symlink cannot point root at what evaluate wrote to its own $TMPDIR or $HOME', async () => {
     // This evaluate copies the expected answer to scratch space before reading the candidate's.
     const evaluate = 'cp expected.txt "$TMPDIR/expected.txt" && cp expected.txt "$HOME/expected.txt" && python3 score.py';
     const solve = `import glob, os
@@ -154,7 +154,7 @@ for d in glob.glob("/tmp/baton-oracle-*"):
     expect(m.metrics['check.score']).toBeUndefined();
   }, 120_000);
 
-  it('run + evaluate: a link through /proc/self/cwd (evaluate\'s own folder) is refused, in $BATON_OUT and in the tree (red team 2: it was met)', async () => {
+  it("run + evaluate: a link through /proc/self/cwd (evaluate's own folder) is refused, in $BATON_OUT and in the tree (red team 2: it was met)", async () => {
     const viaOut = experiment({ run: 'ln -s /proc/self/cwd/expected.txt "$BATON_OUT/answer.txt"', evaluate: 'python3 score.py' }, {});
     const m = await commandOracle.measure(viaOut.ctx);
     expect(m.status, m.reason).toBe('failed');

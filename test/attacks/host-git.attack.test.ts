@@ -36,7 +36,9 @@ function workerGit(cwd: string, args: string[]) {
 
 function spec(protect: string[] = []): Spec {
   return Spec.parse({
-    name: 'x', goal: 'g', protected: protect,
+    name: 'x',
+    goal: 'g',
+    protected: protect,
     oracles: [{ id: 'c', kind: 'command', run: 'true' }],
     thresholds: { 'c.x': '< 1' },
   });
@@ -174,7 +176,13 @@ describe('host reads and writes never follow a link out of the workspace', () =>
       fs.symlinkSync(path.join(canaries, name), path.join(out, `${name}.tmp-${process.pid}`));
     }
     await generateReport({
-      spec: spec(), records: [], notes: '', state: 'running', artifactRoot: tmpDir('baton-art-'), outDir: out, now: new Date(0),
+      spec: spec(),
+      records: [],
+      notes: '',
+      state: 'running',
+      artifactRoot: tmpDir('baton-art-'),
+      outDir: out,
+      now: new Date(0),
     } as Parameters<typeof generateReport>[0]);
     expect(fs.readdirSync(canaries)).toEqual([]);
     expect(fs.lstatSync(path.join(out, 'REPORT.md')).isFile()).toBe(true);
@@ -199,7 +207,14 @@ describe('host reads and writes never follow a link out of the workspace', () =>
 describe('names that shadow protected Python modules', () => {
   it('a package, extension module or bytecode beside a protected X.py is protected too (fails without moduleShadows)', () => {
     const s = spec(['grader.py', 'lib/check.py']);
-    const changed = ['grader/__init__.py', 'grader.cpython-311-x86_64-linux-gnu.so', '__pycache__/grader.cpython-311.pyc', 'lib/check/__init__.py', 'lib/__pycache__/check.cpython-311.pyc', 'other.py'];
+    const changed = [
+      'grader/__init__.py',
+      'grader.cpython-311-x86_64-linux-gnu.so',
+      '__pycache__/grader.cpython-311.pyc',
+      'lib/check/__init__.py',
+      'lib/__pycache__/check.cpython-311.pyc',
+      'other.py',
+    ];
     expect(protectedTouched(s, changed)).toEqual(changed.slice(0, 5));
   });
 });
@@ -215,7 +230,7 @@ describe('a FIFO where the table oracle expects a table', () => {
 });
 
 describe('lending the workspace to the sandbox user', () => {
-  it.runIf(process.getuid?.() === 0)('never lends the repository itself: .git stays the harness\'s (fails if .git is chowned)', async () => {
+  it.runIf(process.getuid?.() === 0)("never lends the repository itself: .git stays the harness's (fails if .git is chowned)", async () => {
     const { lend, giveBack } = await import('../../src/sandbox/ownership.js');
     const { dir } = await repoWith({ 'a.txt': 'a\n' });
     const user = { uid: 1000, gid: 1000, lend: [{ path: dir, uid: 0, gid: 0 }] };

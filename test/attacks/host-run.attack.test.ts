@@ -71,11 +71,17 @@ describe.runIf(ready.ok)('host attacks through baton run (real Docker and git)',
       { summary: 'vendor a library', steps: [{ exec: nestedRepo }, { write: 'score.json', content: '{"score": 3}\n' }] },
       {
         summary: 'link the plan',
-        steps: [{ exec: `rm -f PLAN.md NOTES.md && ln -s /proc/self/environ PLAN.md && ln -s ${hostFile} NOTES.md` }, { write: 'score.json', content: '{"score": 2}\n' }],
+        steps: [
+          { exec: `rm -f PLAN.md NOTES.md && ln -s /proc/self/environ PLAN.md && ln -s ${hostFile} NOTES.md` },
+          { write: 'score.json', content: '{"score": 2}\n' },
+        ],
       },
       { summary: 'a big data file', steps: [{ exec: 'truncate -s 1G big.bin' }, { write: 'score.json', content: '{"score": 0}\n' }] },
       // A name git refuses to add, which no hazard rule knows: `git add -A` fails; it must not fail at every resume.
-      { summary: 'an odd file', steps: [{ exec: "touch '.git::$INDEX_ALLOCATION' && ln -s /etc/passwd .gitmodules" }, { write: 'score.json', content: '{"score": 0}\n' }] },
+      {
+        summary: 'an odd file',
+        steps: [{ exec: "touch '.git::$INDEX_ALLOCATION' && ln -s /etc/passwd .gitmodules" }, { write: 'score.json', content: '{"score": 0}\n' }],
+      },
     ];
     fs.writeFileSync(path.join(dir, 'replay.yaml'), JSON.stringify({ sessions }, null, 2));
     const repo = await Repo.init(ws);

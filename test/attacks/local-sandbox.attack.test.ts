@@ -65,7 +65,7 @@ describe.runIf(hasBwrap && isRoot)('local sandbox under a root harness (real bub
       "id -u; id -g; id -G; grep -E '^Cap(Eff|Prm|Bnd|Amb):' /proc/self/status; grep NoNewPrivs /proc/self/status; " +
         'cat /etc/shadow >/dev/null 2>&1 && echo SHADOW-READ || echo shadow-denied; ' +
         'mount -t tmpfs none /mnt 2>/dev/null && echo MOUNTED || echo mount-denied; ' +
-        "stat -c '%u' /tmp \"$HOME\"",
+        'stat -c \'%u\' /tmp "$HOME"',
     );
     expect(r.exitCode, r.stderr).toBe(0);
     const [uid, gid, groups, ...rest] = r.stdout.trim().split('\n');
@@ -110,7 +110,7 @@ describe.runIf(hasBwrap && isRoot)('local sandbox under a root harness (real bub
     expect(describeIsolation(resolved.isolation)).toBe('local sandbox under bubblewrap, user 1000:1000, network none');
   });
 
-  it('a baton run with the local sandbox: the worker is not root, the run ends met, the workspace is root\'s afterwards', async () => {
+  it("a baton run with the local sandbox: the worker is not root, the run ends met, the workspace is root's afterwards", async () => {
     const dir = path.join(tmpDir('baton-local-run-'), 'exp');
     const ws = path.join(dir, 'workspace');
     fs.mkdirSync(ws, { recursive: true });
@@ -131,8 +131,7 @@ describe.runIf(hasBwrap && isRoot)('local sandbox under a root harness (real bub
         '',
       ].join('\n'),
     );
-    const probe =
-      "{ id -u; grep '^CapEff:' /proc/self/status; cat /etc/shadow >/dev/null 2>&1 && echo SHADOW-READ || echo shadow-denied; } > probe.txt";
+    const probe = "{ id -u; grep '^CapEff:' /proc/self/status; cat /etc/shadow >/dev/null 2>&1 && echo SHADOW-READ || echo shadow-denied; } > probe.txt";
     const sessions = [{ summary: 'probe and fix', steps: [{ exec: probe }, { write: 'score.json', content: '{"score": 0}\n' }] }];
     fs.writeFileSync(path.join(dir, 'replay.yaml'), JSON.stringify({ sessions }, null, 2));
     await execa('git', ['init', '-q'], { cwd: ws });

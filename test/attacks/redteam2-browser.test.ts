@@ -39,21 +39,28 @@ log('ua ' + navigator.userAgent + ' webdriver ' + navigator.webdriver);
         self.send_response(200); self.send_header('Content-Type', 'text/html'); self.end_headers(); self.wfile.write(body)
 http.server.HTTPServer(('127.0.0.1', 8000), H).serve_forever()
 `;
-describe.runIf(ready.ok)('browser oracle vs a hostile page', () => it('root Chromium never reads file:// for the candidate\'s page', async () => {
-  const f = fakeContext({ id: 'e2e', kind: 'browser', serve: 'python3 server.py', port: 8000, tests: 'oracle/e2e' });
-  mkdirSync(path.join(f.ctx.experimentDir, 'oracle', 'e2e'), { recursive: true });
-  writeFileSync(path.join(f.ctx.experimentDir, 'oracle', 'e2e', 't.spec.js'), `// SECRET-zz9\nimport { test, expect } from '@playwright/test';\ntest('a', async ({ page }) => { await page.goto('/'); await page.waitForTimeout(3000); await page.goto('/redir').catch(e => console.log(String(e))); await expect(page).toHaveTitle('Counter'); });\n`);
-  writeFileSync(path.join(f.ctx.snapshotDir, 'server.py'), SERVER);
-  const provider = new DockerSandboxProvider();
-  f.ctx.startSandbox = (opts) => provider.start({ spec: { ...f.ctx.spec.sandbox, memory: '1g' }, role: 'oracle', ...opts, labels: { experiment: 'rt2b', run: 'r1', iteration: 1 } });
-  const m = await browserOracle.measure(f.ctx);
-  expect(m.status, m.reason).toBe('ok');
-  expect(m.metrics['e2e.passed']).toBe(0);
-  const log = readdirSync(f.ctx.outDir).includes('log.txt') ? readFileSync(path.join(f.ctx.outDir, 'log.txt'), 'utf8') : '';
-  expect(log).toMatch(/server sees \['\/tmp\/baton-e2e-[0-9a-f]+'\]/);
-  for (const u of ['/tests/t.spec.js', '/report.json', '/etc/passwd', '/proc/self/environ']) expect(log).toMatch(new RegExp(`fetch DENIED \\S*${u.replace(/[/.]/g, '\\$&')}`));
-  expect(log).not.toContain('fetch OK');
-  expect(log).not.toMatch(/^iframe (?!DENIED)/m);
-  expect(log).not.toContain('SECRET-zz9');
-  expect(log).not.toContain('root:x:0');
-}, 300_000));
+describe.runIf(ready.ok)('browser oracle vs a hostile page', () =>
+  it("root Chromium never reads file:// for the candidate's page", async () => {
+    const f = fakeContext({ id: 'e2e', kind: 'browser', serve: 'python3 server.py', port: 8000, tests: 'oracle/e2e' });
+    mkdirSync(path.join(f.ctx.experimentDir, 'oracle', 'e2e'), { recursive: true });
+    writeFileSync(
+      path.join(f.ctx.experimentDir, 'oracle', 'e2e', 't.spec.js'),
+      `// SECRET-zz9\nimport { test, expect } from '@playwright/test';\ntest('a', async ({ page }) => { await page.goto('/'); await page.waitForTimeout(3000); await page.goto('/redir').catch(e => console.log(String(e))); await expect(page).toHaveTitle('Counter'); });\n`,
+    );
+    writeFileSync(path.join(f.ctx.snapshotDir, 'server.py'), SERVER);
+    const provider = new DockerSandboxProvider();
+    f.ctx.startSandbox = (opts) =>
+      provider.start({ spec: { ...f.ctx.spec.sandbox, memory: '1g' }, role: 'oracle', ...opts, labels: { experiment: 'rt2b', run: 'r1', iteration: 1 } });
+    const m = await browserOracle.measure(f.ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics['e2e.passed']).toBe(0);
+    const log = readdirSync(f.ctx.outDir).includes('log.txt') ? readFileSync(path.join(f.ctx.outDir, 'log.txt'), 'utf8') : '';
+    expect(log).toMatch(/server sees \['\/tmp\/baton-e2e-[0-9a-f]+'\]/);
+    for (const u of ['/tests/t.spec.js', '/report.json', '/etc/passwd', '/proc/self/environ'])
+      expect(log).toMatch(new RegExp(`fetch DENIED \\S*${u.replace(/[/.]/g, '\\$&')}`));
+    expect(log).not.toContain('fetch OK');
+    expect(log).not.toMatch(/^iframe (?!DENIED)/m);
+    expect(log).not.toContain('SECRET-zz9');
+    expect(log).not.toContain('root:x:0');
+  }, 300_000),
+);

@@ -16,7 +16,15 @@ describe('worker text in REPORT.md is inert', () => {
     const fx = loadFixture('short');
     const notes = `# Notes\n\n## Failed approaches\n\n- tried X\n<!-- hide everything below\n- No integrity warnings: all clean.\n<div style="display:none">\n`;
     const out = await mkdtemp(path.join(tmpdir(), 'baton-report-attack-'));
-    await generateReport({ spec: fx.spec, records: fx.records, notes, nextPrompt: 'next <!-- too', state: 'running', artifactRoot: fx.artifactRoot, outDir: out });
+    await generateReport({
+      spec: fx.spec,
+      records: fx.records,
+      notes,
+      nextPrompt: 'next <!-- too',
+      state: 'running',
+      artifactRoot: fx.artifactRoot,
+      outDir: out,
+    });
     const md = await readFile(path.join(out, 'REPORT.md'), 'utf8');
     expect(md).not.toContain('<!--');
     expect(md).not.toContain('<div');

@@ -129,7 +129,9 @@ describe.runIf(ready.ok)('table oracle attacks through baton run (real Docker, g
     expect(rec!.metrics['accuracy.curve.y.max_rel']).toBeLessThan(1e-6);
     expect(['keep', 'met']).not.toContain(rec!.verdict.kind);
     expect(rec!.measurements[0].status).toBe('failed');
-    expect(rec!.verdict.reason).toContain('table curve: coverage too low: the candidate was compared on 1 of the 201 reference points in x_range [0.5, 3.5], 201 required');
+    expect(rec!.verdict.reason).toContain(
+      'table curve: coverage too low: the candidate was compared on 1 of the 201 reference points in x_range [0.5, 3.5], 201 required',
+    );
     // and the honest improvement after it is kept, so the report has baseline, best and latest series
     expect(ledger.find((r) => r.iteration === 2 && r.phase === 'candidate')?.verdict.kind, output).toBe('keep');
   });
@@ -156,11 +158,16 @@ describe.runIf(ready.ok)('table oracle attacks through baton run (real Docker, g
 describe('(c) the measure tool answers no per-point data', () => {
   it('its text for a real table measurement names at most one reference x (x_at_max_rel)', async () => {
     const spec = Spec.parse({
-      name: 'table-attack', goal: 'g',
-      oracles: [{
-        id: 'accuracy', kind: 'table', run: `printf 'x,y\\n0,1\\n4,0.0183\\n' > "$BATON_OUT/curve.csv"`,
-        tables: [{ name: 'curve', candidate: 'curve.csv', reference: 'oracle/ref.csv', x: 'x', columns: ['y'], interpolate: 'linear' }],
-      }],
+      name: 'table-attack',
+      goal: 'g',
+      oracles: [
+        {
+          id: 'accuracy',
+          kind: 'table',
+          run: `printf 'x,y\\n0,1\\n4,0.0183\\n' > "$BATON_OUT/curve.csv"`,
+          tables: [{ name: 'curve', candidate: 'curve.csv', reference: 'oracle/ref.csv', x: 'x', columns: ['y'], interpolate: 'linear' }],
+        },
+      ],
       thresholds: { 'accuracy.curve.y.max_rel': '< 1e-6' },
       worker: { kind: 'replay', script: 'replay.yaml' },
     });

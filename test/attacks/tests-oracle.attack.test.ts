@@ -208,7 +208,9 @@ def test_sub_negative():
     });
     const rec = attempt(run);
     expect(rec.verdict.kind).toBe('revert');
-    expect(rec.verdict.reason).toContain('2 tests that ran in the baseline did not run and count as failing: tests.test_calc::test_add (absent), tests.test_calc::test_sub (skipped)');
+    expect(rec.verdict.reason).toContain(
+      '2 tests that ran in the baseline did not run and count as failing: tests.test_calc::test_add (absent), tests.test_calc::test_sub (skipped)',
+    );
     expect(rec.metrics).toMatchObject({ 'tests.passed': 1, 'tests.failed': 2, 'tests.missing': 2, 'tests.total': 3 });
     // What the next session reads (REPORT.md shows the same verdict reason).
     const progress = fs.readFileSync(path.join(run.dir, 'workspace', 'PROGRESS.md'), 'utf8');

@@ -27,8 +27,13 @@ describe.runIf(ready.ok)('baton check and the images oracles need', () => {
 
     const ok = await specIsolation('baton.yaml', spec.sandbox, path.join(dir, 'workspace'), undefined, images);
     expect(ok).toHaveProperty('isolation');
-    const gone = await specIsolation('baton.yaml', spec.sandbox, path.join(dir, 'workspace'), undefined, [{ name: 'baton-no-such-image', by: 'oracles[0] (ui)' }]);
-    expect(gone).toEqual({ spec: 'baton.yaml', refused: 'oracles[0] (ui) needs the image baton-no-such-image, which the sandbox engine does not have. Run `baton sandbox build`.' });
+    const gone = await specIsolation('baton.yaml', spec.sandbox, path.join(dir, 'workspace'), undefined, [
+      { name: 'baton-no-such-image', by: 'oracles[0] (ui)' },
+    ]);
+    expect(gone).toEqual({
+      spec: 'baton.yaml',
+      refused: 'oracles[0] (ui) needs the image baton-no-such-image, which the sandbox engine does not have. Run `baton sandbox build`.',
+    });
 
     const check = await baton(['check', dir], { cwd: dir });
     expect(check.exitCode, check.stderr).toBe(0);

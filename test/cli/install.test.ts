@@ -22,7 +22,11 @@ import { ROOT, tmpDir } from '../helpers/tmp.js';
 const exec = promisify(execFile);
 const SLOW = 15 * 60_000;
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function sh(cmd: string, args: string[], cwd: string, timeout = 10 * 60_000): Promise<Result> {
   try {
@@ -45,7 +49,16 @@ beforeAll(async () => {
   const src = path.join(tmp, 'src');
   mkdirSync(src);
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
-  for (const entry of [...pkg.files.filter((f) => f !== 'dist'), 'src', 'oracles', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'README.md']) {
+  for (const entry of [
+    ...pkg.files.filter((f) => f !== 'dist'),
+    'src',
+    'oracles',
+    'scripts',
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'README.md',
+  ]) {
     if (existsSync(path.join(ROOT, entry))) cpSync(path.join(ROOT, entry), path.join(src, entry), { recursive: true });
   }
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(src, 'node_modules'), 'dir');
@@ -61,59 +74,74 @@ describe('installed from the packed tarball', () => {
     expect(path.basename(tarball)).toMatch(/^baton-harness-\d+\.\d+\.\d+\.tgz$/);
     const list = await sh('tar', ['-tzf', tarball], tmp);
     const files = list.stdout.split('\n');
-    for (const f of ['package/bin/baton.js', 'package/dist/src/cli/main.js', 'package/dist/vendor/zod.js', 'package/dist/vendor/yaml.js', 'package/templates/table/baton.yaml', 'package/docs/design.md']) {
+    for (const f of [
+      'package/bin/baton.js',
+      'package/dist/src/cli/main.js',
+      'package/dist/vendor/zod.js',
+      'package/dist/vendor/yaml.js',
+      'package/templates/table/baton.yaml',
+      'package/docs/design.md',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false);
   });
 
-  it('npx baton-harness init, check, measure and run work in a project that installed it', async () => {
-    const app = path.join(tmp, 'app');
-    mkdirSync(app);
-    writeFileSync(path.join(app, 'package.json'), '{ "name": "my-project", "private": true }\n');
-    const installed = await sh('npm', ['install', tarball, ...NPM_QUIET], app);
-    expect(installed.code, installed.stderr).toBe(0);
-    expect(existsSync(path.join(app, 'node_modules', '.bin', 'baton'))).toBe(true);
+  it(
+    'npx baton-harness init, check, measure and run work in a project that installed it',
+    async () => {
+      const app = path.join(tmp, 'app');
+      mkdirSync(app);
+      writeFileSync(path.join(app, 'package.json'), '{ "name": "my-project", "private": true }\n');
+      const installed = await sh('npm', ['install', tarball, ...NPM_QUIET], app);
+      expect(installed.code, installed.stderr).toBe(0);
+      expect(existsSync(path.join(app, 'node_modules', '.bin', 'baton'))).toBe(true);
 
-    // a folder of the project, not its root: where a user would stand
-    const work = path.join(app, 'experiments');
-    mkdirSync(work);
-    const baton = (...args: string[]) => sh('npx', ['--no-install', 'baton-harness', ...args], work);
-    const version = await baton('--version');
-    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+      // a folder of the project, not its root: where a user would stand
+      const work = path.join(app, 'experiments');
+      mkdirSync(work);
+      const baton = (...args: string[]) => sh('npx', ['--no-install', 'baton-harness', ...args], work);
+      const version = await baton('--version');
+      expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
 
-    const init = await baton('init', 'exp');
-    expect(init.code, init.stderr).toBe(0);
-    expect(existsSync(path.join(work, 'exp', 'baton.yaml'))).toBe(true);
-    const check = await baton('check', 'exp');
-    // without an engine, check says baton run would refuse the template's Docker sandbox (exit 2, no "ok")
-    if (!docker) {
-      expect(check.stderr).toMatch(/sandbox: baton run would refuse on this machine/);
-      return;
-    }
-    expect(check.stdout).toMatch(/^ok: exp:/m);
-    expect(check.code, check.stderr).toBe(0);
-    const measure = await baton('measure', 'exp');
-    // the template's starting solve.py misses the threshold: measured, not met
-    expect(measure.code, measure.stderr).toBe(5);
-    expect(measure.stdout).toMatch(/accuracy\.solution\.y\.max_rel/);
-    const run = await baton('run', 'exp');
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^met: /m);
-    expect(existsSync(path.join(work, 'exp', 'workspace', 'reports', 'REPORT.md'))).toBe(true);
-    // nothing written beside the experiment
-    expect(readdirSync(work)).toEqual(['exp']);
-  }, SLOW);
+      const init = await baton('init', 'exp');
+      expect(init.code, init.stderr).toBe(0);
+      expect(existsSync(path.join(work, 'exp', 'baton.yaml'))).toBe(true);
+      const check = await baton('check', 'exp');
+      // without an engine, check says baton run would refuse the template's Docker sandbox (exit 2, no "ok")
+      if (!docker) {
+        expect(check.stderr).toMatch(/sandbox: baton run would refuse on this machine/);
+        return;
+      }
+      expect(check.stdout).toMatch(/^ok: exp:/m);
+      expect(check.code, check.stderr).toBe(0);
+      const measure = await baton('measure', 'exp');
+      // the template's starting solve.py misses the threshold: measured, not met
+      expect(measure.code, measure.stderr).toBe(5);
+      expect(measure.stdout).toMatch(/accuracy\.solution\.y\.max_rel/);
+      const run = await baton('run', 'exp');
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^met: /m);
+      expect(existsSync(path.join(work, 'exp', 'workspace', 'reports', 'REPORT.md'))).toBe(true);
+      // nothing written beside the experiment
+      expect(readdirSync(work)).toEqual(['exp']);
+    },
+    SLOW,
+  );
 
-  it('npx runs the package from a folder with no project (as `npx baton-harness` does after fetching it)', async () => {
-    const anywhere = path.join(tmp, 'anywhere');
-    mkdirSync(anywhere);
-    const npx = (...args: string[]) => sh('npx', ['--yes', `--package=${tarball}`, '--', 'baton', ...args], anywhere);
-    const init = await npx('init', 'exp', '--template', 'blank');
-    expect(init.code, init.stderr).toBe(0);
-    const check = await npx('check', 'exp');
-    expect(check.stdout).toMatch(/^ok: exp:/m);
-    if (docker) expect(check.code, check.stderr).toBe(0);
-    expect(readdirSync(anywhere)).toEqual(['exp']);
-  }, SLOW);
+  it(
+    'npx runs the package from a folder with no project (as `npx baton-harness` does after fetching it)',
+    async () => {
+      const anywhere = path.join(tmp, 'anywhere');
+      mkdirSync(anywhere);
+      const npx = (...args: string[]) => sh('npx', ['--yes', `--package=${tarball}`, '--', 'baton', ...args], anywhere);
+      const init = await npx('init', 'exp', '--template', 'blank');
+      expect(init.code, init.stderr).toBe(0);
+      const check = await npx('check', 'exp');
+      expect(check.stdout).toMatch(/^ok: exp:/m);
+      if (docker) expect(check.code, check.stderr).toBe(0);
+      expect(readdirSync(anywhere)).toEqual(['exp']);
+    },
+    SLOW,
+  );
 });

@@ -40,8 +40,8 @@ async function reported(dir: string): Promise<Record<string, string>> {
   return { 'REPORT.md': read('REPORT.md'), 'metrics.csv': read('metrics.csv') };
 }
 
-describe.runIf(ready.ok)('baton report = the run\'s report step (real Docker and git)', () => {
-  it('on a finished run, and on a run stopped before its end (the next session\'s brief included)', async () => {
+describe.runIf(ready.ok)("baton report = the run's report step (real Docker and git)", () => {
+  it("on a finished run, and on a run stopped before its end (the next session's brief included)", async () => {
     const dir = await fixtureExperiment('recover');
     const specFile = path.join(dir, 'baton.yaml');
     fs.writeFileSync(specFile, fs.readFileSync(specFile, 'utf8').replace('iterations: 200', 'iterations: 2'));
@@ -60,7 +60,11 @@ describe.runIf(ready.ok)('baton report = the run\'s report step (real Docker and
     const lines = fs.readFileSync(journal, 'utf8').trimEnd().split('\n');
     expect(JSON.parse(lines[lines.length - 1]).type).toBe('run-end');
     fs.writeFileSync(journal, `${lines.slice(0, -1).join('\n')}\n`);
-    const settled = (await git(ws, 'log', '--format=%H %s')).trimEnd().split('\n').find((l) => / baton: iteration 2 /.test(l))?.split(' ')[0];
+    const settled = (await git(ws, 'log', '--format=%H %s'))
+      .trimEnd()
+      .split('\n')
+      .find((l) => / baton: iteration 2 /.test(l))
+      ?.split(' ')[0];
     expect(settled).toBeTruthy();
     const running = await reported(dir);
     expect(running['REPORT.md']).toContain('Last verdict (iteration 2');

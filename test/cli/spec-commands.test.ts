@@ -56,7 +56,9 @@ describe('baton init / check / schema, as a user types them', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('2 problems found:');
-    expect(r.stderr).toMatch(/exp\/baton\.yaml: oracles\[0\]\.kind \(line \d+\): unknown kind\n {4}expected: one of table, benchmark, tests, browser, command\n {4}found: {4}"tabel"\n {4}hint: {5}did you mean "table"\?/);
+    expect(r.stderr).toMatch(
+      /exp\/baton\.yaml: oracles\[0\]\.kind \(line \d+\): unknown kind\n {4}expected: one of table, benchmark, tests, browser, command\n {4}found: {4}"tabel"\n {4}hint: {5}did you mean "table"\?/,
+    );
     expect(r.stderr).toMatch(/exp\/baton\.yaml: sandbox\.memory \(line \d+\): expected a size such as 512m or 4g\n {4}found: {4}"lots"/);
     expect(fs.readdirSync(path.join(cwd, 'exp')).sort()).toEqual(before);
   });

@@ -13,7 +13,23 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/tmp.js';
 
 /** Packages that cost a person waiting tenths of a second or more to import. */
-const HEAVY = ['dockerode', '@anthropic-ai/sdk', 'mathjs', 'vega', 'vega-lite', 'vega-embed', 'playwright-core', '@resvg/resvg-js', 'execa', 'simple-git', 'csv-parse', 'tar-stream', 'listr2', 'fast-xml-parser', 'tap-parser'];
+const HEAVY = [
+  'dockerode',
+  '@anthropic-ai/sdk',
+  'mathjs',
+  'vega',
+  'vega-lite',
+  'vega-embed',
+  'playwright-core',
+  '@resvg/resvg-js',
+  'execa',
+  'simple-git',
+  'csv-parse',
+  'tar-stream',
+  'listr2',
+  'fast-xml-parser',
+  'tap-parser',
+];
 
 /** Every package reached from `entry` through static, non-type imports, with the chain that reaches it. */
 function staticPackages(entry: string): Map<string, string[]> {

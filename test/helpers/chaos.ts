@@ -62,7 +62,12 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
   const kills: ChaosResult['kills'] = [];
   const problems: string[] = [];
   if (options.afterBaseline) {
-    const r = await execa('node', [BATON_BIN, 'run', dir], { reject: false, stdin: 'ignore', timeout: 600_000, env: { BATON_FAILPOINT: 'journal:baseline-done' } });
+    const r = await execa('node', [BATON_BIN, 'run', dir], {
+      reject: false,
+      stdin: 'ignore',
+      timeout: 600_000,
+      env: { BATON_FAILPOINT: 'journal:baseline-done' },
+    });
     if (r.signal !== 'SIGKILL') problems.push(`the run to the baseline was not killed at journal:baseline-done: exit ${r.exitCode}`);
   }
   for (let k = 0; k < options.kills; k++) {
@@ -107,7 +112,10 @@ export async function checkEndState(dir: string, stdout: string, owner = process
   const ledger = readJsonl(path.join(dir, '.baton', 'ledger.jsonl'), LedgerRecord).records;
   const candidates = ledger.filter((r) => r.phase !== 'confirm');
   const numbers = candidates.map((r) => r.iteration);
-  expect(numbers.every((n, i) => n === i), `iteration numbers are not 0..N without gaps or repeats: ${numbers.join(',')}`);
+  expect(
+    numbers.every((n, i) => n === i),
+    `iteration numbers are not 0..N without gaps or repeats: ${numbers.join(',')}`,
+  );
   // A session the harness cut short is a crash with its cause, and the same session is replayed.
   const cut = candidates.filter((r) => r.session?.stopReason === 'interrupted');
   // Tamper outranks the crash: a session cut short after it touched a protected path is still tamper.
@@ -117,10 +125,18 @@ export async function checkEndState(dir: string, stdout: string, owner = process
   }
   const played = candidates.filter((r) => r.iteration > 0 && r.session?.stopReason !== 'interrupted').map((r) => r.verdict.kind);
   expect(JSON.stringify(played) === JSON.stringify(STORY_VERDICTS), `the story's verdicts are ${played.join(',')}, not ${STORY_VERDICTS.join(',')}`);
-  for (const r of candidates) expect(r.verdict.reason !== 'the session changed nothing', `iteration ${r.iteration} was judged 'changed nothing' (${r.session?.summary})`);
+  for (const r of candidates)
+    expect(r.verdict.reason !== 'the session changed nothing', `iteration ${r.iteration} was judged 'changed nothing' (${r.session?.summary})`);
   const met = candidates.at(-1);
   expect(met?.verdict.kind === 'met' && met.metrics['score.value'] === 2.5, `the last iteration is not met at 2.5`);
-  if (met) expect(ledger.filter((r) => r.iteration === met.iteration).map((r) => r.phase).join(',') === 'candidate,confirm', `the met iteration was not confirmed once`);
+  if (met)
+    expect(
+      ledger
+        .filter((r) => r.iteration === met.iteration)
+        .map((r) => r.phase)
+        .join(',') === 'candidate,confirm',
+      `the met iteration was not confirmed once`,
+    );
 
   // Git: kept work on main, every other candidate that changed something saved as an attempt.
   for (const r of candidates.filter((x) => x.verdict.kind === 'keep' || x.verdict.kind === 'met')) {
@@ -130,7 +146,10 @@ export async function checkEndState(dir: string, stdout: string, owner = process
     const base = (await git('rev-parse', `${r.commit}^`)).stdout.trim();
     const changed = (await git('diff', '--name-only', base, r.commit)).stdout.trim();
     if (!changed) continue;
-    expect((await git('rev-parse', '--verify', '-q', `refs/baton/attempts/${r.iteration}`)).stdout.trim() === r.commit, `the ${r.verdict.kind} candidate of iteration ${r.iteration} is not saved as refs/baton/attempts/${r.iteration}`);
+    expect(
+      (await git('rev-parse', '--verify', '-q', `refs/baton/attempts/${r.iteration}`)).stdout.trim() === r.commit,
+      `the ${r.verdict.kind} candidate of iteration ${r.iteration} is not saved as refs/baton/attempts/${r.iteration}`,
+    );
     expect(fs.existsSync(path.join(dir, '.baton', 'attempts', `${String(r.iteration).padStart(4, '0')}.patch`)), `no patch for iteration ${r.iteration}`);
   }
   expect(fs.readFileSync(path.join(ws, 'value.txt'), 'utf8') === '2.5\n', 'value.txt is not 2.5');
@@ -139,7 +158,10 @@ export async function checkEndState(dir: string, stdout: string, owner = process
 
   const journal = readJournal(path.join(dir, '.baton', 'journal.jsonl')).records;
   const settled = journal.flatMap((e) => (e.type === 'settled' ? [e.iteration] : []));
-  expect(JSON.stringify(settled) === JSON.stringify(numbers.slice(1)), `settled iterations ${settled.join(',')} differ from the ledger's ${numbers.slice(1).join(',')}`);
+  expect(
+    JSON.stringify(settled) === JSON.stringify(numbers.slice(1)),
+    `settled iterations ${settled.join(',')} differ from the ledger's ${numbers.slice(1).join(',')}`,
+  );
   const end = journal.at(-1);
   expect(end?.type === 'run-end' && end.state === 'met', `the journal does not end with run-end met`);
 

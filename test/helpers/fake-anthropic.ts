@@ -16,9 +16,7 @@ export interface FakeUsage {
   cache_read_input_tokens?: number;
 }
 
-export type FakeBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+export type FakeBlock = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 /** What the fake answers to one request. */
 export type FakeStep =

@@ -76,12 +76,20 @@ export function parseModule(file: string, text: string, opts: ParseOptions): Mod
       const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
       const typeOnly = node.isTypeOnly || (!!named && named.length > 0 && named.every((e) => e.isTypeOnly));
       raw.push({ spec: node.moduleSpecifier.text, kind: typeOnly ? 'type' : 'value', line: lineOf(source, node) });
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       raw.push({ spec: node.moduleReference.expression.text, kind: node.isTypeOnly ? 'type' : 'value', line: lineOf(source, node) });
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
       // A computed specifier cannot be checked, so it is refused rather than skipped.
-      raw.push({ spec: arg && ts.isStringLiteralLike(arg) ? arg.text : `<computed import() at ${file}:${lineOf(source, node)}>`, kind: 'lazy', line: lineOf(source, node) });
+      raw.push({
+        spec: arg && ts.isStringLiteralLike(arg) ? arg.text : `<computed import() at ${file}:${lineOf(source, node)}>`,
+        kind: 'lazy',
+        line: lineOf(source, node),
+      });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       raw.push({ spec: node.argument.literal.text, kind: 'type', line: lineOf(source, node) });
     } else if (ts.isIdentifier(node) && opts.globals.has(node.text) && isFreeReference(node)) {

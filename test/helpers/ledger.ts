@@ -8,7 +8,10 @@ export function makeSpec(overrides: Record<string, unknown> = {}): Spec {
   const raw = {
     name: 'pk',
     goal: 'Reproduce P(k).',
-    oracles: [{ id: 'acc', kind: 'command', run: 'x' }, { id: 'tests', kind: 'tests', run: 'pytest', report: 'j.xml' }],
+    oracles: [
+      { id: 'acc', kind: 'command', run: 'x' },
+      { id: 'tests', kind: 'tests', run: 'pytest', report: 'j.xml' },
+    ],
     thresholds: { 'acc.err': '< 0.01', 'tests.pass_rate': '>= 1' },
     ...overrides,
   };
@@ -30,7 +33,15 @@ export function rec(iteration: number, verdict: VerdictKind, metrics: Record<str
     measurements: [],
     metrics,
     verdict: { kind: verdict, reason: `because ${iteration}` },
-    session: iteration === 0 ? undefined : { summary: `session ${iteration}`, stopReason: 'done', usage: { inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0.5 }, durationMs: 1000 },
+    session:
+      iteration === 0
+        ? undefined
+        : {
+            summary: `session ${iteration}`,
+            stopReason: 'done',
+            usage: { inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0.5 },
+            durationMs: 1000,
+          },
     warnings: [],
     durationMs: 2000,
     ...extra,

@@ -17,7 +17,8 @@ export interface Ready {
 /** Whether a Slurm controller answers and has at least one usable node. */
 export async function slurmReady(): Promise<Ready> {
   const r = await execa('sinfo', ['-h', '-N', '-o', '%N %t'], { reject: false, timeout: 15_000 });
-  if (r.failed) return verdict('SLURM', 'Slurm', `sinfo failed (${(r.stderr || r.message || 'no output').trim().split('\n')[0]}); start it with scripts/ci/slurm-up.sh`);
+  if (r.failed)
+    return verdict('SLURM', 'Slurm', `sinfo failed (${(r.stderr || r.message || 'no output').trim().split('\n')[0]}); start it with scripts/ci/slurm-up.sh`);
   const usable = r.stdout.split('\n').filter((l) => /\s(idle|mix|alloc)\*?$/.test(l));
   if (usable.length === 0) return verdict('SLURM', 'Slurm', `no node is up (sinfo: ${r.stdout.trim() || 'nothing'})`);
   return { ok: true };
@@ -47,7 +48,9 @@ export async function sshReady(): Promise<Ready & { host?: SshHost }> {
       .filter((l) => /^[A-Z_]+=/.test(l))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  const missing = ['BATON_SSH_HOST', 'BATON_SSH_PORT', 'BATON_SSH_USER', 'BATON_SSH_KEY', 'BATON_SSH_KNOWN_HOSTS', 'BATON_SSH_DOCKER_HOST'].filter((k) => !env[k]);
+  const missing = ['BATON_SSH_HOST', 'BATON_SSH_PORT', 'BATON_SSH_USER', 'BATON_SSH_KEY', 'BATON_SSH_KNOWN_HOSTS', 'BATON_SSH_DOCKER_HOST'].filter(
+    (k) => !env[k],
+  );
   if (missing.length) return verdict('SSH', 'SSH Docker', `${SSH_ENV_FILE} lacks ${missing.join(', ')}`);
   try {
     const privateKey = await readFile(env.BATON_SSH_KEY);

@@ -20,7 +20,9 @@ const submitted: string[] = [];
 
 /** Submits a batch script; returns the job id. */
 async function sbatch(script: string, args: string[] = []): Promise<string> {
-  const r = await execa('sbatch', ['--parsable', `--chdir=${dir}`, '--output=%j.out', '--job-name=baton-infra-test', ...args], { input: `#!/bin/sh\n${script}\n` });
+  const r = await execa('sbatch', ['--parsable', `--chdir=${dir}`, '--output=%j.out', '--job-name=baton-infra-test', ...args], {
+    input: `#!/bin/sh\n${script}\n`,
+  });
   const id = r.stdout.trim().split(';')[0];
   submitted.push(id);
   return id;
@@ -29,7 +31,12 @@ async function sbatch(script: string, args: string[] = []): Promise<string> {
 /** `scontrol show job` as key=value fields (one line with -o). */
 async function job(id: string): Promise<Record<string, string>> {
   const r = await execa('scontrol', ['show', 'job', '-o', id]);
-  return Object.fromEntries(r.stdout.trim().split(/\s+/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split(/\s+/)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 async function until(id: string, states: Set<string>, timeoutMs = 30_000): Promise<Record<string, string>> {
@@ -117,7 +124,10 @@ describe.skipIf(!ready.ok)('one-machine Slurm cluster', () => {
     let running: string[][] = [];
     while (running.length < ids.length && Date.now() < end) {
       const r = await execa('squeue', ['-h', '-t', 'RUNNING', '-j', ids.join(','), '-o', '%i %N']);
-      running = r.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
+      running = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.trim().split(/\s+/));
       if (running.length < ids.length) await new Promise((r) => setTimeout(r, 100));
     }
     expect(running.map(([id]) => id).sort()).toEqual([...ids].sort());
@@ -129,7 +139,9 @@ describe.skipIf(!ready.ok)('one-machine Slurm cluster', () => {
 
   it('starts a bubblewrap sandbox inside a job, and the job limits apply to it', async () => {
     const bwrap = 'bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent --new-session';
-    const ok = await sbatch(`${bwrap} sh -c 'cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "; touch /etc/x 2>/dev/null || echo read-only'; echo "rc=$?"`);
+    const ok = await sbatch(
+      `${bwrap} sh -c 'cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "; touch /etc/x 2>/dev/null || echo read-only'; echo "rc=$?"`,
+    );
     const oom = await sbatch(`${bwrap} sh -c 'head -c 512M /dev/zero | tail >/dev/null; echo "inner=$?"'; echo "rc=$?"`, ['--mem=64M']);
     expect((await until(ok, TERMINAL)).JobState).toBe('COMPLETED');
     // Only loopback inside (no network), the root filesystem read-only, bwrap exited 0.

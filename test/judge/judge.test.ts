@@ -5,7 +5,14 @@ import type { MeasurementRecord } from '../../src/ledger/record.js';
 import { makeSpec, rec } from '../helpers/ledger.js';
 
 const noDiff = { changedPaths: ['pk.py'], protectedTouched: [], oracleFilesChanged: [] };
-const ok = (oracle: string, details: Record<string, unknown> = {}): MeasurementRecord => ({ oracle, status: 'ok', metrics: {}, details, artifacts: [], durationMs: 1 });
+const ok = (oracle: string, details: Record<string, unknown> = {}): MeasurementRecord => ({
+  oracle,
+  status: 'ok',
+  metrics: {},
+  details,
+  artifacts: [],
+  durationMs: 1,
+});
 
 function input(metrics: Record<string, number>, extra: Partial<JudgeInput> = {}): JudgeInput {
   return {
@@ -40,9 +47,22 @@ describe('judge', () => {
     const v = judge(input({ 'acc.err': 0.1, 'tests.pass_rate': 0.5 }));
     expect(v.kind).toBe('revert');
     expect(v.reason).toContain('tests.pass_rate = 0.5 no longer meets >= 1');
-    const withTests = judge(input({ 'acc.err': 0.1, 'tests.pass_rate': 0.5 }, {
-      measurements: [ok('acc'), ok('tests', { tests: [{ id: 'test_pk.py::test_stable', status: 'failed' }, { id: 'test_pk.py::test_ok', status: 'passed' }] })],
-    }));
+    const withTests = judge(
+      input(
+        { 'acc.err': 0.1, 'tests.pass_rate': 0.5 },
+        {
+          measurements: [
+            ok('acc'),
+            ok('tests', {
+              tests: [
+                { id: 'test_pk.py::test_stable', status: 'failed' },
+                { id: 'test_pk.py::test_ok', status: 'passed' },
+              ],
+            }),
+          ],
+        },
+      ),
+    );
     expect(withTests.reason).toBe('tests.pass_rate = 0.5 no longer meets >= 1; failing: test_pk.py::test_stable');
   });
 
@@ -56,7 +76,10 @@ describe('judge', () => {
 
   it('tamper beats everything: protected paths and changed oracle files', () => {
     const m = { 'acc.err': 0.001, 'tests.pass_rate': 1 };
-    expect(judge(input(m, { diff: { ...noDiff, protectedTouched: ['tests/test_pk.py'] } }))).toMatchObject({ kind: 'tamper', reason: expect.stringContaining('tests/test_pk.py') });
+    expect(judge(input(m, { diff: { ...noDiff, protectedTouched: ['tests/test_pk.py'] } }))).toMatchObject({
+      kind: 'tamper',
+      reason: expect.stringContaining('tests/test_pk.py'),
+    });
     expect(judge(input(m, { diff: { ...noDiff, oracleFilesChanged: ['oracle/ref.dat'] } })).kind).toBe('tamper');
   });
 
@@ -71,7 +94,22 @@ describe('judge', () => {
   });
 
   it('a worker with nothing more to do stops the run as stalled', () => {
-    const h = [rec(0, 'baseline', { 'acc.err': 1 }), rec(1, 'revert', {}, { session: { summary: 'the replay script has no session 1', stopReason: 'nothing-to-do', usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 }, durationMs: 1 } })];
+    const h = [
+      rec(0, 'baseline', { 'acc.err': 1 }),
+      rec(
+        1,
+        'revert',
+        {},
+        {
+          session: {
+            summary: 'the replay script has no session 1',
+            stopReason: 'nothing-to-do',
+            usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 },
+            durationMs: 1,
+          },
+        },
+      ),
+    ];
     expect(stopDecision(makeSpec(), h, 0)).toEqual({ stop: 'stalled', reason: 'the worker had nothing more to do: the replay script has no session 1' });
   });
 
@@ -81,14 +119,19 @@ describe('judge', () => {
 
   it('benchmark metrics improve only when the oracle says the change is significant', () => {
     const spec = makeSpec({
-      oracles: [{ id: 'speed', kind: 'benchmark', run: 'x' }, { id: 'tests', kind: 'tests', run: 'p', report: 'j.xml' }],
+      oracles: [
+        { id: 'speed', kind: 'benchmark', run: 'x' },
+        { id: 'tests', kind: 'tests', run: 'p', report: 'j.xml' },
+      ],
       thresholds: { 'speed.speedup': '>= 3', 'tests.pass_rate': '>= 1' },
     });
     const history = [rec(0, 'baseline', { 'speed.speedup': 1, 'tests.pass_rate': 1 })];
     const m = { 'speed.speedup': 1.01, 'tests.pass_rate': 1 };
     const noise = judge(input(m, { spec, history, measurements: [ok('speed', { comparison: { verdict: '~' } }), ok('tests')] }));
     expect(noise).toMatchObject({ kind: 'revert', reason: expect.stringContaining('not a significant change (~)') });
-    const real = judge(input({ ...m, 'speed.speedup': 1.8 }, { spec, history, measurements: [ok('speed', { comparison: { verdict: 'improved' } }), ok('tests')] }));
+    const real = judge(
+      input({ ...m, 'speed.speedup': 1.8 }, { spec, history, measurements: [ok('speed', { comparison: { verdict: 'improved' } }), ok('tests')] }),
+    );
     expect(real.kind).toBe('keep');
   });
 
@@ -111,14 +154,25 @@ describe('stop decisions', () => {
   });
 
   it('projects the USD budget from the average session', () => {
-    const h = [rec(0, 'baseline', { 'acc.err': 1 }), rec(1, 'keep', { 'acc.err': 0.5 }), rec(2, 'keep', { 'acc.err': 0.4 }), rec(3, 'keep', { 'acc.err': 0.3 }), rec(4, 'keep', { 'acc.err': 0.2 })];
+    const h = [
+      rec(0, 'baseline', { 'acc.err': 1 }),
+      rec(1, 'keep', { 'acc.err': 0.5 }),
+      rec(2, 'keep', { 'acc.err': 0.4 }),
+      rec(3, 'keep', { 'acc.err': 0.3 }),
+      rec(4, 'keep', { 'acc.err': 0.2 }),
+    ];
     expect(stopDecision(spec, h.slice(0, 4), 0)).toBeUndefined(); // $1.50 spent, $0.50 a session: 2.00 <= 2.2
     expect(stopDecision(spec, h, 0)?.reason).toContain('the next session would likely cross the USD budget');
   });
 
   it('tells the next prompt about a stall, and stops at twice stall_after', () => {
     const spec = makeSpec({ judge: { stall_after: 2 } });
-    const h = [rec(0, 'baseline', { 'acc.err': 1 }), rec(1, 'keep', { 'acc.err': 0.5 }), rec(2, 'revert', { 'acc.err': 0.6 }), rec(3, 'revert', { 'acc.err': 0.7 })];
+    const h = [
+      rec(0, 'baseline', { 'acc.err': 1 }),
+      rec(1, 'keep', { 'acc.err': 0.5 }),
+      rec(2, 'revert', { 'acc.err': 0.6 }),
+      rec(3, 'revert', { 'acc.err': 0.7 }),
+    ];
     expect(iterationsSinceImprovement(spec, h)).toBe(2);
     expect(stallNotice(spec, h)).toContain('No improvement of acc.err in the last 2 iterations');
     expect(stopDecision(spec, h, 0)).toBeUndefined();

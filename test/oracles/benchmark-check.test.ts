@@ -47,7 +47,9 @@ describe('baton check on a benchmark oracle', () => {
 describe('REPORT.md on a benchmark with time: json', () => {
   it('names it in the integrity warnings, and not a benchmark with time: cpu', () => {
     const spec = Spec.parse({
-      name: 'r', goal: 'g', thresholds: {},
+      name: 'r',
+      goal: 'g',
+      thresholds: {},
       oracles: [
         { id: 'forgeable', kind: 'benchmark', run: 'python3 bench.py', time: 'json' },
         { id: 'measured', kind: 'benchmark', run: 'python3 bench.py', time: 'cpu' },

@@ -58,7 +58,9 @@ describe.runIf(ready.ok)('benchmark oracle, time: cpu (real Docker)', () => {
     expect(idle.status, idle.reason).toBe('ok');
     const b = busy.details.samples as number[];
     const s = idle.details.samples as number[];
-    console.info(`[benchmark cpu] spin 0.3 s: ${b.map((x) => x.toFixed(3)).join(' ')}; sleep 0.5 s: ${s.map((x) => x.toFixed(3)).join(' ')}; wall of the sleep ${(idle.details.wallSamples as number[]).map((x) => x.toFixed(2)).join(' ')}`);
+    console.info(
+      `[benchmark cpu] spin 0.3 s: ${b.map((x) => x.toFixed(3)).join(' ')}; sleep 0.5 s: ${s.map((x) => x.toFixed(3)).join(' ')}; wall of the sleep ${(idle.details.wallSamples as number[]).map((x) => x.toFixed(2)).join(' ')}`,
+    );
     // 0.3 s of the loop, plus Python's start-up and the exec's shell: a small constant
     for (const x of b) {
       expect(x).toBeGreaterThan(0.29);

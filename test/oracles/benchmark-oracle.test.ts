@@ -49,7 +49,11 @@ describe('benchmarkOracle', () => {
     const { ctx, log, starts } = withScripts({ setup: 'echo built > $BATON_OUT/setup.txt', repeat: 3, warmup: 2 }, 'sleep 0.01\n');
     const m = await benchmarkOracle.measure(ctx);
     expect(m.status).toBe('ok');
-    expect(Object.keys(m.metrics).sort()).toEqual(BENCHMARK_STATS.filter((s) => !DERIVED_BENCHMARK_STATS.includes(s)).map((s) => `speed.${s}`).sort());
+    expect(Object.keys(m.metrics).sort()).toEqual(
+      BENCHMARK_STATS.filter((s) => !DERIVED_BENCHMARK_STATS.includes(s))
+        .map((s) => `speed.${s}`)
+        .sort(),
+    );
     expect(m.metrics['speed.n_samples']).toBe(3);
     expect(m.metrics['speed.speedup']).toBe(1);
     expect(m.metrics['speed.median_s']).toBeGreaterThanOrEqual(0.01);
@@ -220,7 +224,9 @@ describe('benchmarkOracle', () => {
       /^benchmark speed: timed run 1 of the candidate: output file r\/out.txt differs from the best kept commit's \(6 bytes, sha256 \w+ expected, 6 bytes, sha256 \w+ found\): line 1: expected "1 2 3", found "1 2 4"$/,
     );
     const link = withScripts({ repeat: 3, warmup: 0, output }, 'mkdir -p "$BATON_OUT/r"; ln -s /etc/hostname "$BATON_OUT/r/out.txt"\n', write('1 2 3'));
-    expect((await benchmarkOracle.measure(link.ctx)).reason).toMatch(/output file r\/out.txt is missing or unreadable \(r\/out.txt is a symlink, which is never followed\)/);
+    expect((await benchmarkOracle.measure(link.ctx)).reason).toMatch(
+      /output file r\/out.txt is missing or unreadable \(r\/out.txt is a symlink, which is never followed\)/,
+    );
     const none = withScripts({ repeat: 3, warmup: 0, output }, 'mkdir -p "$BATON_OUT/r"\n', write('1 2 3'));
     expect((await benchmarkOracle.measure(none.ctx)).reason).toMatch(/output file r\/out.txt is missing or unreadable \(no such file\)/);
     const right = withScripts({ repeat: 3, warmup: 0, output }, write('1 2 3'), write('1 2 3'));
@@ -248,7 +254,14 @@ describe('benchmarkOracle', () => {
     const started = ctx.startSandbox;
     ctx.startSandbox = async (o) => {
       const sb = await started(o);
-      return { ...sb, exec: async (c, opts) => { const r = await sb.exec(c, opts); ac.abort(); return r; } };
+      return {
+        ...sb,
+        exec: async (c, opts) => {
+          const r = await sb.exec(c, opts);
+          ac.abort();
+          return r;
+        },
+      };
     };
     const m = await benchmarkOracle.measure(ctx);
     expect(m).toMatchObject({ status: 'error', reason: 'benchmark speed: interrupted' });

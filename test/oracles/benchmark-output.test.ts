@@ -23,7 +23,9 @@ describe('compareOutputs', () => {
   it('names each part that differs and where', () => {
     const bytes = (s: string) => ({ ok: true as const, bytes: Buffer.from(s) });
     expect(compareOutputs(out('1\n2', { 'a.txt': bytes('x') }), out('1\n2', { 'a.txt': bytes('x') }), all, 'the best')).toBeUndefined();
-    expect(compareOutputs(out('1\n2'), out('1\n3'), { stdout: true, files: [] }, 'the best')).toBe('stdout differs from the best: line 2: expected "2", found "3"');
+    expect(compareOutputs(out('1\n2'), out('1\n3'), { stdout: true, files: [] }, 'the best')).toBe(
+      'stdout differs from the best: line 2: expected "2", found "3"',
+    );
     expect(compareOutputs(out('1'), out(''), { stdout: false, files: [] }, 'the best')).toBeUndefined();
     const why = compareOutputs(out('', { 'a.txt': bytes('x') }), out('', { 'a.txt': { ok: false, why: 'no such file' } }), all, "the best's");
     expect(why).toMatch(/^output file a.txt is missing or unreadable \(no such file\); the best's run wrote 1 bytes, sha256 [0-9a-f]{12}$/);

@@ -5,9 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../oracles/benchmark/prng.js';
-import {
-  bootstrapMedianCI, bootstrapRatioCI, iqr, mean, median, quantile, stdev, summarize, tukeyOutliers,
-} from '../../oracles/benchmark/stats.js';
+import { bootstrapMedianCI, bootstrapRatioCI, iqr, mean, median, quantile, stdev, summarize, tukeyOutliers } from '../../oracles/benchmark/stats.js';
 import { erfc, exactUCounts, mannWhitneyU, midRanks } from '../../oracles/benchmark/mann-whitney.js';
 import { compareSamples } from '../../oracles/benchmark/compare.js';
 

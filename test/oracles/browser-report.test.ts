@@ -2,7 +2,15 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hitGlobalTimeout, judgeRun, parsePlaywrightReport, readSuite, selectScreenshots, writeScreenshots, type BrowserTest } from '../../oracles/browser/index.js';
+import {
+  hitGlobalTimeout,
+  judgeRun,
+  parsePlaywrightReport,
+  readSuite,
+  selectScreenshots,
+  writeScreenshots,
+  type BrowserTest,
+} from '../../oracles/browser/index.js';
 import { playwrightConfig, probeCommand, runCommand } from '../../oracles/browser/runner.js';
 import { countTests } from '../../oracles/tests/index.js';
 import { ROOT, tmpDir } from '../helpers/tmp.js';
@@ -49,7 +57,10 @@ describe('parsePlaywrightReport refuses what it cannot trust', () => {
     ['{"suites": [', 'the Playwright JSON report is not JSON'],
     ['[]', 'not a Playwright JSON report: (root):'],
     ['{"suites": [], "errors": []}', 'not a Playwright JSON report: stats:'],
-    ['{"suites": [{"title": "a.spec.js", "specs": [{"title": "t", "file": "a.spec.js", "tests": [{"expectedStatus": "passed", "status": "great", "results": []}]}]}], "stats": {"expected": 1, "unexpected": 0, "flaky": 0, "skipped": 0}}', 'not a Playwright JSON report: suites.0.specs.0.tests.0.status:'],
+    [
+      '{"suites": [{"title": "a.spec.js", "specs": [{"title": "t", "file": "a.spec.js", "tests": [{"expectedStatus": "passed", "status": "great", "results": []}]}]}], "stats": {"expected": 1, "unexpected": 0, "flaky": 0, "skipped": 0}}',
+      'not a Playwright JSON report: suites.0.specs.0.tests.0.status:',
+    ],
   ])('%j', (text, reason) => {
     const r = parsePlaywrightReport(text);
     expect(r.ok).toBe(false);
@@ -73,7 +84,7 @@ describe('judgeRun', () => {
     expect(v.tests).toHaveLength(2);
   });
 
-  it('zero tests is a failure naming Playwright\'s error', () => {
+  it("zero tests is a failure naming Playwright's error", () => {
     const v = judgeRun(1, parsed('empty.json'), '');
     expect(v).toEqual({ status: 'failed', reason: 'the Playwright run found zero tests: Error: No tests found', tests: [] });
   });
@@ -95,7 +106,11 @@ describe('screenshots', () => {
   const r = parsed('mixed.json');
   it('failing tests first, only files inside the results folder, at most `max`', () => {
     const w = selectScreenshots(r.tests, '/tmp/priv/results', 3);
-    expect(w.map((x) => x.test.id)).toEqual(['fail.spec.js::group > wrong title', 'fail.spec.js::group > nested > times out', 'counter.spec.js::shows a count of zero']);
+    expect(w.map((x) => x.test.id)).toEqual([
+      'fail.spec.js::group > wrong title',
+      'fail.spec.js::group > nested > times out',
+      'counter.spec.js::shows a count of zero',
+    ]);
     expect(selectScreenshots(r.tests, '/tmp/other')).toEqual([]);
     expect(selectScreenshots([{ id: 'x', status: 'failed', screenshots: ['/tmp/priv/results/../report.json'] }], '/tmp/priv/results')).toEqual([]);
   });
@@ -106,17 +121,20 @@ describe('screenshots', () => {
     const w = selectScreenshots(r.tests, '/tmp/priv/results', 2);
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest')]);
     const artifacts = writeScreenshots(dir, w, { [w[0].sandboxPath]: png.toString('base64'), [w[1].sandboxPath]: Buffer.from('<html>').toString('base64') });
-    expect(artifacts).toEqual([{ name: 'fail.spec.js::group > wrong title (failed)', kind: 'screenshot', path: 'screenshots/01-fail-spec-js-group-wrong-title.png' }]);
+    expect(artifacts).toEqual([
+      { name: 'fail.spec.js::group > wrong title (failed)', kind: 'screenshot', path: 'screenshots/01-fail-spec-js-group-wrong-title.png' },
+    ]);
     expect(readFileSync(path.join(dir, artifacts[0].path))).toEqual(png);
   });
 });
 
 describe('the runner', () => {
-  it('Chromium is Debian\'s, headless, without a sandbox it cannot have, against 127.0.0.1:<port>; one worker, no retries', () => {
+  it("Chromium is Debian's, headless, without a sandbox it cannot have, against 127.0.0.1:<port>; one worker, no retries", () => {
     const config = playwrightConfig({ root: '/tmp/baton-e2e-x', port: 8123 });
     expect(config).toContain('"baseURL": "http://127.0.0.1:8123"');
     expect(config).toContain('"executablePath": "/usr/bin/chromium"');
-    for (const arg of ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking']) expect(config).toContain(`"${arg}"`);
+    for (const arg of ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking'])
+      expect(config).toContain(`"${arg}"`);
     expect(config).toMatch(/"retries": 0,\s+"workers": 1/);
     expect(config).toContain('"outputFile": "/tmp/baton-e2e-x/report.json"');
     expect(runCommand('/tmp/baton-e2e-x', 12_345.6)).toBe(

@@ -51,7 +51,11 @@ describe('parseMetricsLine', () => {
 
   it('names every bad key', () => {
     const r = parseMetricsLine('{"a": NaN, "b": "x", "c": 3}');
-    expect(r).toEqual({ ok: false, line: '{"a": NaN, "b": "x", "c": 3}', reason: 'key "a" is NaN; metrics must be finite numbers; key "b" is a string ("x"), not a number' });
+    expect(r).toEqual({
+      ok: false,
+      line: '{"a": NaN, "b": "x", "c": 3}',
+      reason: 'key "a" is NaN; metrics must be finite numbers; key "b" is a string ("x"), not a number',
+    });
   });
 });
 
@@ -107,7 +111,10 @@ describe('commandOracle', () => {
   it('passes only the host variables the oracle names', () => {
     const { ctx } = fakeContext({ id: 'e', kind: 'command', run: 'true', env: ['SEED', 'MISSING'] });
     expect(oracleEnv(ctx, { SEED: '7', SECRET_TOKEN: 'x' })).toEqual({
-      BATON_OUT: '/baton/out', BATON_WORKSPACE: '/workspace', BATON_ORACLE_ID: 'e', SEED: '7',
+      BATON_OUT: '/baton/out',
+      BATON_WORKSPACE: '/workspace',
+      BATON_ORACLE_ID: 'e',
+      SEED: '7',
     });
   });
 
@@ -151,7 +158,12 @@ describe('the private side of run + evaluate', () => {
   it('private paths: the oracle copy and the scratch folders under random names inside a random root-only folder', () => {
     let n = 0;
     const p = privatePaths(() => `r${++n}`);
-    expect(p).toEqual({ root: '/tmp/baton-oracle-r1', oracle: '/tmp/baton-oracle-r1/r3', home: '/tmp/baton-oracle-r1/r2/home', tmp: '/tmp/baton-oracle-r1/r2/tmp' });
+    expect(p).toEqual({
+      root: '/tmp/baton-oracle-r1',
+      oracle: '/tmp/baton-oracle-r1/r3',
+      home: '/tmp/baton-oracle-r1/r2/home',
+      tmp: '/tmp/baton-oracle-r1/r2/tmp',
+    });
     const a = privatePaths();
     const b = privatePaths();
     expect(a.oracle).not.toBe(b.oracle);

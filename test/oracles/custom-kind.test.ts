@@ -50,8 +50,12 @@ const wordcountOracle: Oracle = {
     const found = words(fs.readFileSync(path.join(ctx.snapshotDir, o.file), 'utf8'));
     const unknown = found.filter((w) => !ref.has(w));
     return {
-      oracle: o.id, status: 'ok', metrics: { [`${o.id}.words`]: found.length, [`${o.id}.unknown`]: unknown.length },
-      details: { unknown }, artifacts: [], durationMs: Date.now() - started,
+      oracle: o.id,
+      status: 'ok',
+      metrics: { [`${o.id}.words`]: found.length, [`${o.id}.unknown`]: unknown.length },
+      details: { unknown },
+      artifacts: [],
+      durationMs: Date.now() - started,
     };
   },
 };
@@ -64,25 +68,39 @@ function unknownWords(details: Record<string, unknown>): string[] {
 const wordcountKind = defineOracleKind<WordcountSpec>({
   kind: 'wordcount',
   schema: WordcountSpec,
-  metrics: (o) => [{ oracle: o.id, parts: ['words'] }, { oracle: o.id, parts: ['unknown'] }],
+  metrics: (o) => [
+    { oracle: o.id, parts: ['words'] },
+    { oracle: o.id, parts: ['unknown'] },
+  ],
   referencedFiles: (o) => [{ path: o.reference, key: ['reference'], type: 'file' }],
   // A configuration file the counting reads from the workspace: the worker may not write one.
   protectedGlobs: () => ['**/.wordcountrc'],
   protectedReason: 'wordcount oracle: its configuration',
   metricUnit: (_o, parts) => (parts[0] === 'words' ? 'words' : undefined),
-  charts: (model, o) => [{
-    kind: 'wordcount', section: 'Word counts', subject: o.id, file: `wordcount-${o.id}`, title: `${o.id}: words`,
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      data: { values: model.iterations.map((it) => ({ iteration: it.iteration, words: it.records.at(-1)?.metrics[`${o.id}.words`] ?? 0 })) },
-      mark: 'line',
-      encoding: { x: { field: 'iteration', type: 'quantitative' }, y: { field: 'words', type: 'quantitative' } },
+  charts: (model, o) => [
+    {
+      kind: 'wordcount',
+      section: 'Word counts',
+      subject: o.id,
+      file: `wordcount-${o.id}`,
+      title: `${o.id}: words`,
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        data: { values: model.iterations.map((it) => ({ iteration: it.iteration, words: it.records.at(-1)?.metrics[`${o.id}.words`] ?? 0 })) },
+        mark: 'line',
+        encoding: { x: { field: 'iteration', type: 'quantitative' }, y: { field: 'words', type: 'quantitative' } },
+      },
     },
-  }],
+  ],
   sections: (model, o) => {
-    const last = model.iterations.at(-1)?.records.at(-1)?.measurements.find((m) => m.oracle === o.id);
+    const last = model.iterations
+      .at(-1)
+      ?.records.at(-1)
+      ?.measurements.find((m) => m.oracle === o.id);
     const unknown = last ? unknownWords(last.details) : [];
-    return unknown.length ? [{ heading: 'Unknown words', order: 30, markdown: ['', `**${o.id}**: ${unknown.join(', ')}`], html: [`<p>${o.id}: ${unknown.length}</p>`] }] : [];
+    return unknown.length
+      ? [{ heading: 'Unknown words', order: 30, markdown: ['', `**${o.id}**: ${unknown.join(', ')}`], html: [`<p>${o.id}: ${unknown.length}</p>`] }]
+      : [];
   },
   judgeFacts: (details) => ({ failingTests: unknownWords(details) }),
   load: async () => wordcountOracle,
@@ -107,7 +125,7 @@ function parsed(): Spec {
 }
 
 describe('the built-in oracle kinds', () => {
-  it('are the kinds of the spec\'s static union, each with its descriptor\'s own schema (what `baton schema` prints)', () => {
+  it("are the kinds of the spec's static union, each with its descriptor's own schema (what `baton schema` prints)", () => {
     const builtIn = oracleKinds().filter((d) => d.kind !== 'wordcount');
     expect(builtIn.map((d) => d.kind).sort()).toEqual(staticKinds().sort());
     for (const d of builtIn) expect(OracleSpec.options).toContain(d.schema);
@@ -155,7 +173,11 @@ describe('an oracle kind registered by a test', () => {
     const changed = changedHashes(before, oracleFileHashes(spec, dir));
     expect(changed).toEqual(['data/words.txt']);
     const verdict = judge({
-      spec, history: [rec(0, 'baseline', {})], measurements: [], metrics: {}, confirmations: 1,
+      spec,
+      history: [rec(0, 'baseline', {})],
+      measurements: [],
+      metrics: {},
+      confirmations: 1,
       diff: { changedPaths: ['essay.txt'], protectedTouched: [], oracleFilesChanged: changed },
     });
     expect(verdict.kind).toBe('tamper');
@@ -176,7 +198,12 @@ describe('an oracle kind registered by a test', () => {
     const spec = parsed();
     const oracle = await oracleFor('wordcount');
     const m = await oracle!.measure({
-      spec, oracle: spec.oracles[0], experimentDir: dir, snapshotDir: path.join(dir, 'snap'), outDir: dir, artifactDir: dir,
+      spec,
+      oracle: spec.oracles[0],
+      experimentDir: dir,
+      snapshotDir: path.join(dir, 'snap'),
+      outDir: dir,
+      artifactDir: dir,
       startSandbox: () => Promise.reject(new Error('not used')),
     });
     expect(m.metrics).toEqual({ 'wc.words': 6, 'wc.unknown': 1 });
@@ -184,10 +211,27 @@ describe('an oracle kind registered by a test', () => {
 
   it('the judge reads its details through the kind (the ids it fails on)', () => {
     const spec = parsed();
-    const measurement = { oracle: 'wc', status: 'ok' as const, metrics: { 'wc.words': 6, 'wc.unknown': 1 }, details: { unknown: ['hat'] }, artifacts: [], durationMs: 1 };
+    const measurement = {
+      oracle: 'wc',
+      status: 'ok' as const,
+      metrics: { 'wc.words': 6, 'wc.unknown': 1 },
+      details: { unknown: ['hat'] },
+      artifacts: [],
+      durationMs: 1,
+    };
     const verdict = judge({
-      spec, history: [rec(0, 'baseline', { 'wc.words': 6, 'wc.unknown': 0 }, { measurements: [{ ...measurement, metrics: { 'wc.words': 6, 'wc.unknown': 0 }, details: {} }] })],
-      measurements: [measurement], metrics: measurement.metrics, confirmations: 1,
+      spec,
+      history: [
+        rec(
+          0,
+          'baseline',
+          { 'wc.words': 6, 'wc.unknown': 0 },
+          { measurements: [{ ...measurement, metrics: { 'wc.words': 6, 'wc.unknown': 0 }, details: {} }] },
+        ),
+      ],
+      measurements: [measurement],
+      metrics: measurement.metrics,
+      confirmations: 1,
       diff: { changedPaths: ['essay.txt'], protectedTouched: [], oracleFilesChanged: [] },
     });
     expect(verdict).toEqual({ kind: 'revert', reason: 'wc.unknown = 1 no longer meets <= 0; failing: hat' });
@@ -195,7 +239,9 @@ describe('an oracle kind registered by a test', () => {
 
   it('the report draws its chart and writes its section, in REPORT.md and report.html', async () => {
     const spec = parsed();
-    const m = (words: number, unknown: string[]) => [{ oracle: 'wc', status: 'ok' as const, metrics: { 'wc.words': words, 'wc.unknown': unknown.length }, details: { unknown }, artifacts: [], durationMs: 1 }];
+    const m = (words: number, unknown: string[]) => [
+      { oracle: 'wc', status: 'ok' as const, metrics: { 'wc.words': words, 'wc.unknown': unknown.length }, details: { unknown }, artifacts: [], durationMs: 1 },
+    ];
     const records = [
       rec(0, 'baseline', { 'wc.words': 2, 'wc.unknown': 0 }, { measurements: m(2, []) }),
       rec(1, 'keep', { 'wc.words': 4, 'wc.unknown': 0 }, { measurements: m(4, []) }),

@@ -12,7 +12,8 @@ import { ROOT } from '../helpers/tmp.js';
 
 /** Every .ts file under a folder of the repository, relative to the root. */
 function tsFiles(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+  return fs
+    .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => path.join(dir, f));
 }
@@ -28,12 +29,22 @@ describe('imports between src/ and oracles/', () => {
   const ALLOWED = ['src/oracles/registry.ts', 'src/oracles/specs.ts'];
 
   it('src/ reaches oracles/ only through the registry and the spec schemas list', () => {
-    const offenders = tsFiles('src').flatMap((f) => (ALLOWED.includes(f) ? [] : importsOf(f).filter((i) => i.startsWith('oracles/')).map((i) => `${f} -> ${i}`)));
+    const offenders = tsFiles('src').flatMap((f) =>
+      ALLOWED.includes(f)
+        ? []
+        : importsOf(f)
+            .filter((i) => i.startsWith('oracles/'))
+            .map((i) => `${f} -> ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 
   it('no kind imports the registry or the schema list', () => {
-    const offenders = tsFiles('oracles').flatMap((f) => importsOf(f).filter((i) => ALLOWED.includes(i)).map((i) => `${f} -> ${i}`));
+    const offenders = tsFiles('oracles').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => ALLOWED.includes(i))
+        .map((i) => `${f} -> ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 

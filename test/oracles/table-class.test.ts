@@ -71,7 +71,12 @@ describe('table oracle on the real CLASS outputs', () => {
   it('TE normalised by sqrt(TT*EE), per column', async () => {
     // numpy: rel = |c_TE - r_TE| / sqrt(r_TT * r_EE)
     const spec = TableSpec.parse({
-      name: 'cl', candidate: 'cl.dat', reference: 'ref.dat', x: 'l', columns: ['TT', 'TE'], normalize: { TE: 'sqrt(TT*EE)' },
+      name: 'cl',
+      candidate: 'cl.dat',
+      reference: 'ref.dat',
+      x: 'l',
+      columns: ['TT', 'TE'],
+      normalize: { TE: 'sqrt(TT*EE)' },
     });
     const c = compareTables(spec, await readTable(lowprec('cl_lensed.dat')), await readTable(ref('cl_lensed.dat')));
     expectSig9(c.metrics['cl.TE.max_rel'], 1.4538362099715018e-3);

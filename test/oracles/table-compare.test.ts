@@ -18,8 +18,7 @@ function table(file: string, names: string[] | null, rows: number[][]): Table {
   };
 }
 
-const spec = (over: Record<string, unknown>) =>
-  TableSpec.parse({ name: 't', candidate: 'c.dat', reference: 'r.dat', x: 'x', columns: ['y'], ...over });
+const spec = (over: Record<string, unknown>) => TableSpec.parse({ name: 't', candidate: 'c.dat', reference: 'r.dat', x: 'x', columns: ['y'], ...over });
 
 function thrown(fn: () => unknown): InputError {
   try {
@@ -33,8 +32,24 @@ function thrown(fn: () => unknown): InputError {
 
 describe('compareTables', () => {
   it('computes max/mean/rms relative, max absolute and x at the max, row by row', () => {
-    const ref = table('r.dat', ['x', 'y'], [[1, 10], [2, 20], [3, 40]]);
-    const cand = table('c.dat', ['x', 'y'], [[1, 11], [2, 19], [3, 40]]);
+    const ref = table(
+      'r.dat',
+      ['x', 'y'],
+      [
+        [1, 10],
+        [2, 20],
+        [3, 40],
+      ],
+    );
+    const cand = table(
+      'c.dat',
+      ['x', 'y'],
+      [
+        [1, 11],
+        [2, 19],
+        [3, 40],
+      ],
+    );
     const c = compareTables(spec({}), cand, ref);
     const rel = [0.1, 0.05, 0];
     expect(c.metrics).toEqual({
@@ -50,8 +65,22 @@ describe('compareTables', () => {
   });
 
   it('excludes zero references from relative errors but not from max_abs', () => {
-    const ref = table('r.dat', ['x', 'y'], [[1, 0], [2, 20]]);
-    const cand = table('c.dat', ['x', 'y'], [[1, 3], [2, 22]]);
+    const ref = table(
+      'r.dat',
+      ['x', 'y'],
+      [
+        [1, 0],
+        [2, 20],
+      ],
+    );
+    const cand = table(
+      'c.dat',
+      ['x', 'y'],
+      [
+        [1, 3],
+        [2, 22],
+      ],
+    );
     const m = compareTables(spec({}), cand, ref).metrics;
     expect(m['t.y.n_ref_zero']).toBe(1);
     expect(m['t.y.max_abs']).toBe(3);
@@ -60,8 +89,27 @@ describe('compareTables', () => {
   });
 
   it('interpolates linearly onto the reference grid; points outside the candidate are dropped, never extrapolated', () => {
-    const ref = table('r.dat', ['x', 'y'], [[0, 1], [1.5, 4], [2.5, 6], [5, 11], [9, 19]]);
-    const cand = table('c.dat', ['x', 'y'], [[1, 3], [2, 5], [3, 7], [5, 11]]); // y = 2x + 1 exactly
+    const ref = table(
+      'r.dat',
+      ['x', 'y'],
+      [
+        [0, 1],
+        [1.5, 4],
+        [2.5, 6],
+        [5, 11],
+        [9, 19],
+      ],
+    );
+    const cand = table(
+      'c.dat',
+      ['x', 'y'],
+      [
+        [1, 3],
+        [2, 5],
+        [3, 7],
+        [5, 11],
+      ],
+    ); // y = 2x + 1 exactly
     const c = compareTables(spec({ interpolate: 'linear' }), cand, ref);
     expect(c.alignment).toEqual({ interpolate: 'linear', reference_rows: 5, candidate_rows: 4, in_range: 5, used: 3, dropped_below: 1, dropped_above: 1 });
     expect(c.metrics['t.y.max_abs']).toBe(0);
@@ -71,16 +119,42 @@ describe('compareTables', () => {
 
   it('interpolates log-log: a power law is reproduced', () => {
     const f = (x: number) => 3 * x ** -1.5;
-    const cand = table('c.dat', ['k', 'P'], [0.1, 1, 10, 100].map((x) => [x, f(x)]));
-    const ref = table('r.dat', ['k', 'P'], [0.3, 2, 50].map((x) => [x, f(x)]));
+    const cand = table(
+      'c.dat',
+      ['k', 'P'],
+      [0.1, 1, 10, 100].map((x) => [x, f(x)]),
+    );
+    const ref = table(
+      'r.dat',
+      ['k', 'P'],
+      [0.3, 2, 50].map((x) => [x, f(x)]),
+    );
     const m = compareTables(spec({ x: 'k', columns: ['P'], interpolate: 'loglog' }), cand, ref).metrics;
     expect(m['t.P.max_rel']).toBeLessThan(1e-14);
     expect(m['t.P.n_points']).toBe(3);
   });
 
   it('x_range keeps only reference rows with lo <= x <= hi', () => {
-    const ref = table('r.dat', ['x', 'y'], [[1, 1], [2, 2], [3, 3], [4, 4]]);
-    const cand = table('c.dat', ['x', 'y'], [[1, 2], [2, 2], [3, 3], [4, 8]]);
+    const ref = table(
+      'r.dat',
+      ['x', 'y'],
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [4, 4],
+      ],
+    );
+    const cand = table(
+      'c.dat',
+      ['x', 'y'],
+      [
+        [1, 2],
+        [2, 2],
+        [3, 3],
+        [4, 8],
+      ],
+    );
     const c = compareTables(spec({ x_range: [2, 3] }), cand, ref);
     expect(c.metrics['t.y.max_rel']).toBe(0);
     expect(c.metrics['t.y.n_points']).toBe(2);
@@ -96,8 +170,22 @@ describe('compareTables', () => {
   });
 
   it('normalize replaces |reference|; a string applies to every column, a record per column', () => {
-    const ref = table('r.dat', ['l', 'TT', 'EE', 'TE'], [[2, 4, 1, 0], [3, 9, 4, -1]]);
-    const cand = table('c.dat', ['l', 'TT', 'EE', 'TE'], [[2, 4, 1, 0.2], [3, 9, 4, -1.6]]);
+    const ref = table(
+      'r.dat',
+      ['l', 'TT', 'EE', 'TE'],
+      [
+        [2, 4, 1, 0],
+        [3, 9, 4, -1],
+      ],
+    );
+    const cand = table(
+      'c.dat',
+      ['l', 'TT', 'EE', 'TE'],
+      [
+        [2, 4, 1, 0.2],
+        [3, 9, 4, -1.6],
+      ],
+    );
     const c = compareTables(spec({ x: 'l', columns: ['TE'], normalize: 'sqrt(TT*EE)' }), cand, ref);
     expect(c.metrics['t.TE.max_rel']).toBeCloseTo(0.1, 15); // 0.2/2 and 0.6/6
     expect(c.metrics['t.TE.n_ref_zero']).toBe(0); // the reference TE is 0 at l=2, the norm is not
@@ -108,17 +196,44 @@ describe('compareTables', () => {
   });
 
   it('refuses a normalize over unknown columns, and one that is not finite', () => {
-    const ref = table('r.dat', ['x', 'y'], [[1, 1], [2, -1]]);
+    const ref = table(
+      'r.dat',
+      ['x', 'y'],
+      [
+        [1, 1],
+        [2, -1],
+      ],
+    );
     const e = thrown(() => compareTables(spec({ normalize: 'sqrt(z)' }), ref, ref));
     expect(e.context.side).toBe('spec');
-    expect(e.problems[0]).toMatchObject({ where: 'tables[t].normalize', message: 'normalize uses "z", which is not a column of the reference r.dat', hint: 'columns are 1:x, 2:y' });
+    expect(e.problems[0]).toMatchObject({
+      where: 'tables[t].normalize',
+      message: 'normalize uses "z", which is not a column of the reference r.dat',
+      hint: 'columns are 1:x, 2:y',
+    });
     const nan = thrown(() => compareTables(spec({ normalize: 'sqrt(y)' }), ref, ref));
     expect(nan.problems[0].message).toBe('normalize gave NaN for column y at reference line 3 (row 2) (x = 2)');
   });
 
   it('interpolate none: a differing x shows the first differing row', () => {
-    const ref = table('r.dat', ['x', 'y'], [[1, 1], [2, 2], [3, 3]]);
-    const cand = table('c.dat', ['x', 'y'], [[1, 1], [2.5, 2], [3, 3]]);
+    const ref = table(
+      'r.dat',
+      ['x', 'y'],
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+    );
+    const cand = table(
+      'c.dat',
+      ['x', 'y'],
+      [
+        [1, 1],
+        [2.5, 2],
+        [3, 3],
+      ],
+    );
     const e = thrown(() => compareTables(spec({}), cand, ref));
     expect(e.context.side).toBe('candidate');
     expect(e.problems).toEqual([
@@ -133,15 +248,65 @@ describe('compareTables', () => {
     ]);
     const short = thrown(() => compareTables(spec({}), table('c.dat', ['x', 'y'], [[1, 1]]), ref));
     expect(short.problems[0].found).toBe("no row: the candidate's rows end at row 1");
-    const long = thrown(() => compareTables(spec({}), table('c.dat', ['x', 'y'], [[1, 1], [2, 2], [3, 3], [4, 4]]), ref));
+    const long = thrown(() =>
+      compareTables(
+        spec({}),
+        table(
+          'c.dat',
+          ['x', 'y'],
+          [
+            [1, 1],
+            [2, 2],
+            [3, 3],
+            [4, 4],
+          ],
+        ),
+        ref,
+      ),
+    );
     expect(long.problems[0].message).toBe('the candidate has more rows than the reference');
   });
 
   it('refuses a candidate x that does not increase, and loglog of values <= 0', () => {
-    const ref = table('r.dat', ['x', 'y'], [[1, 1], [2, 2]]);
-    const e = thrown(() => compareTables(spec({ interpolate: 'linear' }), table('c.dat', ['x', 'y'], [[1, 1], [3, 2], [3, 4]]), ref));
+    const ref = table(
+      'r.dat',
+      ['x', 'y'],
+      [
+        [1, 1],
+        [2, 2],
+      ],
+    );
+    const e = thrown(() =>
+      compareTables(
+        spec({ interpolate: 'linear' }),
+        table(
+          'c.dat',
+          ['x', 'y'],
+          [
+            [1, 1],
+            [3, 2],
+            [3, 4],
+          ],
+        ),
+        ref,
+      ),
+    );
     expect(e.problems[0]).toMatchObject({ where: 'line 4 (row 3)', message: 'x must increase strictly from row to row to interpolate', found: 'x = 3' });
-    const neg = thrown(() => compareTables(spec({ interpolate: 'loglog' }), table('c.dat', ['x', 'y'], [[0.5, 1], [1.5, -2], [3, 4]]), ref));
+    const neg = thrown(() =>
+      compareTables(
+        spec({ interpolate: 'loglog' }),
+        table(
+          'c.dat',
+          ['x', 'y'],
+          [
+            [0.5, 1],
+            [1.5, -2],
+            [3, 4],
+          ],
+        ),
+        ref,
+      ),
+    );
     expect(neg.context.side).toBe('candidate');
     expect(neg.problems[0]).toMatchObject({ where: 'line 3 (row 2), column 2 (y)', message: 'loglog interpolation needs values > 0', found: '-2' });
   });

@@ -45,7 +45,10 @@ describe('tableOracle', () => {
       ['max_abs', 'max_rel', 'mean_rel', 'n_dropped', 'n_points', 'n_ref_zero', 'rms_rel', 'x_at_max_rel'].map((s) => `accuracy.pk.P.${s}`),
     );
     // The sandbox sees the workspace read-only and $BATON_OUT, never the reference data.
-    expect(starts[0].mounts.map((x) => [x.containerPath, x.readOnly])).toEqual([['/workspace', true], ['/baton/out', false]]);
+    expect(starts[0].mounts.map((x) => [x.containerPath, x.readOnly])).toEqual([
+      ['/workspace', true],
+      ['/baton/out', false],
+    ]);
     expect(starts[0].env.BATON_OUT).toBe('/baton/out');
     expect(m.artifacts).toEqual([{ name: 'pk.P', kind: 'series', path: 'series/pk.P.json' }]);
     const parsed = parseSeries(readFileSync(path.join(ctx.artifactDir, 'series/pk.P.json'), 'utf8'));
@@ -153,7 +156,8 @@ describe('tableOracle', () => {
     // the reference: 201 points of y = x^2 on irregular x in [1, 2]
     const xs = Array.from({ length: 201 }, (_, i) => 1 + i / 200 + (i > 0 && i < 200 ? Math.sin(i * 7.3) * 1e-3 : 0));
     const f = fakeContext({
-      id: 'accuracy', kind: 'table',
+      id: 'accuracy',
+      kind: 'table',
       // exact at the two candidate rows, and only reference point 100 lies between them
       run: `printf "x,y\\n${xs[100] - 1e-6},${(xs[100] - 1e-6) ** 2}\\n${xs[100] + 1e-6},${(xs[100] + 1e-6) ** 2}\\n" > "$BATON_OUT/t.csv"`,
       tables: [{ name: 'curve', candidate: 't.csv', reference: 'oracle/ref.csv', x: 'x', columns: ['y'], interpolate: 'linear' }],

@@ -107,11 +107,18 @@ describe('readers', () => {
     for (const name of ['plain.npy', 'fortran.npy']) {
       const t = await fixture(name);
       expect(t.header).toBeNull();
-      expect(t.columns.map((c) => [...c])).toEqual([[1, 2, 3], [10, 20, 30]]);
+      expect(t.columns.map((c) => [...c])).toEqual([
+        [1, 2, 3],
+        [10, 20, 30],
+      ]);
     }
     const s = await fixture('structured.npy');
     expect(s.header?.names).toEqual(['k', 'P', 'n']);
-    expect(s.columns.map((c) => [...c])).toEqual([[1, 2, 3], [0.5, 0.25, 0.125], [7, 8, 9]]);
+    expect(s.columns.map((c) => [...c])).toEqual([
+      [1, 2, 3],
+      [0.5, 0.25, 0.125],
+      [7, 8, 9],
+    ]);
   });
 
   it('parses every number exactly as Number() does, across chunk boundaries and long files', async () => {
@@ -124,12 +131,17 @@ describe('readers', () => {
         const v = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 80 - 40);
         const kind = Math.floor(rnd() * 6);
         const s =
-          kind === 0 ? v.toExponential(12)
-          : kind === 1 ? v.toExponential(18)
-          : kind === 2 ? String(v)
-          : kind === 3 ? v.toFixed(Math.floor(rnd() * 20))
-          : kind === 4 ? v.toPrecision(1 + Math.floor(rnd() * 21)).replace('e', 'E')
-          : String(Math.round(v * 1e6));
+          kind === 0
+            ? v.toExponential(12)
+            : kind === 1
+              ? v.toExponential(18)
+              : kind === 2
+                ? String(v)
+                : kind === 3
+                  ? v.toFixed(Math.floor(rnd() * 20))
+                  : kind === 4
+                    ? v.toPrecision(1 + Math.floor(rnd() * 21)).replace('e', 'E')
+                    : String(Math.round(v * 1e6));
         row.push(s);
         expected[j].push(Number(s));
       }
@@ -178,34 +190,82 @@ describe('readers', () => {
 describe('malformed inputs: exact messages', () => {
   it('wrong column count', async () => {
     expect(await problemsOf(fixture('wrong-count.dat'))).toEqual([
-      { file: 'wrong-count.dat', where: 'line 3', message: 'wrong column count: row 2 has 2 values, expected 3', expected: '3 values per row, as on line 2', found: '2: 4 5' },
+      {
+        file: 'wrong-count.dat',
+        where: 'line 3',
+        message: 'wrong column count: row 2 has 2 values, expected 3',
+        expected: '3 values per row, as on line 2',
+        found: '2: 4 5',
+      },
     ]);
     expect(await problemsOf(fixture('header-count.dat'))).toEqual([
-      { file: 'header-count.dat', where: 'line 1', message: 'wrong column count: the header names 2 columns but the rows have 3', expected: '3 names numbered 1:... to 3:...', found: '1:l 2:TT' },
+      {
+        file: 'header-count.dat',
+        where: 'line 1',
+        message: 'wrong column count: the header names 2 columns but the rows have 3',
+        expected: '3 names numbered 1:... to 3:...',
+        found: '1:l 2:TT',
+      },
     ]);
   });
 
   it('text in a numeric column (dat, tsv, quoted csv)', async () => {
     expect(await problemsOf(fixture('text.dat'))).toEqual([
-      { file: 'text.dat', where: 'line 3, column 2 (y)', message: 'text in a numeric column: column 2 (y) of row 2 is not a number', expected: 'a decimal number such as 1.5e-3', found: '"five"' },
+      {
+        file: 'text.dat',
+        where: 'line 3, column 2 (y)',
+        message: 'text in a numeric column: column 2 (y) of row 2 is not a number',
+        expected: 'a decimal number such as 1.5e-3',
+        found: '"five"',
+      },
     ]);
     expect(await problemsOf(fixture('text.tsv'))).toEqual([
-      { file: 'text.tsv', where: 'line 3, column 2 (y)', message: 'text in a numeric column: column 2 (y) of row 2 is not a number', expected: 'a decimal number such as 1.5e-3', found: '"abc"' },
+      {
+        file: 'text.tsv',
+        where: 'line 3, column 2 (y)',
+        message: 'text in a numeric column: column 2 (y) of row 2 is not a number',
+        expected: 'a decimal number such as 1.5e-3',
+        found: '"abc"',
+      },
     ]);
     expect(await problemsOf(fixture('quoted-bad.csv'))).toEqual([
-      { file: 'quoted-bad.csv', where: 'line 3, column 2 (y)', message: 'text in a numeric column: column 2 (y) of row 2 is not a number', expected: 'a decimal number such as 1.5e-3', found: '"3,5"' },
+      {
+        file: 'quoted-bad.csv',
+        where: 'line 3, column 2 (y)',
+        message: 'text in a numeric column: column 2 (y) of row 2 is not a number',
+        expected: 'a decimal number such as 1.5e-3',
+        found: '"3,5"',
+      },
     ]);
   });
 
   it('NaN and infinities are refused, naming file, row and column', async () => {
     expect(await problemsOf(fixture('nan.dat'))).toEqual([
-      { file: 'nan.dat', where: 'line 3, column 2 (y)', message: 'non-finite value in column 2 (y) of row 2: NaN and infinities are refused', expected: 'a finite number', found: '"nan"' },
+      {
+        file: 'nan.dat',
+        where: 'line 3, column 2 (y)',
+        message: 'non-finite value in column 2 (y) of row 2: NaN and infinities are refused',
+        expected: 'a finite number',
+        found: '"nan"',
+      },
     ]);
     expect(await problemsOf(fixture('inf.csv'))).toEqual([
-      { file: 'inf.csv', where: 'line 3, column 2 (y)', message: 'non-finite value in column 2 (y) of row 2: NaN and infinities are refused', expected: 'a finite number', found: '"-inf"' },
+      {
+        file: 'inf.csv',
+        where: 'line 3, column 2 (y)',
+        message: 'non-finite value in column 2 (y) of row 2: NaN and infinities are refused',
+        expected: 'a finite number',
+        found: '"-inf"',
+      },
     ]);
     expect(await problemsOf(fixture('nan.npy'))).toEqual([
-      { file: 'nan.npy', where: 'row 2, column 2', message: 'non-finite value in column 2 of row 2: NaN and infinities are refused', expected: 'a finite number', found: 'NaN' },
+      {
+        file: 'nan.npy',
+        where: 'row 2, column 2',
+        message: 'non-finite value in column 2 of row 2: NaN and infinities are refused',
+        expected: 'a finite number',
+        found: 'NaN',
+      },
     ]);
     const overflow = await problemsOf(readTable(write('big.dat', '1 1e400\n'), 'dat', { displayName: 'big.dat' }));
     expect(overflow[0].message).toBe('non-finite value in column 2 of row 1: NaN and infinities are refused');
@@ -214,22 +274,52 @@ describe('malformed inputs: exact messages', () => {
 
   it('empty file, header only, empty field', async () => {
     expect(await problemsOf(fixture('empty.dat'))).toEqual([
-      { file: 'empty.dat', where: 'whole file', message: 'empty file: no header and no data rows', expected: 'at least one row of numbers', found: 'an empty file' },
+      {
+        file: 'empty.dat',
+        where: 'whole file',
+        message: 'empty file: no header and no data rows',
+        expected: 'at least one row of numbers',
+        found: 'an empty file',
+      },
     ]);
     expect(await problemsOf(fixture('header-only.dat'))).toEqual([
-      { file: 'header-only.dat', where: 'line 2', message: 'no data rows', expected: 'at least one row of numbers', found: '2 lines of header or comments only' },
+      {
+        file: 'header-only.dat',
+        where: 'line 2',
+        message: 'no data rows',
+        expected: 'at least one row of numbers',
+        found: '2 lines of header or comments only',
+      },
     ]);
     expect(await problemsOf(fixture('empty-field.csv'))).toEqual([
-      { file: 'empty-field.csv', where: 'line 3, column 2 (y)', message: 'empty value in column 2 (y) of row 2', expected: 'a decimal number such as 1.5e-3', found: 'nothing' },
+      {
+        file: 'empty-field.csv',
+        where: 'line 3, column 2 (y)',
+        message: 'empty value in column 2 (y) of row 2',
+        expected: 'a decimal number such as 1.5e-3',
+        found: 'nothing',
+      },
     ]);
   });
 
   it('missing header (CSV, .npy)', async () => {
     expect(await problemsOf(fixture('no-header.csv'))).toEqual([
-      { file: 'no-header.csv', where: 'line 1', message: 'missing header: the first line holds numbers, not column names', expected: 'a header row naming the columns, e.g. x,y', found: '1,2' },
+      {
+        file: 'no-header.csv',
+        where: 'line 1',
+        message: 'missing header: the first line holds numbers, not column names',
+        expected: 'a header row naming the columns, e.g. x,y',
+        found: '1,2',
+      },
     ]);
     expect(await problemsOf(fixture('not-npy.npy'))).toEqual([
-      { file: 'not-npy.npy', where: 'byte 0', message: 'missing header: not a NumPy .npy file', expected: 'the magic string \\x93NUMPY', found: '"hello\\u0000"' },
+      {
+        file: 'not-npy.npy',
+        where: 'byte 0',
+        message: 'missing header: not a NumPy .npy file',
+        expected: 'the magic string \\x93NUMPY',
+        found: '"hello\\u0000"',
+      },
     ]);
   });
 
@@ -242,7 +332,14 @@ describe('malformed inputs: exact messages', () => {
       err = e as InputError;
     }
     expect(err?.problems).toEqual([
-      { file: 'ref_pk.dat', where: 'line 4', message: 'column "PP" does not exist', expected: 'one of "k", "P" or a 1-based index up to 2', found: '"PP"', hint: 'columns are 1:k, 2:P' },
+      {
+        file: 'ref_pk.dat',
+        where: 'line 4',
+        message: 'column "PP" does not exist',
+        expected: 'one of "k", "P" or a 1-based index up to 2',
+        found: '"PP"',
+        hint: 'columns are 1:k, 2:P',
+      },
     ]);
     expect(err?.message).toBe(
       '1 problem found:\n  ref_pk.dat: line 4: column "PP" does not exist\n    expected: one of "k", "P" or a 1-based index up to 2\n    found:    "PP"\n    hint:     columns are 1:k, 2:P',

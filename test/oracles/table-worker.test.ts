@@ -18,8 +18,23 @@ describe('readTable in a worker thread', () => {
     const out = path.join(ROOT, 'node_modules/.cache/baton-test-table-worker');
     mkdirSync(out, { recursive: true });
     execFileSync(process.execPath, [
-      path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', ROOT, '--module', 'nodenext', '--moduleResolution', 'nodenext',
-      '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', path.join(ROOT, 'oracles/table/index.ts'), path.join(ROOT, 'oracles/table/read-worker.ts'),
+      path.join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '--outDir',
+      out,
+      '--rootDir',
+      ROOT,
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--strict',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      path.join(ROOT, 'oracles/table/index.ts'),
+      path.join(ROOT, 'oracles/table/read-worker.ts'),
     ]);
     const dir = mkdtempSync(path.join(tmpdir(), 'baton-table-worker-'));
     const rows = Array.from({ length: 300_000 }, (_, i) => `${(i * 1e-3).toExponential(12)} ${Math.sin(i).toExponential(15)} ${i}`);

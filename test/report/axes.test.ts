@@ -114,9 +114,9 @@ describe('tick labels', () => {
     // medians falling from 0.2 s to 0.012 s
     const records = run.records.map((r) => ({
       ...r,
-      measurements: r.measurements.map((m) => (m.oracle === 'speed'
-        ? { ...m, details: { ...m.details, samples: [0.95, 1, 1.05].map((f) => (f * 0.2) / (1 + 2 * r.iteration)) } }
-        : m)),
+      measurements: r.measurements.map((m) =>
+        m.oracle === 'speed' ? { ...m, details: { ...m.details, samples: [0.95, 1, 1.05].map((f) => (f * 0.2) / (1 + 2 * r.iteration)) } } : m,
+      ),
     }));
     const plan = planCharts(buildModel(run.spec, records, 'running'), []).find((p) => p.kind === 'benchmark')!;
     const text = JSON.stringify(plan.spec);

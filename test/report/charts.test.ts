@@ -71,7 +71,12 @@ describe('vega-lite specs', () => {
     const model = buildModel(fx.spec, fx.records, 'running');
     const req = seriesRequests(model);
     expect(req.map((r) => `${r.role}:${r.iteration}:${r.name}`)).toEqual([
-      'baseline:0:cl.TT', 'baseline:0:cl.EE', `best:${model.bestIteration}:cl.TT`, `best:${model.bestIteration}:cl.EE`, 'latest:8:cl.TT', 'latest:8:cl.EE',
+      'baseline:0:cl.TT',
+      'baseline:0:cl.EE',
+      `best:${model.bestIteration}:cl.TT`,
+      `best:${model.bestIteration}:cl.EE`,
+      'latest:8:cl.TT',
+      'latest:8:cl.EE',
     ]);
   });
 });

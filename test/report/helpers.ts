@@ -90,9 +90,10 @@ export function decodePng(buf: Buffer): { width: number; height: number; rgba: B
 /** Dark pixels (all channels below 100) in a rectangle of a decoded PNG. */
 export function darkPixels(img: { width: number; rgba: Buffer }, x0: number, y0: number, x1: number, y1: number): number {
   let n = 0;
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
-    const i = (y * img.width + x) * 4;
-    if (img.rgba[i] < 100 && img.rgba[i + 1] < 100 && img.rgba[i + 2] < 100) n++;
-  }
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const i = (y * img.width + x) * 4;
+      if (img.rgba[i] < 100 && img.rgba[i + 1] < 100 && img.rgba[i + 2] < 100) n++;
+    }
   return n;
 }

@@ -14,7 +14,8 @@ import { loadFixture } from './helpers.js';
 const CHROMIUM = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM) {
-  if (process.env.BATON_REQUIRE_CHROMIUM === '1') throw new Error(`BATON_REQUIRE_CHROMIUM=1 but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  if (process.env.BATON_REQUIRE_CHROMIUM === '1')
+    throw new Error(`BATON_REQUIRE_CHROMIUM=1 but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
   console.warn(`\n[baton] NOTICE: no Chromium at ${CHROMIUM}: report.html browser test skipped. Set BATON_REQUIRE_CHROMIUM=1 to make this a failure.\n`);
 }
 
@@ -27,9 +28,13 @@ describe.skipIf(!HAS_CHROMIUM)('report.html in Chromium', () => {
       await generateReport({ ...fx, state: 'running', outDir: dir, html: true });
       const page = await browser.newPage();
       const problems: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
       page.on('pageerror', (e) => problems.push(String(e)));
-      page.on('request', (r) => { if (!/^(file|data|blob):/.test(r.url())) problems.push(`network: ${r.url()}`); });
+      page.on('request', (r) => {
+        if (!/^(file|data|blob):/.test(r.url())) problems.push(`network: ${r.url()}`);
+      });
       await page.goto(pathToFileURL(path.join(dir, 'report.html')).href);
       const n = await page.locator('.chart').count();
       expect(n).toBe(9);

@@ -25,7 +25,10 @@ const git = (cwd: string, ...args: string[]) =>
 
 describe('Next steps', () => {
   it('after budget: raise the budget and run again; after stalled: stall_after; after met: nothing more runs', () => {
-    const text = (state: 'met' | 'budget' | 'stalled') => nextSteps(buildModel(short.spec, short.records, state)).map((s) => `${s.text}\n${(s.commands ?? []).join('\n')}`).join('\n');
+    const text = (state: 'met' | 'budget' | 'stalled') =>
+      nextSteps(buildModel(short.spec, short.records, state))
+        .map((s) => `${s.text}\n${(s.commands ?? []).join('\n')}`)
+        .join('\n');
     expect(text('budget')).toMatch(/raise `budget\.iterations`/);
     expect(text('budget')).toContain('baton run EXP');
     expect(text('stalled')).toMatch(/raise `judge\.stall_after`/);
@@ -96,9 +99,9 @@ describe('Next steps', () => {
 describe('Integrity', () => {
   it("an oracle failure's cause is kept when it comes late in the reason", () => {
     const reason = `benchmark speed: timed run 1 of the candidate: stdout differs from the best kept commit's: line 1: ${'x'.repeat(90)}\ncause: the candidate sorted by payload`;
-    const records = short.records.map((r) => (r.iteration === 2
-      ? { ...r, measurements: r.measurements.map((m, i) => (i === 0 ? { ...m, status: 'error' as const, reason } : m)) }
-      : r));
+    const records = short.records.map((r) =>
+      r.iteration === 2 ? { ...r, measurements: r.measurements.map((m, i) => (i === 0 ? { ...m, status: 'error' as const, reason } : m)) } : r,
+    );
     const lines = integrityWarnings(buildModel(short.spec, records, 'running'));
     expect(lines.some((l) => l.includes('the candidate sorted by payload'))).toBe(true);
   });
@@ -106,6 +109,7 @@ describe('Integrity', () => {
 
 describe('report.html without an emoji font', () => {
   // Emoji and symbol blocks no text font on a bare Linux machine draws (DejaVu Sans has none of these in colour, most not at all).
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: U+FE0F (the emoji variation selector) is listed on its own on purpose
   const EMOJI = /[\u{1F000}-\u{1FAFF}\u{2600}-\u{27BF}\u{2B00}-\u{2BFF}\u{23E9}-\u{23FA}\u{FE0F}]/u;
   const scripts = { vega: '', vegaLite: '', vegaEmbed: '' };
   const body = (html: string) => html.slice(html.lastIndexOf('<body>'), html.lastIndexOf('<script type="application/json"'));
@@ -125,7 +129,13 @@ describe('report.html without an emoji font', () => {
 
   it("the worker's markdown becomes markup only after escaping: its HTML stays text", () => {
     const notes = '## Failed approaches\n- **<img src=x onerror=alert(1)>** and `<script>alert(2)</script>`\n- <!-- hide the rest\n';
-    const html = renderHtml({ model: buildModel(short.spec, short.records, 'running'), charts: [], scripts, notes, nextPrompt: '**</div><script>alert(3)</script>**' });
+    const html = renderHtml({
+      model: buildModel(short.spec, short.records, 'running'),
+      charts: [],
+      scripts,
+      notes,
+      nextPrompt: '**</div><script>alert(3)</script>**',
+    });
     const b = body(html);
     expect(b).not.toMatch(/<img|<script|<!--/i);
     expect(b).toContain('<strong>&lt;img src=x onerror=alert(1)&gt;</strong>');

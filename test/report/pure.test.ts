@@ -13,15 +13,27 @@ import { syntheticRun } from '../fixtures/ledgers/synthetic.js';
 
 describe('format', () => {
   it('numbers read the same way everywhere', () => {
-    expect([fmtNum(0.21), fmtNum(9.56e-4), fmtNum(0.001022), fmtNum(12.3456), fmtNum(7), fmtNum(123456), fmtNum(undefined)])
-      .toEqual(['0.21', '9.56e-4', '0.001022', '12.35', '7', '1.235e+5', '—']);
+    expect([fmtNum(0.21), fmtNum(9.56e-4), fmtNum(0.001022), fmtNum(12.3456), fmtNum(7), fmtNum(123456), fmtNum(undefined)]).toEqual([
+      '0.21',
+      '9.56e-4',
+      '0.001022',
+      '12.35',
+      '7',
+      '1.235e+5',
+      '—',
+    ]);
     // PROGRESS.md, the prompt and the verdicts write the same digits as REPORT.md (they once showed 0.005 where it showed 5e-3)
     const values = [0.005, 9.56e-4, 0.001022, 12.3456, 12345, -0.0421, 123456, 1e-7, 0];
     expect(values.map((v) => fmt(v))).toEqual(values.map((v) => fmtNum(v)));
     expect(values.map((v) => fmtNum(v))).toEqual(['0.005', '9.56e-4', '0.001022', '12.35', '12345', '-0.0421', '1.235e+5', '1e-7', '0']);
     expect(fmt(undefined)).toBe('n/a');
-    expect([fmtDuration(850), fmtDuration(42_000), fmtDuration(12 * 60_000), fmtDuration(5.2 * 3_600_000), fmtDuration(76 * 3_600_000)])
-      .toEqual(['850 ms', '42 s', '12 min', '5 h 12 min', '3 d 4 h']);
+    expect([fmtDuration(850), fmtDuration(42_000), fmtDuration(12 * 60_000), fmtDuration(5.2 * 3_600_000), fmtDuration(76 * 3_600_000)]).toEqual([
+      '850 ms',
+      '42 s',
+      '12 min',
+      '5 h 12 min',
+      '3 d 4 h',
+    ]);
   });
   it('markdown cells are one line with pipes escaped and bounded', () => {
     expect(mdCell('a | b\nc <x>')).toBe('a \\| b c &lt;x&gt;');
@@ -32,9 +44,28 @@ describe('format', () => {
     expect(sparkline([1e-1, 1e-2, 1e-3], true)).toBe('█▅▁');
   });
   it('specJson: data rows one per line, and parses back to the same spec', () => {
-    const spec = { mark: { type: 'point' }, data: { values: [{ x: 1, y: 'a' }, { x: 2, y: null }] }, axis: { values: [1, 10] }, skip: undefined };
+    const spec = {
+      mark: { type: 'point' },
+      data: {
+        values: [
+          { x: 1, y: 'a' },
+          { x: 2, y: null },
+        ],
+      },
+      axis: { values: [1, 10] },
+      skip: undefined,
+    };
     const text = specJson(spec);
-    expect(JSON.parse(text)).toEqual({ mark: { type: 'point' }, data: { values: [{ x: 1, y: 'a' }, { x: 2, y: null }] }, axis: { values: [1, 10] } });
+    expect(JSON.parse(text)).toEqual({
+      mark: { type: 'point' },
+      data: {
+        values: [
+          { x: 1, y: 'a' },
+          { x: 2, y: null },
+        ],
+      },
+      axis: { values: [1, 10] },
+    });
     expect(text).toContain('\n   {"x":1,"y":"a"},\n');
     expect(text).toContain('"values": [1,10]');
   });
@@ -61,7 +92,17 @@ describe('decimate', () => {
 });
 
 describe('series artifacts', () => {
-  const s: SeriesArtifact = { v: 1, kind: 'error-vs-x', table: 'pk', x: 'k', column: 'P', points: [{ x: 1e-4, rel: 3e-5, abs: 0.4 }, { x: 1e-3, rel: null, abs: 0 }] };
+  const s: SeriesArtifact = {
+    v: 1,
+    kind: 'error-vs-x',
+    table: 'pk',
+    x: 'k',
+    column: 'P',
+    points: [
+      { x: 1e-4, rel: 3e-5, abs: 0.4 },
+      { x: 1e-3, rel: null, abs: 0 },
+    ],
+  };
   it('round-trip through their file format', () => {
     const r = parseSeries(serializeSeries(s));
     expect(r).toEqual({ ok: true, series: s });
@@ -83,8 +124,13 @@ describe('NOTES.md', () => {
 
 describe('metrics.csv', () => {
   it('quotes per RFC 4180', () => {
-    expect([csvField('a,b'), csvField('say "hi"'), csvField('x\ny'), csvField('plain'), csvField(1e-7)])
-      .toEqual(['"a,b"', '"say ""hi"""', '"x\ny"', 'plain', '1e-7']);
+    expect([csvField('a,b'), csvField('say "hi"'), csvField('x\ny'), csvField('plain'), csvField(1e-7)]).toEqual([
+      '"a,b"',
+      '"say ""hi"""',
+      '"x\ny"',
+      'plain',
+      '1e-7',
+    ]);
   });
   it('survives commas, quotes and newlines in fields and round-trips values exactly', () => {
     const run = syntheticRun({ seed: 2, iterations: 3 });
@@ -138,6 +184,8 @@ describe('summary and REPORT.md of long runs', () => {
     expect(last.verdict.kind).toBe('met');
     expect(verdictLine(buildModel(met.spec, met.records, 'met'))).toBe(`Goal met at iteration ${last.iteration}: all 4 thresholds hold.`);
     const short = syntheticRun({ seed: 7, iterations: 3 });
-    expect(verdictLine(buildModel(short.spec, short.records, 'running'))).toMatch(/^Running: \d of 4 thresholds hold after 3 iterations; furthest is \S+ at \S+ vs [<>=]+ \S+/);
+    expect(verdictLine(buildModel(short.spec, short.records, 'running'))).toMatch(
+      /^Running: \d of 4 thresholds hold after 3 iterations; furthest is \S+ at \S+ vs [<>=]+ \S+/,
+    );
   });
 });

@@ -19,10 +19,17 @@ afterAll(async () => {
 });
 
 const fx = loadFixture('short');
-const run = async (dir: string, html = false) => generateReport({
-  spec: fx.spec, records: fx.records, notes: fx.notes, nextPrompt: fx.nextPrompt, state: 'running',
-  artifactRoot: fx.artifactRoot, outDir: dir, html,
-});
+const run = async (dir: string, html = false) =>
+  generateReport({
+    spec: fx.spec,
+    records: fx.records,
+    notes: fx.notes,
+    nextPrompt: fx.nextPrompt,
+    state: 'running',
+    artifactRoot: fx.artifactRoot,
+    outDir: dir,
+    html,
+  });
 
 describe('generateReport on the short fixture (a crash at 3, a tamper at 5)', () => {
   let dir = '';
@@ -32,8 +39,14 @@ describe('generateReport on the short fixture (a crash at 3, a tamper at 5)', ()
     dir = await outDir();
     const progress: string[] = [];
     result = await generateReport({
-      spec: fx.spec, records: fx.records, notes: fx.notes, nextPrompt: fx.nextPrompt, state: 'running',
-      artifactRoot: fx.artifactRoot, outDir: dir, onProgress: (d, t, l) => progress.push(`${d}/${t} ${l}`),
+      spec: fx.spec,
+      records: fx.records,
+      notes: fx.notes,
+      nextPrompt: fx.nextPrompt,
+      state: 'running',
+      artifactRoot: fx.artifactRoot,
+      outDir: dir,
+      onProgress: (d, t, l) => progress.push(`${d}/${t} ${l}`),
     });
     expect(result.warnings).toEqual([]);
     const rel = result.files.map((f) => path.relative(dir, f));
@@ -116,7 +129,9 @@ describe('generateReport on the short fixture (a crash at 3, a tamper at 5)', ()
     const r = await generateReport({ spec, records: fx.records, state: 'running', artifactRoot: path.join(d, 'nowhere'), outDir: d });
     const plots = await readdir(path.join(d, 'plots'));
     expect(plots.filter((f) => f.startsWith('timeline-'))).toEqual([
-      'timeline-accuracy-cl-TT-max_rel.png', 'timeline-accuracy-cl-TT-max_rel.svg', 'timeline-accuracy-cl-TT-max_rel.vl.json',
+      'timeline-accuracy-cl-TT-max_rel.png',
+      'timeline-accuracy-cl-TT-max_rel.svg',
+      'timeline-accuracy-cl-TT-max_rel.vl.json',
     ]);
     expect(plots.some((f) => f.startsWith('error-'))).toBe(false);
     expect(r.warnings.some((w) => /series artifact 0000\/accuracy\/series\/cl\.TT\.json .* is missing/.test(w))).toBe(true);

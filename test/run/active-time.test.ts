@@ -38,9 +38,12 @@ need('the time budget across a pause', () => {
     expect((await baton(['init', dir, '-t', 'blank'], { cwd: path.dirname(dir) })).exitCode).toBe(0);
     // a session that does not meet the goal, so the run ends on its iteration budget
     fs.writeFileSync(path.join(dir, 'replay.yaml'), 'sessions:\n  - summary: "a note"\n    steps:\n      - write: NOTE.txt\n        content: "later\\n"\n');
-    const budget = (iterations: number) => (s: Spec): Spec => ({
-      ...s, budget: { ...s.budget, iterations, time: '60s', session: { ...s.budget.session, time: '30s' } },
-    });
+    const budget =
+      (iterations: number) =>
+      (s: Spec): Spec => ({
+        ...s,
+        budget: { ...s.budget, iterations, time: '60s', session: { ...s.budget.session, time: '30s' } },
+      });
     const first = await runExperiment(dir, { adjustSpec: budget(1) });
     expect(first.state).toBe('budget');
     expect(first.reason).not.toMatch(/time budget/);

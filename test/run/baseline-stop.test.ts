@@ -53,8 +53,8 @@ need('a baseline that cannot be measured', () => {
   }, 600_000);
 });
 
-describe('baton\'s own leftovers before a session', () => {
-  it('restores PROGRESS.md, removes an untracked reports/report.html, leaves the user\'s files alone', async () => {
+describe("baton's own leftovers before a session", () => {
+  it("restores PROGRESS.md, removes an untracked reports/report.html, leaves the user's files alone", async () => {
     const ws = path.join(tmpDir(), 'ws');
     const repo = await Repo.init(ws);
     fs.mkdirSync(path.join(ws, 'reports'));

@@ -33,7 +33,9 @@ describe.runIf(ready.ok)('SIGKILL at random instants, restart each time', () => 
       const r = await chaosRun({ seed, kills, minMs: 800, maxMs: 3500, afterBaseline: seed % 2 === 1 });
       results.push(r);
       const where = r.kills.map((k) => `${k.afterMs}ms${k.group ? '(group)' : ''}→${k.after}`).join('; ');
-      console.log(`[chaos] seed ${seed}${seed % 2 === 1 ? ' (after the baseline)' : ''}: ${r.kills.length} kills, ${(r.durationMs / 1000).toFixed(0)} s, ${r.problems.length ? `FAILED: ${r.problems.join(' / ')}` : 'ok'}\n  kills: ${where}`);
+      console.log(
+        `[chaos] seed ${seed}${seed % 2 === 1 ? ' (after the baseline)' : ''}: ${r.kills.length} kills, ${(r.durationMs / 1000).toFixed(0)} s, ${r.problems.length ? `FAILED: ${r.problems.join(' / ')}` : 'ok'}\n  kills: ${where}`,
+      );
       if (!r.problems.length && env.BATON_CHAOS_KEEP !== '1') fs.rmSync(r.dir, { recursive: true, force: true });
       else console.log(`  kept: ${r.dir}`);
     }

@@ -169,7 +169,17 @@ describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner
     const records = path.join(base, 'lent');
     fs.mkdirSync(records);
     fs.writeFileSync(path.join(records, 'y.json.tmp'), '{"uid": 10');
-    fs.writeFileSync(path.join(records, 'x.json'), JSON.stringify({ uid: 1000, gid: 1000, lent: [{ path: folder, uid: 0, gid: 0 }, { path: path.join(base, 'gone'), uid: 0, gid: 0 }] }));
+    fs.writeFileSync(
+      path.join(records, 'x.json'),
+      JSON.stringify({
+        uid: 1000,
+        gid: 1000,
+        lent: [
+          { path: folder, uid: 0, gid: 0 },
+          { path: path.join(base, 'gone'), uid: 0, gid: 0 },
+        ],
+      }),
+    );
     expect(restoreLent(records)).toEqual([folder, path.join(base, 'gone')]);
     expect(fs.lstatSync(folder).uid).toBe(0);
     expect(fs.lstatSync(path.join(folder, 'sub', 'a.txt')).uid).toBe(0);
@@ -180,7 +190,7 @@ describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner
     expect(restoreLent(records)).toEqual([]);
   });
 
-  it('lending never follows a link the workspace holds: a host file stays root\'s', async () => {
+  it("lending never follows a link the workspace holds: a host file stays root's", async () => {
     const folder = tmpDir('baton-lend-');
     const hostFile = path.join(tmpDir('baton-host-'), 'secret');
     fs.writeFileSync(hostFile, 'root only');
@@ -208,7 +218,7 @@ describe.runIf(root)('restoreLent: what a killed run lent goes back to its owner
     expect(fs.statSync(hostFile).uid).toBe(0);
   });
 
-  it('adoptRootEntries hands root\'s files in a user\'s folder to that user, never its .git', async () => {
+  it("adoptRootEntries hands root's files in a user's folder to that user, never its .git", async () => {
     const folder = tmpDir('baton-adopt-');
     fs.mkdirSync(path.join(folder, '.git'));
     fs.writeFileSync(path.join(folder, '.git', 'config'), '');

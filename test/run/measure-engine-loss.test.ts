@@ -28,7 +28,8 @@ describe('an engine lost before the measurement', () => {
     const snap = path.join(dir, 'snap');
     fs.mkdirSync(snap);
     const spec = Spec.parse({
-      name: 'x', goal: 'g',
+      name: 'x',
+      goal: 'g',
       oracles: [{ id: 'c', kind: 'command', run: 'true', evaluate: 'echo "{\\"x\\": 0}"' }],
       thresholds: { 'c.x': '< 1' },
     });

@@ -46,7 +46,8 @@ describe.runIf(ready.ok)('crash recovery with real Docker and git', () => {
       killedAt.push(point);
     };
     // The baseline, step by step.
-    for (const p of ['journal:oracle-hashes', 'journal:baseline-start', 'measure:oracle', 'ledger:append', 'git:add', 'journal:baseline-done']) await killWith(p);
+    for (const p of ['journal:oracle-hashes', 'journal:baseline-start', 'measure:oracle', 'ledger:append', 'git:add', 'journal:baseline-done'])
+      await killWith(p);
     // Twice in the middle of a session's `sleep`.
     for (let k = 0; k < 2; k++) {
       const run = start(dir);
@@ -58,10 +59,25 @@ describe.runIf(ready.ok)('crash recovery with real Docker and git', () => {
     }
     // Every step of an iteration; a killed session leaves a half-done candidate, so settling it passes settle:ref and settle:reset.
     for (const p of [
-      'journal:run-start', 'journal:iteration-start', 'replay:step', 'settle:ref', 'replay:step', 'settle:reset',
-      'journal:session-end', 'git:add', 'journal:candidate', 'measure:oracle', 'ledger:append', 'settle:report',
-      'journal:settled', 'git:add@3', 'measure:oracle@2', 'settle:report@2', 'journal:candidate@2',
-    ]) await killWith(p);
+      'journal:run-start',
+      'journal:iteration-start',
+      'replay:step',
+      'settle:ref',
+      'replay:step',
+      'settle:reset',
+      'journal:session-end',
+      'git:add',
+      'journal:candidate',
+      'measure:oracle',
+      'ledger:append',
+      'settle:report',
+      'journal:settled',
+      'git:add@3',
+      'measure:oracle@2',
+      'settle:report@2',
+      'journal:candidate@2',
+    ])
+      await killWith(p);
     const finished = await start(dir);
     expect(finished.exitCode, finished.stderr).toBe(0);
     expect(finished.stdout).toContain('met: every threshold holds');
@@ -97,15 +113,22 @@ describe.runIf(ready.ok)('crash recovery with real Docker and git', () => {
     expect(r.stdout).toContain('interrupted: interrupted by a signal (after 1 iteration)');
     const ws = path.join(dir, 'workspace');
     expect((await execa('git', ['status', '--porcelain'], { cwd: ws })).stdout).toBe('');
-    expect(ledgerOf(dir).map((x) => [x.iteration, x.verdict.kind])).toEqual([[0, 'baseline'], [1, 'crashed']]);
+    expect(ledgerOf(dir).map((x) => [x.iteration, x.verdict.kind])).toEqual([
+      [0, 'baseline'],
+      [1, 'crashed'],
+    ]);
     expect(ledgerOf(dir)[1].session?.stopReason).toBe('interrupted');
     // The next run replays the interrupted session as iteration 2; stop it there.
     const again = await start(dir, { BATON_FAILPOINT: 'journal:settled' });
     expect(again.signal).toBe('SIGKILL');
-    expect(ledgerOf(dir).map((x) => [x.iteration, x.verdict.kind, x.metrics['score.value']])).toEqual([[0, 'baseline', 1], [1, 'crashed', undefined], [2, 'keep', 1.1]]);
+    expect(ledgerOf(dir).map((x) => [x.iteration, x.verdict.kind, x.metrics['score.value']])).toEqual([
+      [0, 'baseline', 1],
+      [1, 'crashed', undefined],
+      [2, 'keep', 1.1],
+    ]);
   }, 300_000);
 
-  it('a second baton run on the same experiment is refused with the first one\'s pid', async () => {
+  it("a second baton run on the same experiment is refused with the first one's pid", async () => {
     const dir = await fixtureExperiment('recover');
     const first = start(dir);
     await waitForWorker(dir);

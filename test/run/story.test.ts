@@ -60,7 +60,14 @@ describe.runIf(ready.ok)('baton run: the whole story with real Docker and git', 
   it('the ledger tells the story: keep, revert, oom, sandbox-died, tamper, NaN, met (confirmed)', () => {
     const candidates = ledger.filter((r) => r.phase !== 'confirm');
     expect(candidates.map((r) => [r.iteration, r.verdict.kind])).toEqual([
-      [0, 'baseline'], [1, 'keep'], [2, 'revert'], [3, 'crashed'], [4, 'crashed'], [5, 'tamper'], [6, 'revert'], [7, 'met'],
+      [0, 'baseline'],
+      [1, 'keep'],
+      [2, 'revert'],
+      [3, 'crashed'],
+      [4, 'crashed'],
+      [5, 'tamper'],
+      [6, 'revert'],
+      [7, 'met'],
     ]);
     expect(candidates[3].session?.cause).toMatch(/^oom: out of memory in step 2/);
     expect(candidates[4].session?.cause).toMatch(/^sandbox-died/);

@@ -59,7 +59,9 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
     expect(r.stdout).toContain('No such file');
     // Every process the exec did not start belongs to another uid: candidate code cannot ptrace-inject itself into
     // the container's own processes to outlive a kill step (red team 2, verified attack). Fails if they run as 1000.
-    const others = await sb.exec("for p in /proc/[0-9]*; do case $(cat $p/comm 2>/dev/null) in tini|sleep|docker-init) awk '/^Uid:/{print $2}' $p/status;; esac; done | sort -u");
+    const others = await sb.exec(
+      "for p in /proc/[0-9]*; do case $(cat $p/comm 2>/dev/null) in tini|sleep|docker-init) awk '/^Uid:/{print $2}' $p/status;; esac; done | sort -u",
+    );
     expect(others.stdout.split('\n').filter(Boolean)).toEqual(['65534']);
   });
 

@@ -18,7 +18,9 @@ describe('doctor', () => {
   });
 
   it('never falls back to the local sandbox when no engine answers: kind docker is refused (exit 2)', async () => {
-    await expect(chooseSandboxProvider({ kind: 'docker' }, undefined, { docker: new Docker({ socketPath: '/nonexistent/docker.sock' }) })).rejects.toMatchObject({
+    await expect(
+      chooseSandboxProvider({ kind: 'docker' }, undefined, { docker: new Docker({ socketPath: '/nonexistent/docker.sock' }) }),
+    ).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(/does not answer.*start the engine.*kind: local/),
     });

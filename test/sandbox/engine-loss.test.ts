@@ -45,8 +45,14 @@ function engineProxy(socket: string, dieAtWorkerExec: boolean): Promise<{ close(
       conns.delete(client);
       conns.delete(upstream);
     };
-    client.on('close', () => (upstream.destroy(), forget()));
-    upstream.on('close', () => (client.destroy(), forget()));
+    client.on('close', () => {
+      upstream.destroy();
+      forget();
+    });
+    upstream.on('close', () => {
+      client.destroy();
+      forget();
+    });
     client.on('error', () => undefined);
     upstream.on('error', () => undefined);
   });

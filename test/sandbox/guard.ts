@@ -33,5 +33,16 @@ function verdict(reason: string): { ok: boolean; reason: string } {
 
 /** A sandbox spec with small limits, overridable per test. */
 export function spec(over: Partial<SandboxSpec> = {}): SandboxSpec {
-  return { kind: 'docker', image: 'baton-base', memory: '256m', cpus: 1, pids: 128, tmp: '64m', network: 'none', env: [], allow_plain_processes: false, ...over };
+  return {
+    kind: 'docker',
+    image: 'baton-base',
+    memory: '256m',
+    cpus: 1,
+    pids: 128,
+    tmp: '64m',
+    network: 'none',
+    env: [],
+    allow_plain_processes: false,
+    ...over,
+  };
 }

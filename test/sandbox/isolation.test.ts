@@ -22,7 +22,15 @@ const DEAD = 'unix:///nonexistent/baton-dead-docker.sock';
 const dead = new Docker({ socketPath: '/nonexistent/baton-dead-docker.sock' });
 const isRoot = process.getuid?.() === 0;
 
-const docker: Isolation = { provider: 'docker', runtime: 'runc', engine: 'unix:///var/run/docker.sock 20.10', image: 'baton-base', imageId: 'sha256:aaa', user: '1000:1000', network: 'none' };
+const docker: Isolation = {
+  provider: 'docker',
+  runtime: 'runc',
+  engine: 'unix:///var/run/docker.sock 20.10',
+  image: 'baton-base',
+  imageId: 'sha256:aaa',
+  user: '1000:1000',
+  network: 'none',
+};
 
 /** Every file under `dir` with its size and mtime: what "writes nothing" is checked against. */
 function listing(dir: string): string[] {
@@ -117,7 +125,9 @@ describe('baton run and baton sandbox doctor with the isolation unavailable', ()
   it.runIf(ready.ok)('`baton check` and `baton sandbox doctor` say which isolation the spec gets here', async () => {
     const dir = await fixtureExperiment('story');
     const check = await baton(['check', dir], { cwd: dir });
-    expect(check.stdout).toMatch(/isolation on this machine: Docker \(runc, unix:\/\/\/var\/run\/docker.sock .*image baton-base [0-9a-f]{12}, user 1000:1000, network none/);
+    expect(check.stdout).toMatch(
+      /isolation on this machine: Docker \(runc, unix:\/\/\/var\/run\/docker.sock .*image baton-base [0-9a-f]{12}, user 1000:1000, network none/,
+    );
     const doc = await baton(['sandbox', 'doctor', dir], { cwd: dir });
     expect(doc.stdout).toMatch(/baton.yaml gets: Docker \(runc/);
   });

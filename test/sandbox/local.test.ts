@@ -59,7 +59,7 @@ describe.skipIf(!hasBwrap)('local sandbox (bubblewrap)', () => {
     expect(r).toMatchObject({ exitCode: 4, stdout: 'out\nin f 2 /workspace\n', stderr: 'err\n', timedOut: false, sandboxDied: false });
   });
 
-  it('writes to /workspace on the host, the harness user\'s once stopped; the root is read-only', async () => {
+  it("writes to /workspace on the host, the harness user's once stopped; the root is read-only", async () => {
     const sb = await start(provider);
     const r = await sb.exec('echo hi > /workspace/w.txt; touch /usr/x 2>&1; touch /newfile 2>&1; echo ok > /tmp/t && cat /tmp/t');
     expect(r.stdout).toMatch(/(Read-only file system|Permission denied)[\s\S]*(Read-only file system|Permission denied)[\s\S]*ok\n$/);
@@ -91,7 +91,9 @@ describe.skipIf(!hasBwrap)('local sandbox (bubblewrap)', () => {
 
   it('has no network', async () => {
     const sb = await start(provider);
-    const r = await sb.exec(`ls /sys/class/net 2>/dev/null | grep -v lo | wc -l; timeout 5 bash -c 'echo > /dev/tcp/1.1.1.1/53' 2>/dev/null && echo CONNECTED || echo UNREACHABLE`);
+    const r = await sb.exec(
+      `ls /sys/class/net 2>/dev/null | grep -v lo | wc -l; timeout 5 bash -c 'echo > /dev/tcp/1.1.1.1/53' 2>/dev/null && echo CONNECTED || echo UNREACHABLE`,
+    );
     expect(r.stdout.trim().split('\n').pop()).toBe('UNREACHABLE');
   });
 

@@ -106,7 +106,10 @@ describe('Demuxer', () => {
   it('separates stdout and stderr across arbitrary chunk boundaries', () => {
     const out: string[] = [];
     const err: string[] = [];
-    const d = new Demuxer((b) => out.push(b.toString()), (b) => err.push(b.toString()));
+    const d = new Demuxer(
+      (b) => out.push(b.toString()),
+      (b) => err.push(b.toString()),
+    );
     const all = Buffer.concat([frame(1, 'out1'), frame(2, 'err1'), frame(1, 'out2')]);
     for (let i = 0; i < all.length; i += 3) d.push(all.subarray(i, i + 3));
     expect(out.join('')).toBe('out1out2');
@@ -176,7 +179,11 @@ Components: main
 `;
   it('parses deb822 and picks the main and security mirrors of a suite', () => {
     const m = pickDebianMirrors(parseDeb822Sources(deb822), 'bookworm');
-    expect(m).toEqual({ main: 'http://mirror.example/debian', mainSuites: ['bookworm', 'bookworm-updates'], security: 'http://mirror.example/debian-security' });
+    expect(m).toEqual({
+      main: 'http://mirror.example/debian',
+      mainSuites: ['bookworm', 'bookworm-updates'],
+      security: 'http://mirror.example/debian-security',
+    });
     expect(renderSources(m!, 'bookworm')).toContain('URIs: http://mirror.example/debian-security\nSuites: bookworm-security');
   });
   it('parses one-line sources', () => {
@@ -247,7 +254,17 @@ describe('sandboxEnv', () => {
 });
 
 describe('pids exhaustion', () => {
-  const base = { command: 'c', exitCode: 0, stdout: '', stderr: '', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false, durationMs: 1 };
+  const base = {
+    command: 'c',
+    exitCode: 0,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    oomKilled: false,
+    sandboxDied: false,
+    outputTruncated: false,
+    durationMs: 1,
+  };
 
   it('counts a sandbox with fewer free pids than the next command needs as exhausted', () => {
     expect(pidsExhausted({ current: 64, max: 64 })).toBe(true);
@@ -260,7 +277,13 @@ describe('pids exhaustion', () => {
   });
 
   it("recognises every form of a failure to fork: the engine's, the wrapper's, the shell's", () => {
-    expect(forkFailureOf({ exitCode: 126, stdout: 'OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer: unknown', stderr: '' })).toBe('engine');
+    expect(
+      forkFailureOf({
+        exitCode: 126,
+        stdout: 'OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer: unknown',
+        stderr: '',
+      }),
+    ).toBe('engine');
     expect(forkFailureOf({ exitCode: 125, stdout: '', stderr: 'timeout: fork system call failed: Resource temporarily unavailable\n' })).toBe('wrapper');
     expect(forkFailureOf({ exitCode: 254, stdout: '', stderr: 'bash: fork: retry: Resource temporarily unavailable\n' })).toBe('shell');
     expect(forkFailureOf({ exitCode: 1, stdout: '', stderr: 'environment: fork: Resource temporarily unavailable\n' })).toBe('shell');
@@ -274,7 +297,11 @@ describe('pids exhaustion', () => {
     const ran = afterPidsExhausted({ ...base, exitCode: 0, stderr: 'bash: fork: retry: Resource temporarily unavailable' }, usage, undefined);
     expect(ran).toMatchObject({ exitCode: 0, sandboxDied: false });
     expect(ran.cause).toMatch(/^pids limit exhausted \(64 of 64 .*restarted the sandbox/);
-    const never = afterPidsExhausted({ ...base, exitCode: 125, stderr: 'timeout: fork system call failed: Resource temporarily unavailable' }, usage, undefined);
+    const never = afterPidsExhausted(
+      { ...base, exitCode: 125, stderr: 'timeout: fork system call failed: Resource temporarily unavailable' },
+      usage,
+      undefined,
+    );
     expect(never).toMatchObject({ exitCode: null, sandboxDied: false });
     expect(never.cause).toMatch(/^the command could not start: pids limit exhausted/);
     const dead = afterPidsExhausted(base, usage, 'engine gone');

@@ -12,7 +12,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { experimentId } from '../../src/experiment.js';
 import type { RunEvent } from '../../src/run/context.js';
 import { runExperiment } from '../../src/run/run.js';
-import { LocalSandboxProvider, bwrapWorks, describeIsolation, registerSandboxKind, type SandboxKind, type SandboxProvider, type SandboxRole } from '../../src/sandbox/index.js';
+import {
+  LocalSandboxProvider,
+  bwrapWorks,
+  describeIsolation,
+  registerSandboxKind,
+  type SandboxKind,
+  type SandboxProvider,
+  type SandboxRole,
+} from '../../src/sandbox/index.js';
 import type { Spec } from '../../src/spec/schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -90,4 +90,3 @@ describe.skipIf(!ready.ok)('sweep', () => {
     }
   });
 });
-

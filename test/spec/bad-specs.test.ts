@@ -39,33 +39,104 @@ const CASES: [string, Mutate, string, string, Partial<Record<'expected' | 'found
   ['empty goal', (s) => (s.goal = ''), 'goal', 'expected a goal in words'],
   ['name with a space', (s) => (s.name = 'my pk'), 'name', 'expected an identifier', { found: '"my pk"' }],
   ['unknown top key', (s) => (s.oracels = []), 'oracels', 'unknown key "oracels"', { hint: 'did you mean "oracles"?' }],
-  ['misspelt threshold key', (s) => { s.treshold = s.thresholds; }, 'treshold', 'unknown key "treshold"', { hint: 'did you mean "thresholds"?' }],
+  [
+    'misspelt threshold key',
+    (s) => {
+      s.treshold = s.thresholds;
+    },
+    'treshold',
+    'unknown key "treshold"',
+    { hint: 'did you mean "thresholds"?' },
+  ],
   ['no oracles', (s) => (s.oracles = []), 'oracles', 'expected at least one oracle'],
   ['oracles not a list', (s) => (s.oracles = 'table'), 'oracles', 'wrong type', { expected: 'a list', found: '"table"' }],
-  ['unknown oracle kind', (s) => (s.oracles[0].kind = 'tabel'), 'oracles[0].kind', 'unknown kind', { expected: 'one of table, benchmark, tests, browser, command', hint: 'did you mean "table"?' }],
+  [
+    'unknown oracle kind',
+    (s) => (s.oracles[0].kind = 'tabel'),
+    'oracles[0].kind',
+    'unknown kind',
+    { expected: 'one of table, benchmark, tests, browser, command', hint: 'did you mean "table"?' },
+  ],
   ['missing oracle kind', (s) => delete s.oracles[1].kind, 'oracles[1].kind', 'missing "kind"'],
   ['bad oracle id', (s) => (s.oracles[0].id = '1acc'), 'oracles[0].id', 'expected an identifier', { found: '"1acc"' }],
   ['table without run', (s) => delete s.oracles[0].run, 'oracles[0].run', 'missing required key "run"'],
-  ['unknown table key', (s) => (s.oracles[0].tables[0].x_rnage = [0, 1]), 'oracles[0].tables[0].x_rnage', 'unknown key "x_rnage"', { hint: 'did you mean "x_range"?' }],
-  ['bad interpolate', (s) => (s.oracles[0].tables[0].interpolate = 'cubic'), 'oracles[0].tables[0].interpolate', 'not an allowed value', { expected: 'one of none, linear, loglog', found: '"cubic"' }],
+  [
+    'unknown table key',
+    (s) => (s.oracles[0].tables[0].x_rnage = [0, 1]),
+    'oracles[0].tables[0].x_rnage',
+    'unknown key "x_rnage"',
+    { hint: 'did you mean "x_range"?' },
+  ],
+  [
+    'bad interpolate',
+    (s) => (s.oracles[0].tables[0].interpolate = 'cubic'),
+    'oracles[0].tables[0].interpolate',
+    'not an allowed value',
+    { expected: 'one of none, linear, loglog', found: '"cubic"' },
+  ],
   ['no columns', (s) => (s.oracles[0].tables[0].columns = []), 'oracles[0].tables[0].columns', 'expected at least one column to compare'],
   ['column index zero', (s) => (s.oracles[0].tables[0].columns = [0]), 'oracles[0].tables[0].columns[0]', 'expected number to be >=1', { found: 'number 0' }],
-  ['x_range reversed', (s) => (s.oracles[0].tables[0].x_range = [1, 0]), 'oracles[0].tables[0].x_range', 'x_range must be [lo, hi] with lo < hi', { found: '[1,0]' }],
+  [
+    'x_range reversed',
+    (s) => (s.oracles[0].tables[0].x_range = [1, 0]),
+    'oracles[0].tables[0].x_range',
+    'x_range must be [lo, hi] with lo < hi',
+    { found: '[1,0]' },
+  ],
   ['x_range of one number', (s) => (s.oracles[0].tables[0].x_range = [1]), 'oracles[0].tables[0].x_range', 'expected array to have >=2 items'],
   ['duplicate oracle id', (s) => (s.oracles[1].id = 'accuracy'), 'oracles[1].id', 'duplicate oracle id "accuracy"', { found: 'the same id as oracles[0]' }],
-  ['duplicate table name', (s) => s.oracles[0].tables.push({ ...s.oracles[0].tables[0] }), 'oracles[0].tables[1].name', 'duplicate table name "pk" in oracle "accuracy"'],
-  ['malformed threshold', (s) => (s.thresholds['tests.pass_rate'] = '=> 1'), 'thresholds["tests.pass_rate"]', 'expected a threshold such as "< 1e-3" or ">= 1"', { found: '"=> 1"' }],
-  ['threshold without operator', (s) => (s.thresholds['tests.pass_rate'] = 1), 'thresholds["tests.pass_rate"]', 'wrong type', { expected: 'string', found: 'number 1' }],
-  ['threshold on an unknown stat', (s) => (s.thresholds['accuracy.pk.P.max_rell'] = '< 1'), 'thresholds["accuracy.pk.P.max_rell"]', 'no oracle produces the metric "accuracy.pk.P.max_rell"', { hint: 'did you mean "accuracy.pk.P.max_rel"?' }],
-  ['threshold on an unknown oracle', (s) => (s.thresholds['speed.median_s'] = '< 1'), 'thresholds["speed.median_s"]', 'no oracle produces the metric "speed.median_s"'],
-  ['threshold on an uncompared column', (s) => (s.thresholds['accuracy.pk.Q.max_rel'] = '< 1'), 'thresholds["accuracy.pk.Q.max_rel"]', 'no oracle produces the metric "accuracy.pk.Q.max_rel"'],
+  [
+    'duplicate table name',
+    (s) => s.oracles[0].tables.push({ ...s.oracles[0].tables[0] }),
+    'oracles[0].tables[1].name',
+    'duplicate table name "pk" in oracle "accuracy"',
+  ],
+  [
+    'malformed threshold',
+    (s) => (s.thresholds['tests.pass_rate'] = '=> 1'),
+    'thresholds["tests.pass_rate"]',
+    'expected a threshold such as "< 1e-3" or ">= 1"',
+    { found: '"=> 1"' },
+  ],
+  [
+    'threshold without operator',
+    (s) => (s.thresholds['tests.pass_rate'] = 1),
+    'thresholds["tests.pass_rate"]',
+    'wrong type',
+    { expected: 'string', found: 'number 1' },
+  ],
+  [
+    'threshold on an unknown stat',
+    (s) => (s.thresholds['accuracy.pk.P.max_rell'] = '< 1'),
+    'thresholds["accuracy.pk.P.max_rell"]',
+    'no oracle produces the metric "accuracy.pk.P.max_rell"',
+    { hint: 'did you mean "accuracy.pk.P.max_rel"?' },
+  ],
+  [
+    'threshold on an unknown oracle',
+    (s) => (s.thresholds['speed.median_s'] = '< 1'),
+    'thresholds["speed.median_s"]',
+    'no oracle produces the metric "speed.median_s"',
+  ],
+  [
+    'threshold on an uncompared column',
+    (s) => (s.thresholds['accuracy.pk.Q.max_rel'] = '< 1'),
+    'thresholds["accuracy.pk.Q.max_rel"]',
+    'no oracle produces the metric "accuracy.pk.Q.max_rel"',
+  ],
   ['metric name without dot', (s) => (s.thresholds.score = '> 1'), 'thresholds.score', 'expected a dotted metric name', { found: '"score"' }],
   ['no thresholds', (s) => (s.thresholds = {}), 'thresholds', 'no thresholds: the goal could never be met'],
   ['unknown worker kind', (s) => (s.worker = { kind: 'claude' }), 'worker.kind', 'unknown kind', { expected: 'one of replay, anthropic, command' }],
   ['replay without script', (s) => (s.worker = { kind: 'replay' }), 'worker.script', 'missing required key "script"'],
   ['unknown keep policy', (s) => (s.judge.keep = 'better'), 'judge.keep', 'not an allowed value', { expected: 'one of improve, no-regress, always' }],
   ['confirm zero', (s) => (s.judge.confirm = 0), 'judge.confirm', 'expected number to be >=1', { found: 'number 0' }],
-  ['primary not a threshold', (s) => (s.judge.primary = 'tests.pass_rat'), 'judge.primary', 'the primary metric must be one of the thresholds', { hint: 'did you mean "tests.pass_rate"?' }],
+  [
+    'primary not a threshold',
+    (s) => (s.judge.primary = 'tests.pass_rat'),
+    'judge.primary',
+    'the primary metric must be one of the thresholds',
+    { hint: 'did you mean "tests.pass_rate"?' },
+  ],
   ['bad duration', (s) => (s.budget.time = '2 hours'), 'budget.time', 'expected a duration such as 30s, 10m, 24h', { found: '"2 hours"' }],
   ['bad session duration', (s) => (s.budget.session.time = 30), 'budget.session.time', 'wrong type', { expected: 'string', found: 'number 30' }],
   ['iterations not an integer', (s) => (s.budget.iterations = 2.5), 'budget.iterations', 'wrong type', { expected: 'an integer', found: 'number 2.5' }],
@@ -74,9 +145,28 @@ const CASES: [string, Mutate, string, string, Partial<Record<'expected' | 'found
   ['unknown network', (s) => (s.sandbox.network = 'host'), 'sandbox.network', 'not an allowed value', { expected: 'one of none, bridge' }],
   ['unknown sandbox kind', (s) => (s.sandbox.kind = 'dokcer'), 'sandbox.kind', 'not an allowed value', { hint: 'did you mean "docker"?' }],
   ['bad env name', (s) => (s.sandbox.env = ['MY-KEY']), 'sandbox.env[0]', 'expected an environment variable name'],
-  ['benchmark with too few repeats', (s) => s.oracles.push({ id: 'speed', kind: 'benchmark', run: 'x', repeat: 2 }), 'oracles[2].repeat', 'expected number to be >=3'],
-  ['benchmark that could never keep anything', (s) => { s.oracles.push({ id: 'speed', kind: 'benchmark', run: 'x', repeat: 5 }); s.thresholds['speed.speedup'] = '>= 2'; }, 'oracles[2].repeat', '5 timed runs cannot show a significant change', { expected: 'repeat: 10 or more', hint: 'or judge.keep: always' }],
-  ['browser port out of range', (s) => s.oracles.push({ id: 'e2e', kind: 'browser', serve: 'x', port: 70000, tests: 'oracle/e2e' }), 'oracles[2].port', 'expected number to be <=65535'],
+  [
+    'benchmark with too few repeats',
+    (s) => s.oracles.push({ id: 'speed', kind: 'benchmark', run: 'x', repeat: 2 }),
+    'oracles[2].repeat',
+    'expected number to be >=3',
+  ],
+  [
+    'benchmark that could never keep anything',
+    (s) => {
+      s.oracles.push({ id: 'speed', kind: 'benchmark', run: 'x', repeat: 5 });
+      s.thresholds['speed.speedup'] = '>= 2';
+    },
+    'oracles[2].repeat',
+    '5 timed runs cannot show a significant change',
+    { expected: 'repeat: 10 or more', hint: 'or judge.keep: always' },
+  ],
+  [
+    'browser port out of range',
+    (s) => s.oracles.push({ id: 'e2e', kind: 'browser', serve: 'x', port: 70000, tests: 'oracle/e2e' }),
+    'oracles[2].port',
+    'expected number to be <=65535',
+  ],
   ['tests format unknown', (s) => (s.oracles[1].format = 'xunit'), 'oracles[1].format', 'not an allowed value', { expected: 'one of junit, tap' }],
 ];
 
@@ -138,7 +228,10 @@ describe('valid specs', () => {
   });
 
   it('fills defaults', () => {
-    const { spec } = validateSpecText(stringify({ name: 'x', goal: 'g', oracles: [{ id: 'c', kind: 'command', run: 'echo' }], thresholds: { 'c.score': '> 1' } }), 'b.yaml');
+    const { spec } = validateSpecText(
+      stringify({ name: 'x', goal: 'g', oracles: [{ id: 'c', kind: 'command', run: 'echo' }], thresholds: { 'c.score': '> 1' } }),
+      'b.yaml',
+    );
     expect(spec?.sandbox).toMatchObject({ kind: 'docker', network: 'none', image: 'baton-base' });
     expect(spec?.judge).toMatchObject({ keep: 'improve', confirm: 1, stall_after: 8 });
     expect(spec?.prompt.max_chars).toBe(24000);

@@ -47,7 +47,10 @@ describe('baton check on command oracles', () => {
   });
 
   it('reading a workspace data file is only the one-command warning, not a refusal (fails if every named file is refused)', async () => {
-    const dir = await experiment("  - id: check\n    kind: command\n    run: python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' < score.json\n", { 'workspace/score.json': '{"x": 1}\n' });
+    const dir = await experiment(
+      "  - id: check\n    kind: command\n    run: python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' < score.json\n",
+      { 'workspace/score.json': '{"x": 1}\n' },
+    );
     const { problems, warnings } = checkExperiment(dir);
     expect(problems).toEqual([]);
     expect(warnings).toEqual([expect.objectContaining({ where: 'oracles[0].run', message: expect.stringContaining('candidate-controlled process') })]);
@@ -56,9 +59,10 @@ describe('baton check on command oracles', () => {
   it('finds the script however it is named: /workspace/..., $BATON_WORKSPACE/..., python3 -m module', async () => {
     for (const run of ['python3 /workspace/tools/score.py', 'cd /tmp && python3 "$BATON_WORKSPACE/tools/score.py"', 'python3 -m tools.score']) {
       const dir = await experiment(`  - id: check\n    kind: command\n    run: ${JSON.stringify(run)}\n`, { 'workspace/tools/score.py': '' });
-      expect(checkExperiment(dir).problems.map((p) => p.message), run).toEqual([
-        'oracle "check" runs the workspace file tools/score.py as its oracle: the worker can rewrite it to print any metrics',
-      ]);
+      expect(
+        checkExperiment(dir).problems.map((p) => p.message),
+        run,
+      ).toEqual(['oracle "check" runs the workspace file tools/score.py as its oracle: the worker can rewrite it to print any metrics']);
     }
   });
 
@@ -66,22 +70,32 @@ describe('baton check on command oracles', () => {
     const dir = await experiment(ONE_COMMAND, { 'workspace/check.py': '' }, 'protected: [check.py]\n');
     const { problems, warnings } = checkExperiment(dir);
     expect(problems).toEqual([]);
-    expect(warnings).toEqual([expect.objectContaining({ where: 'oracles[0].run', message: expect.stringContaining('oracle "check" takes its metrics from a candidate-controlled process') })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        where: 'oracles[0].run',
+        message: expect.stringContaining('oracle "check" takes its metrics from a candidate-controlled process'),
+      }),
+    ]);
   });
 
   it('refuses an evaluate that runs a workspace file, or a script that is only in the workspace', async () => {
     const dir = await experiment('  - id: check\n    kind: command\n    run: "true"\n    evaluate: python3 /workspace/grade.py && python3 other.py\n', {
-      'workspace/grade.py': '', 'workspace/other.py': '',
+      'workspace/grade.py': '',
+      'workspace/other.py': '',
     });
     expect(checkExperiment(dir).problems.map((p) => [p.where, p.message])).toEqual([
       ['oracles[0].evaluate', 'oracle "check" evaluates with the workspace file grade.py: evaluate would run the candidate\'s code as root'],
-      ['oracles[0].evaluate', 'oracle "check": evaluate runs in the oracle/ folder, which has no other.py; the workspace file other.py is the worker\'s, not the oracle\'s'],
+      [
+        'oracles[0].evaluate',
+        'oracle "check": evaluate runs in the oracle/ folder, which has no other.py; the workspace file other.py is the worker\'s, not the oracle\'s',
+      ],
     ]);
   });
 
   describe('the CLI', () => {
     beforeAll(() => {
-      if (!fs.existsSync(path.join(__dirname, '..', '..', 'dist', 'oracles', 'command', 'check.js'))) throw new Error('build dist/ first: npx tsc -p tsconfig.json');
+      if (!fs.existsSync(path.join(__dirname, '..', '..', 'dist', 'oracles', 'command', 'check.js')))
+        throw new Error('build dist/ first: npx tsc -p tsconfig.json');
     });
 
     it('prints the error naming the oracle id and the file, and exits non-zero', async () => {
@@ -108,8 +122,13 @@ describe('REPORT.md on a one-command oracle', () => {
     const { integrityWarnings } = await import('../../src/report/summary.js');
     const { Spec } = await import('../../src/spec/schema.js');
     const spec = Spec.parse({
-      name: 'r', goal: 'g', thresholds: {},
-      oracles: [{ id: 'weak', kind: 'command', run: 'python3 /baton/oracle/s.py' }, { id: 'safe', kind: 'command', run: 'true', evaluate: 'python3 s.py' }],
+      name: 'r',
+      goal: 'g',
+      thresholds: {},
+      oracles: [
+        { id: 'weak', kind: 'command', run: 'python3 /baton/oracle/s.py' },
+        { id: 'safe', kind: 'command', run: 'true', evaluate: 'python3 s.py' },
+      ],
     });
     const warnings = integrityWarnings(buildModel(spec, [], 'running'));
     expect(warnings).toEqual([expect.stringMatching(/^oracle weak: metrics from candidate-controlled process \(a command oracle with `run` alone/)]);

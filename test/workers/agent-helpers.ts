@@ -36,7 +36,12 @@ export async function agentExperiment(edit: (spec: Record<string, any>) => void 
 }
 
 /** `baton run DIR ...` as a user types it, with the key and the fake's URL in the harness environment. */
-export function batonRun(dir: string, fake: FakeAnthropic, args: string[] = [], env: Record<string, string> = {}): Promise<Result<{ reject: false; stdin: 'ignore' }>> {
+export function batonRun(
+  dir: string,
+  fake: FakeAnthropic,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Result<{ reject: false; stdin: 'ignore' }>> {
   return execa('node', [BATON_BIN, 'run', dir, ...args], {
     reject: false,
     timeout: 400_000,
@@ -76,8 +81,10 @@ export function sessionOf(req: RecordedRequest): number {
 /** USD of `turns` turns of `usage` at the built-in price of `model`: what the ledger must say. */
 export function expectedUsd(model: string, usage: FakeUsage, turns: number): number {
   const t = {
-    inputTokens: usage.input_tokens, outputTokens: usage.output_tokens,
-    cacheReadTokens: usage.cache_read_input_tokens ?? 0, cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
   };
   return costOf(t, priceOf(model)!) * turns;
 }

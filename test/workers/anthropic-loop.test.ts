@@ -24,19 +24,37 @@ afterEach(async () => {
 });
 
 const spec = Spec.parse({
-  name: 'loop', goal: 'g', oracles: [{ id: 'a', kind: 'command', run: 'true' }], thresholds: { 'a.b.c': '< 1' },
-  worker: { kind: 'anthropic', model: 'claude-sonnet-5-5' }, budget: { session: { time: '5m', turns: 10, tokens: 50_000 } },
+  name: 'loop',
+  goal: 'g',
+  oracles: [{ id: 'a', kind: 'command', run: 'true' }],
+  thresholds: { 'a.b.c': '< 1' },
+  worker: { kind: 'anthropic', model: 'claude-sonnet-5-5' },
+  budget: { session: { time: '5m', turns: 10, tokens: 50_000 } },
 });
 
 function sandbox(exec: (cmd: string) => Partial<ExecResult> | Error, running = () => true): SandboxHandle {
   return {
-    id: 'fake', kind: 'local',
+    id: 'fake',
+    kind: 'local',
     async exec(command) {
       const r = exec(command);
       if (r instanceof Error) throw r;
-      return { command, exitCode: 0, stdout: '', stderr: '', timedOut: false, oomKilled: false, sandboxDied: false, outputTruncated: false, durationMs: 1, ...r };
+      return {
+        command,
+        exitCode: 0,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        oomKilled: false,
+        sandboxDied: false,
+        outputTruncated: false,
+        durationMs: 1,
+        ...r,
+      };
     },
-    async status() { return running() ? { running: true } : { running: false, cause: 'killed from outside' }; },
+    async status() {
+      return running() ? { running: true } : { running: false, cause: 'killed from outside' };
+    },
     async stop() {},
   };
 }
@@ -49,30 +67,57 @@ async function session(f: FakeAnthropic, sb: SandboxHandle, over: Partial<Sessio
   });
   const transcript = new Transcript(path.join(dir, 't'), 1);
   const result = await worker.runSession({
-    spec, experimentDir: dir, iteration: 1, sessionIndex: 0, sandbox: sb, prompt: 'You are session 1', deadline: Date.now() + 60_000,
-    runBudgetLeft: {}, transcript, signal: new AbortController().signal, ...over,
+    spec,
+    experimentDir: dir,
+    iteration: 1,
+    sessionIndex: 0,
+    sandbox: sb,
+    prompt: 'You are session 1',
+    deadline: Date.now() + 60_000,
+    runBudgetLeft: {},
+    transcript,
+    signal: new AbortController().signal,
+    ...over,
   });
-  return { result, transcript: fs.readFileSync(transcript.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) };
+  return {
+    result,
+    transcript: fs
+      .readFileSync(transcript.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  };
 }
 
 describe('the anthropic agent loop', () => {
   it('a tool that throws answers is_error and the loop goes on', async () => {
-    fake = await new FakeAnthropic(sequence([reply([toolUse('bash', { command: 'ls' })]), reply([toolUse('measure', {})]), reply([text('done anyway')])])).start();
-    const { result } = await session(fake, sandbox(() => new Error('engine hiccup')), {
-      measure: async () => {
-        throw new Error('oracle sandbox would not start');
+    fake = await new FakeAnthropic(
+      sequence([reply([toolUse('bash', { command: 'ls' })]), reply([toolUse('measure', {})]), reply([text('done anyway')])]),
+    ).start();
+    const { result } = await session(
+      fake,
+      sandbox(() => new Error('engine hiccup')),
+      {
+        measure: async () => {
+          throw new Error('oracle sandbox would not start');
+        },
       },
-    });
+    );
     expect(result).toMatchObject({ stopReason: 'done', summary: 'done anyway' });
     expect(toolResults(fake.requests[1])).toEqual([expect.objectContaining({ is_error: true, content: 'the tool failed: engine hiccup' })]);
     expect(toolResults(fake.requests[2])).toEqual([expect.objectContaining({ is_error: true, content: 'the tool failed: oracle sandbox would not start' })]);
   });
 
   it('a failing command answers its output and exit code; the editor refuses an ambiguous replace', async () => {
-    fake = await new FakeAnthropic(sequence([
-      reply([toolUse('bash', { command: 'false' }), toolUse('str_replace_based_edit_tool', { command: 'str_replace', path: 'a.py', old_str: 'x', new_str: 'y' })]),
-      reply([text('ok')]),
-    ])).start();
+    fake = await new FakeAnthropic(
+      sequence([
+        reply([
+          toolUse('bash', { command: 'false' }),
+          toolUse('str_replace_based_edit_tool', { command: 'str_replace', path: 'a.py', old_str: 'x', new_str: 'y' }),
+        ]),
+        reply([text('ok')]),
+      ]),
+    ).start();
     const sb = sandbox((cmd) => (cmd.startsWith('cat -- ') ? { stdout: 'x = x\n' } : cmd.startsWith('bash -c') ? { exitCode: 1, stderr: 'boom' } : {}));
     await session(fake, sb);
     const [bash, edit] = toolResults(fake.requests[1]);
@@ -83,14 +128,25 @@ describe('the anthropic agent loop', () => {
 
   it('stops as sandbox-died when the sandbox is gone', async () => {
     fake = await new FakeAnthropic(() => reply([toolUse('bash', { command: 'sleep 1' })])).start();
-    const { result } = await session(fake, sandbox(() => ({ exitCode: null, sandboxDied: true, cause: 'container killed' }), () => false));
+    const { result } = await session(
+      fake,
+      sandbox(
+        () => ({ exitCode: null, sandboxDied: true, cause: 'container killed' }),
+        () => false,
+      ),
+    );
     expect(result).toMatchObject({ stopReason: 'sandbox-died', cause: 'killed from outside' });
   });
 
   it("stops at the session's token cap and asks to go on after max_tokens", async () => {
     const big = { input_tokens: 20_000, output_tokens: 1000 };
-    fake = await new FakeAnthropic(sequence([{ kind: 'message', content: [text('long...')], stop_reason: 'max_tokens', usage: big }], reply([toolUse('bash', { command: 'true' })], big))).start();
-    const { result, transcript } = await session(fake, sandbox(() => ({})));
+    fake = await new FakeAnthropic(
+      sequence([{ kind: 'message', content: [text('long...')], stop_reason: 'max_tokens', usage: big }], reply([toolUse('bash', { command: 'true' })], big)),
+    ).start();
+    const { result, transcript } = await session(
+      fake,
+      sandbox(() => ({})),
+    );
     expect(result.stopReason).toBe('budget');
     expect(result.summary).toMatch(/cap of 50000 tokens was reached \(63000 used\)/);
     expect(JSON.stringify(fake.requests[1].body.messages)).toContain('cut at max_tokens');
@@ -98,16 +154,25 @@ describe('the anthropic agent loop', () => {
   });
 
   it('a request the API refuses ends the session with what it said, usage kept', async () => {
-    fake = await new FakeAnthropic(sequence([reply([toolUse('bash', { command: 'true' })]), apiError(400, 'invalid_request_error', 'messages.1: tool_use ids must be unique')])).start();
-    const { result } = await session(fake, sandbox(() => ({})));
+    fake = await new FakeAnthropic(
+      sequence([reply([toolUse('bash', { command: 'true' })]), apiError(400, 'invalid_request_error', 'messages.1: tool_use ids must be unique')]),
+    ).start();
+    const { result } = await session(
+      fake,
+      sandbox(() => ({})),
+    );
     expect(result.stopReason).toBe('error');
     expect(result.cause).toMatch(/400: invalid_request_error: messages.1: tool_use ids must be unique/);
     expect(result.usage.inputTokens).toBe(1000);
   });
 
-  it("a session past its deadline stops as timeout before calling the model", async () => {
+  it('a session past its deadline stops as timeout before calling the model', async () => {
     fake = await new FakeAnthropic(() => reply([text('x')])).start();
-    const { result } = await session(fake, sandbox(() => ({})), { deadline: Date.now() - 1 });
+    const { result } = await session(
+      fake,
+      sandbox(() => ({})),
+      { deadline: Date.now() - 1 },
+    );
     expect(result.stopReason).toBe('timeout');
     expect(fake.requests).toHaveLength(0);
   });

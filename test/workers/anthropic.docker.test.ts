@@ -12,8 +12,31 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../src/ledger/record.js';
 import { dockerReady } from '../sandbox/guard.js';
-import { DEFAULT_USAGE, FakeAnthropic, rateLimited, reply, requestText, text, toolResults, toolUse, type FakeStep, type RecordedRequest } from '../helpers/fake-anthropic.js';
-import { agentExperiment, batonRun, expectedUsd, isInitializer, ledgerOf, removeExperiments, RK4, SECRET_KEY, sessionOf, transcriptOf, turnOf } from './agent-helpers.js';
+import {
+  DEFAULT_USAGE,
+  FakeAnthropic,
+  rateLimited,
+  reply,
+  requestText,
+  text,
+  toolResults,
+  toolUse,
+  type FakeStep,
+  type RecordedRequest,
+} from '../helpers/fake-anthropic.js';
+import {
+  agentExperiment,
+  batonRun,
+  expectedUsd,
+  isInitializer,
+  ledgerOf,
+  removeExperiments,
+  RK4,
+  SECRET_KEY,
+  sessionOf,
+  transcriptOf,
+  turnOf,
+} from './agent-helpers.js';
 
 const ready = await dockerReady();
 const MODEL = 'claude-sonnet-5-5';
@@ -31,7 +54,11 @@ describe.runIf(ready.ok)('anthropic worker: baton run with a scripted model, rea
       if (turnOf(req) === 0) {
         return reply([
           text('Writing the plan.'),
-          toolUse('str_replace_based_edit_tool', { command: 'create', path: '/workspace/PLAN.md', file_text: '# Plan\n\n- [ ] replace Euler by RK4 -> accuracy.solution.y.max_abs\n' }),
+          toolUse('str_replace_based_edit_tool', {
+            command: 'create',
+            path: '/workspace/PLAN.md',
+            file_text: '# Plan\n\n- [ ] replace Euler by RK4 -> accuracy.solution.y.max_abs\n',
+          }),
           toolUse('bash', { command: 'echo stray > /workspace/stray.txt && echo "# broken" >> solve.py' }),
         ]);
       }
@@ -70,7 +97,10 @@ describe.runIf(ready.ok)('anthropic worker: baton run with a scripted model, rea
   it('ends met after one iteration, the 429 costing none', () => {
     expect(result.exitCode, `${result.stderr}`).toBe(0);
     expect(result.stdout).toContain('met: every threshold holds (after 1 iteration)');
-    expect(ledger.map((r) => [r.iteration, r.verdict.kind])).toEqual([[0, 'baseline'], [1, 'met']]);
+    expect(ledger.map((r) => [r.iteration, r.verdict.kind])).toEqual([
+      [0, 'baseline'],
+      [1, 'met'],
+    ]);
     const retries = transcriptOf(dir, 1).filter((e) => e.type === 'retry');
     expect(retries).toEqual([expect.objectContaining({ status: 429, errorType: 'rate_limit_error', waitMs: 1000, waitFrom: 'retry-after' })]);
   });

@@ -18,7 +18,9 @@ const ready = await dockerReady();
 
 function run(dir: string) {
   return execa('node', [BATON_BIN, 'run', dir], {
-    reject: false, timeout: 400_000, stdin: 'ignore',
+    reject: false,
+    timeout: 400_000,
+    stdin: 'ignore',
     env: { ANTHROPIC_API_KEY: SECRET_KEY, AGENT_ALLOWED: 'yes-you-may', AGENT_SECRET: 'not-for-the-agent' },
   });
 }
@@ -40,7 +42,10 @@ describe.runIf(ready.ok)('command worker with real Docker', () => {
     const ws = path.join(dir, 'workspace');
     expect(fs.readFileSync(path.join(ws, 'solve.py'), 'utf8')).toBe(RK4);
     const ledger = ledgerOf(dir);
-    expect(ledger.map((x) => [x.iteration, x.verdict.kind])).toEqual([[0, 'baseline'], [1, 'met']]);
+    expect(ledger.map((x) => [x.iteration, x.verdict.kind])).toEqual([
+      [0, 'baseline'],
+      [1, 'met'],
+    ]);
     const env = fs.readFileSync(path.join(ws, 'agent-env.txt'), 'utf8');
     expect(env).toMatch(/^stdin_chars=[1-9]\d{2,}$/m);
     expect(env).toContain('prompt_file=/tmp/baton/prompt.md');

@@ -33,12 +33,18 @@ describe.runIf(ready.ok)('anthropic worker faults, with real Docker', () => {
   it('a 529 storm stops the run cleanly (exit 1, journal and ledger intact) and the next run resumes', async () => {
     // The session takes one turn (which costs), then the API goes down.
     fake = await new FakeAnthropic((req) =>
-      isInitializer(req) ? reply([text('Plan kept.')]) : turnOf(req) === 0 ? reply([toolUse('bash', { command: 'echo partial > partial.txt' })]) : overloaded(5),
+      isInitializer(req)
+        ? reply([text('Plan kept.')])
+        : turnOf(req) === 0
+          ? reply([toolUse('bash', { command: 'echo partial > partial.txt' })])
+          : overloaded(5),
     ).start();
     const dir = await agentExperiment();
     const stormy = await batonRun(dir, fake);
     expect(stormy.exitCode, stormy.stderr).toBe(1);
-    expect(stormy.stderr).toMatch(/session 1, turn 2: the model API kept failing \(10 attempts\); it last answered: 529: overloaded_error: Overloaded \(request-id req_fake_\d+\)/);
+    expect(stormy.stderr).toMatch(
+      /session 1, turn 2: the model API kept failing \(10 attempts\); it last answered: 529: overloaded_error: Overloaded \(request-id req_fake_\d+\)/,
+    );
     expect(stormy.stderr).toContain('`baton run` again resumes');
     expect(ledgerOf(dir).map((r) => r.verdict.kind)).toEqual(['baseline']);
     const journal = journalOf(dir);
@@ -56,7 +62,11 @@ describe.runIf(ready.ok)('anthropic worker faults, with real Docker', () => {
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('resuming run');
     const ledger = ledgerOf(dir);
-    expect(ledger.map((r) => [r.iteration, r.verdict.kind])).toEqual([[0, 'baseline'], [1, 'crashed'], [2, 'met']]);
+    expect(ledger.map((r) => [r.iteration, r.verdict.kind])).toEqual([
+      [0, 'baseline'],
+      [1, 'crashed'],
+      [2, 'met'],
+    ]);
     expect(ledger[1].session?.cause).toMatch(/interrupted/);
     // the turn paid before the outage is counted, and the half-done work is kept as a patch
     expect(ledger[1].session!.usage.usd).toBeCloseTo(TURN_USD, 12);
@@ -108,7 +118,9 @@ describe.runIf(ready.ok)('anthropic worker faults, with real Docker', () => {
   }, 600_000);
 
   it("the model judge's malformed answer does not let the run end as met", async () => {
-    fake = await new FakeAnthropic((req) => (req.body.model === JUDGE ? reply([text('Looks great to me, ship it!')], { input_tokens: 5000, output_tokens: 50 }) : solver(req))).start();
+    fake = await new FakeAnthropic((req) =>
+      req.body.model === JUDGE ? reply([text('Looks great to me, ship it!')], { input_tokens: 5000, output_tokens: 50 }) : solver(req),
+    ).start();
     const dir = await agentExperiment((s) => {
       s.budget.iterations = 1;
       s.judge.model = { model: JUDGE, condition: 'solve.py uses a fourth-order Runge-Kutta method and hard-codes no reference values.' };

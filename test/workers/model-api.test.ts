@@ -9,10 +9,11 @@ afterEach(async () => fake?.stop());
 
 async function call(f: FakeAnthropic, retries: RetryEvent[] = [], maxAttempts = 4) {
   const client = createClient({ ANTHROPIC_API_KEY: 'sk-test-key', ANTHROPIC_BASE_URL: f.url });
-  return withRetries(
-    () => client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] }),
-    { what: 'the test call', retry: { maxAttempts, baseDelayMs: 10, maxDelayMs: 50, maxTotalWaitMs: 10_000 }, onRetry: (e) => retries.push(e) },
-  );
+  return withRetries(() => client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] }), {
+    what: 'the test call',
+    retry: { maxAttempts, baseDelayMs: 10, maxDelayMs: 50, maxTotalWaitMs: 10_000 },
+    onRetry: (e) => retries.push(e),
+  });
 }
 
 describe('model API calls', () => {
@@ -59,7 +60,9 @@ describe('model API calls', () => {
     const client = createClient({ ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: url });
     const retries: RetryEvent[] = [];
     const err = await withRetries(() => client.messages.create({ model: 'm', max_tokens: 256, messages: [{ role: 'user', content: 'x' }] }), {
-      what: 'x', retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 5, maxTotalWaitMs: 1000 }, onRetry: (e) => retries.push(e),
+      what: 'x',
+      retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 5, maxTotalWaitMs: 1000 },
+      onRetry: (e) => retries.push(e),
     }).catch((e: unknown) => e);
     expect(retries[0].message).toMatch(/connection error/);
     expect(err).toBeInstanceOf(SystemError);

@@ -12,7 +12,10 @@ import { assemblePrompt } from '../../src/workspace/prompt.js';
 import { promptFile } from '../../src/workspace/prompt-file.js';
 
 const spec = Spec.parse({
-  name: 'p', goal: 'make it right', oracles: [{ id: 'acc', kind: 'command', run: 'true' }], thresholds: { 'acc.err.max': '< 1' },
+  name: 'p',
+  goal: 'make it right',
+  oracles: [{ id: 'acc', kind: 'command', run: 'true' }],
+  thresholds: { 'acc.err.max': '< 1' },
 });
 
 describe('pricing', () => {
@@ -31,10 +34,10 @@ describe('pricing', () => {
     const short = costOf({ inputTokens: 100_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, price);
     const long = costOf({ inputTokens: 100_001, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, price);
     expect(short).toBeCloseTo(0.01, 10);
-    expect(long).toBeCloseTo(100_001 * 0.5 / 1e6, 10);
+    expect(long).toBeCloseTo((100_001 * 0.5) / 1e6, 10);
   });
   it('an unknown model without a price is refused with how to add one', () => {
-    expect(() => requirePrice('my-proxy-model')).toThrow(/worker.pricing:\n    my-proxy-model: \{ input:/);
+    expect(() => requirePrice('my-proxy-model')).toThrow(/worker.pricing:\n {4}my-proxy-model: \{ input:/);
   });
 });
 
@@ -82,7 +85,11 @@ describe('model judge answers', () => {
 describe('CLI agent reports', () => {
   it('reads cost, tokens and the result from `claude -p --output-format json`', () => {
     const out = JSON.stringify({
-      type: 'result', subtype: 'success', is_error: false, result: 'Switched to RK4.', total_cost_usd: 0.1234,
+      type: 'result',
+      subtype: 'success',
+      is_error: false,
+      result: 'Switched to RK4.',
+      total_cost_usd: 0.1234,
       usage: { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 30, cache_creation_input_tokens: 40 },
     });
     expect(parseAgentReport(`some log line\n${out}\n`)).toEqual({

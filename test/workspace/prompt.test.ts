@@ -8,9 +8,21 @@ function history(n: number): LedgerRecord[] {
   const h = [rec(0, 'baseline', { 'acc.err': 1, 'tests.pass_rate': 1 })];
   for (let i = 1; i <= n; i++) {
     const kept = i % 7 === 0;
-    h.push(rec(i, kept ? 'keep' : 'revert', { 'acc.err': 1 / (1 + i), 'tests.pass_rate': 1 }, {
-      session: { summary: `attempt ${i}: ${'tried a long idea '.repeat(10)}`, stopReason: 'done', usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0.01 }, durationMs: 1000 },
-    }));
+    h.push(
+      rec(
+        i,
+        kept ? 'keep' : 'revert',
+        { 'acc.err': 1 / (1 + i), 'tests.pass_rate': 1 },
+        {
+          session: {
+            summary: `attempt ${i}: ${'tried a long idea '.repeat(10)}`,
+            stopReason: 'done',
+            usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0.01 },
+            durationMs: 1000,
+          },
+        },
+      ),
+    );
   }
   return h;
 }
@@ -20,9 +32,26 @@ const longNotes = `# Notes\n\n## Failed approaches\n\n${Array.from({ length: 200
 describe('prompt assembly', () => {
   it('at iteration 1000 of a synthetic history is no longer than the cap, and keeps every section', () => {
     const spec = makeSpec();
-    const prompt = assemblePrompt({ spec, iteration: 1001, promptMd: '# pk\n\n' + 'goal text '.repeat(500), planMd: 'plan '.repeat(5000), notesMd: longNotes, gitLog: 'abc1234 baton: iteration 1000 revert\n'.repeat(10), history: history(1000) });
+    const prompt = assemblePrompt({
+      spec,
+      iteration: 1001,
+      promptMd: '# pk\n\n' + 'goal text '.repeat(500),
+      planMd: 'plan '.repeat(5000),
+      notesMd: longNotes,
+      gitLog: 'abc1234 baton: iteration 1000 revert\n'.repeat(10),
+      history: history(1000),
+    });
     expect(prompt.length).toBeLessThanOrEqual(spec.prompt.max_chars);
-    for (const title of ['The contract (PROMPT.md)', 'Latest measurement', 'What the judge said', 'PLAN.md', 'Recent iterations', 'Failed approaches (from NOTES.md)', 'git log --oneline -n 10', 'Your task now']) {
+    for (const title of [
+      'The contract (PROMPT.md)',
+      'Latest measurement',
+      'What the judge said',
+      'PLAN.md',
+      'Recent iterations',
+      'Failed approaches (from NOTES.md)',
+      'git log --oneline -n 10',
+      'Your task now',
+    ]) {
       expect(prompt).toContain(`## ${title}`);
     }
     expect(prompt).toContain('Iterations 0–995 (folded)');
@@ -33,7 +62,15 @@ describe('prompt assembly', () => {
 
   it('holds the cap however small it is set', () => {
     const spec = makeSpec({ prompt: { max_chars: 3000 } });
-    const prompt = assemblePrompt({ spec, iteration: 51, promptMd: 'x'.repeat(10000), planMd: 'y'.repeat(10000), notesMd: longNotes, gitLog: '', history: history(50) });
+    const prompt = assemblePrompt({
+      spec,
+      iteration: 51,
+      promptMd: 'x'.repeat(10000),
+      planMd: 'y'.repeat(10000),
+      notesMd: longNotes,
+      gitLog: '',
+      history: history(50),
+    });
     expect(prompt.length).toBeLessThanOrEqual(3000);
   });
 

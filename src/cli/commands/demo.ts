@@ -21,7 +21,8 @@ export function registerDemo(program: Command, { io, setCode }: CommandContext):
       const dir = path.resolve(opts.dir ?? path.join('baton-demo', name));
       let lastBuild = 0;
       const r = await runDemo({
-        name, dir,
+        name,
+        dir,
         adjustSpec: opts.worker || opts.model ? (spec) => withWorker(spec, opts.worker ?? spec.worker.kind, opts.model) : undefined,
         onEvent: (e) => printEvent(io, e),
         onBuild: (p) => {
@@ -38,6 +39,16 @@ export function registerDemo(program: Command, { io, setCode }: CommandContext):
       const plots = fs.existsSync(path.join(reports, 'plots')) ? fs.readdirSync(path.join(reports, 'plots')).filter((f) => f.endsWith('.png')) : [];
       io.out(`plots:   ${plots.map((p) => path.join(reports, 'plots', p)).join('\n         ')}`);
       io.out(`history: git -C ${path.join(dir, 'workspace')} log --stat   ·   baton log ${dir}   ·   baton status ${dir}`);
-      setCode(r.state === 'met' ? EXIT.ok : r.state === 'budget' ? EXIT.budget : r.state === 'stalled' ? EXIT.stalled : r.state === 'interrupted' ? EXIT.interrupted : EXIT.internal);
+      setCode(
+        r.state === 'met'
+          ? EXIT.ok
+          : r.state === 'budget'
+            ? EXIT.budget
+            : r.state === 'stalled'
+              ? EXIT.stalled
+              : r.state === 'interrupted'
+                ? EXIT.interrupted
+                : EXIT.internal,
+      );
     });
 }

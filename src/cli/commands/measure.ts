@@ -30,11 +30,23 @@ export function registerMeasure(program: Command, { io, setCode }: CommandContex
           io.out(`${m.oracle}: ${m.status} in ${formatDuration(m.durationMs)}${m.reason ? `: ${m.reason}` : ''}`);
         }
         io.out('');
-        io.out(table(['metric', 'value', 'threshold', 'pass'], rows.map((x) => [x.metric, fmt(x.value), x.threshold, x.pass ? 'yes' : 'NO'])));
-        const others = Object.keys(r.metrics).filter((k) => !(k in r.spec.thresholds)).sort();
+        io.out(
+          table(
+            ['metric', 'value', 'threshold', 'pass'],
+            rows.map((x) => [x.metric, fmt(x.value), x.threshold, x.pass ? 'yes' : 'NO']),
+          ),
+        );
+        const others = Object.keys(r.metrics)
+          .filter((k) => !(k in r.spec.thresholds))
+          .sort();
         if (others.length) {
           io.out('');
-          io.out(table(['other metric', 'value'], others.map((k) => [k, fmt(r.metrics[k])])));
+          io.out(
+            table(
+              ['other metric', 'value'],
+              others.map((k) => [k, fmt(r.metrics[k])]),
+            ),
+          );
         }
       }
       setCode(infra ? EXIT.internal : met ? EXIT.ok : EXIT.notMet);

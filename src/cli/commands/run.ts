@@ -19,10 +19,18 @@ const OUTCOME_EXIT: Record<RunOutcome['state'], number> = {
 /** One line per event, prefixed by the iteration. */
 export function printEvent(io: CliIO, e: RunEvent): void {
   switch (e.type) {
-    case 'info': io.err(`baton: ${e.text}`); break;
-    case 'warning': io.err(`baton: warning: ${e.text}`); break;
-    case 'step': io.err(`[${e.iteration === 0 ? 'baseline' : e.iteration}] ${e.text}`); break;
-    case 'verdict': io.err(`[${e.iteration === 0 ? 'baseline' : e.iteration}] ${e.verdict.toUpperCase()}: ${e.reason}`); break;
+    case 'info':
+      io.err(`baton: ${e.text}`);
+      break;
+    case 'warning':
+      io.err(`baton: warning: ${e.text}`);
+      break;
+    case 'step':
+      io.err(`[${e.iteration === 0 ? 'baseline' : e.iteration}] ${e.text}`);
+      break;
+    case 'verdict':
+      io.err(`[${e.iteration === 0 ? 'baseline' : e.iteration}] ${e.verdict.toUpperCase()}: ${e.reason}`);
+      break;
   }
 }
 

@@ -38,12 +38,21 @@ export function registerSandbox(program: Command, { io, setCode }: CommandContex
       const { doctor } = await import('../../sandbox/index.js');
       const { loadExperiment } = await import('../../spec/check.js');
       const experiment = dir ? loadExperiment(dir) : undefined;
-      const report = await doctor(undefined, experiment && { specFile: experimentPaths(dir!).spec, sandbox: experiment.sandbox, workspace: experimentPaths(dir!).workspace });
+      const report = await doctor(
+        undefined,
+        experiment && { specFile: experimentPaths(dir!).spec, sandbox: experiment.sandbox, workspace: experimentPaths(dir!).workspace },
+      );
       for (const f of report.findings) {
         io.out(`${f.status === 'ok' ? 'ok  ' : f.status === 'warn' ? 'warn' : 'FAIL'}  ${f.check}: ${f.message}`);
         if (f.fix) io.out(`      fix: ${f.fix}`);
       }
-      io.out(report.dockerReady ? 'Docker sandboxes are ready.' : report.localIsolated ? 'Docker is not ready: specs with sandbox.kind docker will not run; kind local runs under bubblewrap.' : 'Neither Docker nor bubblewrap is ready: no spec will run unless it opts in to plain processes.');
+      io.out(
+        report.dockerReady
+          ? 'Docker sandboxes are ready.'
+          : report.localIsolated
+            ? 'Docker is not ready: specs with sandbox.kind docker will not run; kind local runs under bubblewrap.'
+            : 'Neither Docker nor bubblewrap is ready: no spec will run unless it opts in to plain processes.',
+      );
       if (report.spec) {
         if ('refused' in report.spec) {
           io.out(`FAIL  ${report.spec.spec}: baton run would refuse: ${report.spec.refused}`);

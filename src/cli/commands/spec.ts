@@ -51,7 +51,9 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
         return;
       }
       const n = Object.keys(spec.thresholds).length;
-      io.out(`ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`);
+      io.out(
+        `ok: ${spec.name}: ${spec.oracles.length} oracle${spec.oracles.length === 1 ? '' : 's'}, ${n} threshold${n === 1 ? '' : 's'}, worker ${spec.worker.kind}, sandbox ${spec.sandbox.kind}`,
+      );
       const { defaultProtectedGroups } = await import('../../spec/protected.js');
       for (const g of defaultProtectedGroups(spec)) io.out(`protected by default (${g.reason}): ${g.globs.join(' ')}`);
       io.out(`isolation on this machine: ${iso.text}`);
@@ -69,8 +71,9 @@ export function registerSchema(program: Command, { io }: CommandContext): void {
     .description('print the JSON Schema of baton.yaml (or of a replay script)')
     .option('--replay', 'the schema of replay worker scripts instead')
     .action(async (opts: { replay?: boolean }) => {
-      const schema = opts.replay ? (await import('../../workers/replay-script.js')).replayJsonSchema() : (await import('../../spec/schema.js')).specJsonSchema();
+      const schema = opts.replay
+        ? (await import('../../workers/replay-script.js')).replayJsonSchema()
+        : (await import('../../spec/schema.js')).specJsonSchema();
       io.out(JSON.stringify(schema, null, 2));
     });
 }
-

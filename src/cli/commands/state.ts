@@ -25,9 +25,16 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       const who = s.holder ? ` (pid ${s.holder.pid} on ${s.holder.host})` : '';
       io.out(`${s.name}: ${s.state}${who}${s.reason ? `: ${s.reason}` : ''}`);
       const money = s.budget.usd !== undefined ? `, $${s.used.usd.toFixed(2)} of $${s.budget.usd}` : s.used.usd ? `, $${s.used.usd.toFixed(2)}` : '';
-      io.out(`iteration ${s.iteration} of ${s.budget.iterations}, ${formatDuration(s.elapsedMs)} of ${formatDuration(s.budget.timeMs)}${money}, ${s.used.tokens} tokens`);
+      io.out(
+        `iteration ${s.iteration} of ${s.budget.iterations}, ${formatDuration(s.elapsedMs)} of ${formatDuration(s.budget.timeMs)}${money}, ${s.used.tokens} tokens`,
+      );
       io.out('');
-      io.out(table(['metric', 'baseline', 'best', 'latest', 'threshold', 'holds'], s.metrics.map((m) => [m.metric, fmt(m.baseline), fmt(m.best), fmt(m.latest), m.threshold, m.holds ? 'yes' : 'no'])));
+      io.out(
+        table(
+          ['metric', 'baseline', 'best', 'latest', 'threshold', 'holds'],
+          s.metrics.map((m) => [m.metric, fmt(m.baseline), fmt(m.best), fmt(m.latest), m.threshold, m.holds ? 'yes' : 'no']),
+        ),
+      );
       const last = s.entries.slice(-5).reverse();
       if (last.length) {
         io.out('');
@@ -48,7 +55,9 @@ export function registerLog(program: Command, { io }: CommandContext): void {
       if (opts.session !== undefined) {
         const n = Number(opts.session);
         if (!/^\d+$/.test(opts.session) || !Number.isSafeInteger(n) || n < 1) {
-          throw new UserError(`--session ${opts.session}: expected a session number such as 1 (found ${JSON.stringify(opts.session)})`, { code: 'BATON_INPUT_INVALID' });
+          throw new UserError(`--session ${opts.session}: expected a session number such as 1 (found ${JSON.stringify(opts.session)})`, {
+            code: 'BATON_INPUT_INVALID',
+          });
         }
         const file = path.join(paths.transcripts, `${iterationTag(n)}.jsonl`);
         if (!Number.isInteger(n) || !fs.existsSync(file)) {
@@ -63,11 +72,20 @@ export function registerLog(program: Command, { io }: CommandContext): void {
       }
       const s = readStatus(spec, paths);
       const primary = primaryMetric(spec);
-      io.out(table(['#', 'verdict', primary, 'change', 'cost', 'duration', 'summary'], s.entries.map((e) => [
-        String(e.iteration), e.verdict, fmt(e.primary),
-        e.previous !== undefined && e.primary !== undefined && e.previous !== 0 ? `×${fmt(e.primary / e.previous)}` : '',
-        `$${e.usd.toFixed(2)}`, formatDuration(e.durationMs), e.summary.split('\n')[0].slice(0, 60),
-      ])));
+      io.out(
+        table(
+          ['#', 'verdict', primary, 'change', 'cost', 'duration', 'summary'],
+          s.entries.map((e) => [
+            String(e.iteration),
+            e.verdict,
+            fmt(e.primary),
+            e.previous !== undefined && e.primary !== undefined && e.previous !== 0 ? `×${fmt(e.primary / e.previous)}` : '',
+            `$${e.usd.toFixed(2)}`,
+            formatDuration(e.durationMs),
+            e.summary.split('\n')[0].slice(0, 60),
+          ]),
+        ),
+      );
     });
 }
 
@@ -94,7 +112,13 @@ export function registerReport(program: Command, { io }: CommandContext): void {
       // The run's own report step: the same function and inputs, so this report equals the one the run committed.
       const { regenerateReport } = await import('../../report/index.js');
       const result = await regenerateReport({
-        spec, records, state: runStateOf(s.state), paths, outDir, detail: 'full', html: opts.html,
+        spec,
+        records,
+        state: runStateOf(s.state),
+        paths,
+        outDir,
+        detail: 'full',
+        html: opts.html,
         onProgress: io.isTTY ? (done, total, label) => io.err(`[${done}/${total}] ${label}`) : undefined,
       });
       for (const w of result.warnings) io.err(`baton: warning: ${w}`);

@@ -73,8 +73,7 @@ export async function imageRecipe(docker: Docker, name: string): Promise<{ id: s
 
 /** Builds (or reuses) the requested images; throws SystemError when a build fails. */
 export async function buildImages(options: BuildOptions = {}): Promise<BuildResult> {
-  const wait = (holder: string) =>
-    options.onProgress?.({ image: BASE_IMAGE, message: `waiting for another image build (${holder}) to finish` });
+  const wait = (holder: string) => options.onProgress?.({ image: BASE_IMAGE, message: `waiting for another image build (${holder}) to finish` });
   return withBuildLock(() => buildImagesLocked(options), wait);
 }
 
@@ -113,7 +112,11 @@ async function ensure(
     const built = await imageRecipe(docker, name);
     if (!built || built.recipe !== hash) throw new Error(`${name} was not tagged with recipe ${hash} after the build`);
     // The replaced image is untagged now; drop it unless a container still uses it.
-    if (existing && existing.id !== built.id) await docker.getImage(existing.id).remove().catch(() => undefined);
+    if (existing && existing.id !== built.id)
+      await docker
+        .getImage(existing.id)
+        .remove()
+        .catch(() => undefined);
     return { name, id: built.id, recipe: hash, status: 'built', method, durationMs: Date.now() - t0 };
   } catch (e) {
     if (e instanceof SystemError) throw e;
