@@ -203,10 +203,11 @@ describe.skipIf(!ready.ok)('docker sandbox', () => {
 
   it('restores a sandbox whose leftover processes exhaust the pids limit later, when the next command cannot fork', async () => {
     const sb = await start({ spec: spec({ pids: 64 }) });
-    // The bomb waits (builtins only) for a file the test creates on the host once the exec has ended,
-    // so the check after that exec sees nothing wrong.
+    // The filler waits (builtins only) for a file the test creates on the host once the exec has ended,
+    // so the check after that exec sees nothing wrong. Then it fills every pid with sleepers that stay:
+    // a classic fork bomb's processes exit when their fork fails, freeing slots a command can take (a flake under load).
     const late = await sb.exec(
-      "mkfifo /tmp/f && setsid -f bash -c 'until [[ -e /workspace/go ]]; do read -t 0.1 <> /tmp/f; done; bomb() { bomb | bomb & }; bomb'; echo started",
+      "mkfifo /tmp/f && setsid -f bash -c 'until [[ -e /workspace/go ]]; do read -t 0.1 <> /tmp/f; done; while :; do sleep 1000 & done' 2>/dev/null; echo started",
     );
     expect(late).toMatchObject({ exitCode: 0, stdout: 'started\n' });
     expect(late.cause).toBeUndefined();
