@@ -37,6 +37,7 @@ const BENCHES = [
   { id: 'resume', n: 5, script: 'resume.mjs', args: QUICK ? ['--trials', '1'] : ['--trials', '3'] },
   { id: 'sandbox', n: 6, script: 'sandbox.mjs', args: QUICK ? ['--runs', '5'] : ['--runs', '20'] },
   { id: 'startup', n: 7, script: 'startup.mjs', args: QUICK ? ['--rounds', '5'] : ['--rounds', '15'] },
+  { id: 'settle', n: 8, script: 'settle.mjs', args: QUICK ? ['--window', '5', '--sizes', '10,1000'] : ['--window', '20'] },
 ];
 const only = arg('only')
   ?.split(',')
