@@ -242,4 +242,13 @@ describe('architecture', () => {
   it('the pure modules reach no I/O module, directly or through other modules', () => {
     expect(impurities(graph, inPureList, (m) => IO_EXTERNALS.has(m))).toEqual([]);
   });
+
+  // The CLI is the outermost room: the one place that prints and maps errors to exit codes.
+  // A lower room that imports it (as init, demo and the workers once imported src/cli/catalog.ts) turns that around.
+  it('nothing outside src/cli/ imports src/cli/', () => {
+    const inward = [...graph.values()].flatMap((m) =>
+      m.file.startsWith('src/cli/') ? [] : m.imports.filter((i) => i.target.startsWith('src/cli/')).map((i) => `${m.file}:${i.line} -> ${i.target}`),
+    );
+    expect(inward).toEqual([]);
+  });
 });

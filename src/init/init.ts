@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import { Repo } from '../workspace/git.js';
 import { promptFile } from '../workspace/prompt-file.js';
 
-import { TEMPLATES_DIR, templateNames } from '../cli/catalog.js';
+import { TEMPLATES_DIR, templateNames } from '../catalog.js';
 
 export { TEMPLATES_DIR, templateNames };
 export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'baton.schema.json');

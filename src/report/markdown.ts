@@ -62,7 +62,7 @@ function header(m: ReportModel): string[] {
 function isolationLine(m: ReportModel): string[] {
   if (!m.isolation) return [];
   const text = describeIsolation(m.isolation);
-  const plain = m.isolation.provider === 'local' && m.isolation.runtime === 'none';
+  const plain = m.isolation.runtime === 'none'; // any kind that ran plain processes on the host says runtime none
   return ['', plain ? `**⚠ Isolation: ${text}. The worker and the oracles could read and change anything this user can.**` : `Isolation: ${text}.`];
 }
 

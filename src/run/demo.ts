@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { EXPERIMENTS_DIR, bundledExperiments } from '../cli/catalog.js';
+import { EXPERIMENTS_DIR, bundledExperiments } from '../catalog.js';
 import { buildImages, probeEngine } from '../sandbox/index.js';
 import type { BuildProgress } from '../sandbox/index.js';
 import type { Spec } from '../spec/schema.js';

@@ -8,7 +8,7 @@ import { createClient } from './model-api.js';
 import { requirePrice } from './pricing.js';
 import { ReplayWorker } from './replay.js';
 import type { Worker } from './types.js';
-import { WORKER_KINDS } from '../cli/catalog.js';
+import { WORKER_KINDS } from '../catalog.js';
 
 /** The worker the spec asks for. What a model worker or the model judge needs (a key, a price) is checked now, not hours later. */
 export function createWorker(spec: Spec, experimentDir: string): Worker {

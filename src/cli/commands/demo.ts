@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { bundledExperiments, WORKER_KINDS } from '../catalog.js';
+import { bundledExperiments, WORKER_KINDS } from '../../catalog.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
 import { printEvent } from './run.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { RunOutcome } from '../../run/run.js';
 import type { RunEvent } from '../../run/context.js';
 import type { Spec } from '../../spec/schema.js';
-import { WORKER_KINDS } from '../catalog.js';
+import { WORKER_KINDS } from '../../catalog.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
 import type { CliIO } from '../io.js';

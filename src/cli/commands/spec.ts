@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { formatProblems, type Problem } from '../../errors.js';
-import { templateNames } from '../catalog.js';
+import { templateNames } from '../../catalog.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
 import { experimentPaths } from '../../experiment.js';

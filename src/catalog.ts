@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
 /** The worker kinds `baton run --worker` accepts (src/workers/index.ts checks against the same list). */
 export const WORKER_KINDS = ['anthropic', 'command', 'replay'] as const;
