@@ -63,6 +63,8 @@ export interface GenerateReportResult {
   files: string[];
   /** Problems that did not stop the report: missing series, chart warnings, missing fonts. */
   warnings: string[];
+  /** The REPORT.md written to each folder, by folder (a running settle stamps it with how far it lags: run/settle.ts). */
+  markdown: Record<string, string>;
 }
 
 /** The plot files of one chart, relative to outDir. */
@@ -182,7 +184,7 @@ async function writeDocuments(
   charts: ChartPlan[],
   problems: string[],
   progress: (label: string) => void,
-): Promise<string[]> {
+): Promise<{ written: string[]; md: string }> {
   const written: string[] = [];
   const md = renderMarkdown({ model, charts, notes: o.notes, nextPrompt: o.nextPrompt, problems, now: o.now, recentRows: o.recentRows });
   await writeAtomic(path.join(dir, 'REPORT.md'), md);
@@ -197,7 +199,7 @@ async function writeDocuments(
     written.push(path.join(dir, 'report.html'));
     progress('report.html');
   }
-  return written;
+  return { written, md };
 }
 
 /** The path of `p` after symlinks, resolving its nearest existing ancestor when `p` does not exist yet. */
@@ -238,6 +240,7 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
     warnings.push(`no font file found (${(o.fontFiles ?? DEFAULT_FONT_FILES).join(', ')}): PNGs were not written, since resvg would draw them without text`);
   const writer = new ChartWriter(fonts, warnings);
   const written: string[] = [];
+  const markdown: Record<string, string> = {};
   try {
     for (const p of plans) {
       await mkdir(path.join(p.dir, 'plots'), { recursive: true });
@@ -246,7 +249,9 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
         progress(c.file);
       }
       // REPORT.md is written while the PNGs rasterize
-      written.push(...(await writeDocuments(o, p.dir, model, p.charts, problems, progress)));
+      const docs = await writeDocuments(o, p.dir, model, p.charts, problems, progress);
+      written.push(...docs.written);
+      markdown[p.dir] = docs.md;
     }
   } finally {
     await writer.close().catch(() => undefined);
@@ -261,5 +266,5 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
     }
     progress('cleanup');
   }
-  return { files: written.sort(), warnings: [...problems, ...warnings] };
+  return { files: written.sort(), warnings: [...problems, ...warnings], markdown };
 }
