@@ -56,7 +56,11 @@ export function containerCreateOptions(options: SandboxStartOptions, owner: Owne
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       Init: true,
-      Mounts: options.mounts.map((m) => ({ Type: 'bind' as const, Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly })),
+      Mounts: [
+        ...options.mounts.map((m) => ({ Type: 'bind' as const, Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly })),
+        // Anonymous volumes: writable under the read-only root, reachable by putArchive (a tmpfs is not), removed with the container.
+        ...(options.volumes ?? []).map((target) => ({ Type: 'volume' as const, Source: '', Target: target })),
+      ],
       AutoRemove: false,
       LogConfig: { Type: 'none', Config: {} },
     },

@@ -16,7 +16,8 @@ import { classifyExit, engineStartFailure, execResult } from './exec-outcome.js'
 import { CappedOutput, Demuxer } from './output.js';
 import { giveBack, type SandboxUser } from './ownership.js';
 import { afterPidsExhausted, pidsExhausted, type PidsUsage } from './pids.js';
-import type { CpuUsage, ExecOptions, ExecResult, SandboxHandle } from './types.js';
+import { dockerCopyIn, dockerCopyOut } from './docker-copy.js';
+import type { CopyOptions, CopyResult, CpuUsage, ExecOptions, ExecResult, SandboxHandle } from './types.js';
 
 /** How long after the in-container kill the host gives up on the exec stream. */
 const HOST_DEADLINE_SLACK_MS = 5_000;
@@ -51,6 +52,14 @@ export class DockerSandbox implements SandboxHandle {
     return async () => {
       await withTimeout(this.container.unpause(), ENGINE_CALL_MS, 'unpausing the container').catch(() => undefined);
     };
+  }
+
+  copyIn(hostDir: string, containerPath: string, options?: CopyOptions): Promise<CopyResult> {
+    return dockerCopyIn(this.container, this.user, hostDir, containerPath, options);
+  }
+
+  copyOut(containerPath: string, hostDir: string, options?: CopyOptions): Promise<CopyResult> {
+    return dockerCopyOut(this.container, containerPath, hostDir, options);
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {

@@ -39,7 +39,7 @@ export async function sweepDocker(docker: Docker, host: string, filter: { experi
 export async function forceRemove(container: Docker.Container): Promise<void> {
   const info = await withTimeout(container.inspect(), ENGINE_CALL_MS, 'inspecting the container');
   if (info.State.Paused) await withTimeout(container.unpause(), ENGINE_CALL_MS, 'unpausing the container').catch(() => undefined);
-  await withTimeout(container.remove({ force: true }), ENGINE_CALL_MS, 'removing the container');
+  await withTimeout(container.remove({ force: true, v: true }), ENGINE_CALL_MS, 'removing the container');
 }
 
 function parseLent(text: string | undefined): { uid: number; gid: number; lent: Lent[] } | undefined {

@@ -10,6 +10,7 @@ import { SystemError, describeError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import { ContainerCounters } from './docker-counters.js';
 import { containerCreateOptions } from './docker-options.js';
+import { openVolumes } from './docker-copy.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { sweepDocker } from './docker-sweep.js';
 import { ENGINE_CALL_MS, dockerClient, statusCodeOf, withTimeout } from './engine.js';
@@ -55,6 +56,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     try {
       container = await withTimeout(this.docker.createContainer(create), ENGINE_CALL_MS, 'creating the container');
       await withTimeout(container.start(), ENGINE_CALL_MS, 'starting the container');
+      if (options.volumes?.length) await openVolumes(container, options.volumes);
       const info = await container.inspect();
       const hostLocal = !process.env.DOCKER_HOST && this.options.oomCounter !== 'inside';
       const counters = await ContainerCounters.open(container, info.State.Pid, hostLocal);
@@ -62,7 +64,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       this.live.add(sandbox);
       return sandbox;
     } catch (e) {
-      await container?.remove({ force: true }).catch(() => undefined);
+      await container?.remove({ force: true, v: true }).catch(() => undefined);
       await giveBack(user.lend, user, record);
       const missing = statusCodeOf(e) === 404 ? ' (image missing? run `baton sandbox build`)' : '';
       throw new SystemError(`Could not start a Docker sandbox from ${create.Image}${missing}: ${describeError(e)}`, {

@@ -15,6 +15,7 @@ export { BASE_IMAGE, BROWSER_IMAGE } from './images/recipe.js';
 export { DockerSandboxProvider, type DockerProviderOptions } from './docker.js';
 export { LocalSandboxProvider, localSandboxProvider, NO_ISOLATION_WARNING, bwrapWorks } from './local.js';
 export { probeEngine } from './engine.js';
+export { DEFAULT_TREE_LIMITS, TreeLimitError } from './tree-limits.js';
 export { sandboxEnv, type SandboxEnv } from './env.js';
 export { Isolation, describeIsolation, isolationDifferences } from './isolation.js';
 export { resolveSandbox, type ResolvedSandbox, type ResolveDeps } from './resolve.js';

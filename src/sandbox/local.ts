@@ -14,8 +14,10 @@
  * Files written to the mounts belong to that user while the sandbox runs.
  */
 import { randomBytes } from 'node:crypto';
+import { lstatSync } from 'node:fs';
 import { chown, mkdtemp, mkdir, readdir, readlink, rm, lstat } from 'node:fs/promises';
 import os from 'node:os';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
@@ -27,7 +29,10 @@ import { readOomKills } from './oom.js';
 import { classifyExit, execResult } from './exec-outcome.js';
 import { CappedOutput } from './output.js';
 import { SANDBOX_GID, SANDBOX_UID, giveBack, lend, sandboxUser, type SandboxUser } from './ownership.js';
-import type { ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
+import { extractTree } from './tree-extract.js';
+import { treeLimits } from './tree-limits.js';
+import { packTree } from './tree-pack.js';
+import type { CopyOptions, CopyResult, ExecOptions, ExecResult, HostMount, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -87,6 +92,15 @@ export class LocalSandboxProvider implements SandboxProvider {
         { code: 'BATON_SANDBOX', context: { path: ws } },
       );
     }
+    if (options.volumes?.length && this.isolation !== 'bwrap') {
+      throw new UserError(
+        'the local sandbox without bubblewrap cannot give commands a private folder at a sandbox path (volumes); install bubblewrap or use Docker',
+        {
+          code: 'BATON_SANDBOX',
+          context: { volumes: options.volumes },
+        },
+      );
+    }
     // Recorded before the first chown, so a kill at any instant leaves the lending for the next run to undo (ownership.ts).
     const record = user && options.lendRecords ? path.join(options.lendRecords, `${id}.json`) : undefined;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-local-'));
@@ -99,8 +113,15 @@ export class LocalSandboxProvider implements SandboxProvider {
         await chown(path.join(dir, 'home'), user.uid, user.gid);
         await lend(user, record);
       }
+      const volumes: HostMount[] = [];
+      for (const [i, containerPath] of (options.volumes ?? []).entries()) {
+        const hostPath = path.join(dir, 'volumes', String(i));
+        await mkdir(hostPath, { recursive: true });
+        if (user) await chown(hostPath, user.uid, user.gid);
+        volumes.push({ hostPath, containerPath, readOnly: false });
+      }
       cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
-      const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN), this.live, user, record);
+      const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN), this.live, volumes, user, record);
       this.live.add(sandbox);
       return sandbox;
     } catch (e) {
@@ -160,6 +181,8 @@ class LocalSandbox implements SandboxHandle {
     private readonly hide: string[],
     /** The provider's sandboxes not yet stopped; this one leaves it at stop. */
     private readonly live: Set<SandboxHandle>,
+    /** SandboxStartOptions.volumes: folders of `dir` bound at their sandbox paths. */
+    private readonly volumes: HostMount[],
     /** Who commands run as when the harness is root (what was lent to it goes back at stop); undefined: the harness's own user. */
     private readonly user?: SandboxUser,
     private readonly lendRecord?: string,
@@ -201,7 +224,7 @@ class LocalSandbox implements SandboxHandle {
           {
             rootEntries: this.root,
             hide: this.hide,
-            mounts: this.options.mounts,
+            mounts: [...this.options.mounts, ...this.volumes],
             tmpDir: path.join(this.dir, 'tmp'),
             homeDir: path.join(this.dir, 'home'),
             home: SANDBOX_HOME,
@@ -242,6 +265,44 @@ class LocalSandbox implements SandboxHandle {
       return { ...result, exitCode: 128 + (os.constants.signals[done.signal as keyof typeof os.constants.signals] ?? 0), cause: `killed by ${done.signal}` };
     }
     return result;
+  }
+
+  /** Fills an empty folder of a volume (or a missing one in it) from the host tree, owned by the sandbox user. */
+  async copyIn(hostDir: string, containerPath: string, options: CopyOptions = {}): Promise<CopyResult> {
+    const limits = treeLimits(options.limits);
+    const target = this.volumePath(containerPath);
+    const { stream, done } = packTree(hostDir, { limits });
+    const [result] = await Promise.all([done, extractTree(stream as unknown as Readable, target, { limits, trusted: true, owner: this.user })]);
+    return result;
+  }
+
+  /** Reads a volume's tree with the same link-safe walk as copyIn and unpacks it with the hostile-tar rules (tree-extract.ts). */
+  async copyOut(containerPath: string, hostDir: string, options: CopyOptions = {}): Promise<CopyResult> {
+    const limits = treeLimits(options.limits);
+    const { stream, done } = packTree(this.volumePath(containerPath), { limits });
+    const [packed, result] = await Promise.all([done, extractTree(stream as unknown as Readable, hostDir, { limits })]);
+    // The walk already left out what it could not read (FIFOs, sockets) and dropped setuid bits; the extraction the rest.
+    return { ...result, skipped: [...packed.skipped, ...result.skipped], modesStripped: [...packed.modesStripped, ...result.modesStripped] };
+  }
+
+  /** The host folder of a sandbox path inside a volume; every folder between the volume and it must be a real folder (candidate code may have planted links). */
+  private volumePath(containerPath: string): string {
+    const wanted = path.posix.normalize(containerPath);
+    const volume = this.volumes.find((v) => wanted === v.containerPath || wanted.startsWith(`${v.containerPath.replace(/\/$/, '')}/`));
+    if (volume === undefined || wanted.split('/').includes('..')) {
+      throw new UserError(`${containerPath} is not inside a volume of this sandbox (${this.volumes.map((v) => v.containerPath).join(', ') || 'none'})`, {
+        code: 'BATON_SANDBOX',
+        context: { containerPath },
+      });
+    }
+    let dir = volume.hostPath;
+    for (const part of wanted.slice(volume.containerPath.length).split('/').filter(Boolean)) {
+      const st = lstatSync(dir, { throwIfNoEntry: false });
+      if (!st?.isDirectory())
+        throw new UserError(`${containerPath}: a part of it is not a real folder`, { code: 'BATON_UNSAFE_PATH', context: { containerPath } });
+      dir = path.join(dir, part);
+    }
+    return dir;
   }
 
   private async oomKilledSinceLastExec(): Promise<boolean> {

@@ -34,6 +34,13 @@ export interface SandboxStartOptions {
   labels: { experiment: string; run: string; iteration: number };
   /** Working directory of execs by default, inside the sandbox. */
   workdir?: string;
+  /**
+   * Private, writable, initially empty folders of the sandbox (container
+   * paths) that copyIn fills and copyOut reads: an anonymous volume removed
+   * with the container (docker), a folder of the sandbox's own temp dir bound
+   * there (local). Unlike a mount, nothing of the host is shared.
+   */
+  volumes?: string[];
   /** Folder where a lending of writable mounts to the sandbox user is recorded until it is handed back (ownership.ts). */
   lendRecords?: string;
 }
@@ -108,6 +115,75 @@ export interface SandboxHandle {
    * their own leave it undefined.
    */
   cpuUsage?(): Promise<CpuUsage | undefined>;
+  /**
+   * Puts the tree of `hostDir` at `containerPath` (a volume of the sandbox,
+   * SandboxStartOptions.volumes), owned by the sandbox user. The host side
+   * never follows a link: regular files, folders and links (as links) only,
+   * anything else skipped; over a limit is a TreeLimitError. Providers that
+   * cannot move trees leave it undefined.
+   */
+  copyIn?(hostDir: string, containerPath: string, options?: CopyOptions): Promise<CopyResult>;
+  /**
+   * Brings the tree at `containerPath` into `hostDir` (missing or empty),
+   * treating every entry as hostile (tree-extract.ts): nothing is written
+   * outside `hostDir`, no device, FIFO, socket, setuid bit or `.git` is
+   * created; what was left out is in the result, over a limit is a
+   * TreeLimitError (hostDir then holds a part: discard it). For a consistent
+   * tree, call it while no command runs (or the sandbox is paused).
+   */
+  copyOut?(containerPath: string, hostDir: string, options?: CopyOptions): Promise<CopyResult>;
+}
+
+/** Caps of one copy; every one is checked before the bytes it counts are written. */
+export interface TreeLimits {
+  /** Largest regular file (spec limits.file). */
+  fileBytes: number;
+  /** Sum of every file's bytes in the tree (spec limits.workspace). */
+  totalBytes: number;
+  /** Files, folders and links together. */
+  maxEntries: number;
+  /** Longest path (bytes, relative to the tree's root); every component is also capped at 255 bytes. */
+  maxNameBytes: number;
+}
+
+export interface CopyOptions {
+  /** Defaults: tree-limits.ts DEFAULT_TREE_LIMITS (the spec's default limits.file and limits.workspace). */
+  limits?: Partial<TreeLimits>;
+  /** The whole copy is abandoned (an error) after this long. Default 10 minutes. */
+  timeoutMs?: number;
+}
+
+/** Why an entry of a tree was not copied. */
+export type SkipReason =
+  | 'absolute'
+  | 'dot-dot'
+  | 'outside-root'
+  | 'name-too-long'
+  | 'git'
+  | 'through-link'
+  | 'duplicate'
+  | 'link-outside'
+  | 'hardlink-outside'
+  | 'special'
+  | 'unreadable';
+
+export interface SkippedEntry {
+  /** The entry's name as the tree or archive gave it (cut to 300 characters). */
+  path: string;
+  reason: SkipReason;
+  detail?: string;
+}
+
+/** What a copy did: counts, and what it left out and why (data: a skipped entry is not an error). */
+export interface CopyResult {
+  files: number;
+  dirs: number;
+  links: number;
+  /** Bytes of file content written. */
+  bytes: number;
+  skipped: SkippedEntry[];
+  /** Files written without their setuid, setgid or sticky bit. */
+  modesStripped: string[];
 }
 
 export interface SweepResult {
