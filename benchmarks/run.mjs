@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm run bench` (issue 9): baton's own cost, each figure against a baseline
- * measured in the same run. Runs the seven benchmarks, each in its own process
+ * measured in the same run. Runs the eight benchmarks, each in its own process
  * with --json, prints each figure beside its target, writes
  * reports/benchmarks.md and reports/benchmarks.json, and exits 1 when a
  * target is missed, 2 on a setup error (no Docker engine, no image, a build
  * or benchmark that crashed). Not part of `npm test`.
  *
- *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox,startup] [--no-build] [--quick]
+ *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox,startup,copy] [--no-build] [--quick]
  *
  *   1 iteration  benchmarks/iteration.mjs      harness time per iteration vs 2x docker run + git commit   <= 2x
  *   2 table      benchmarks/table-compare.mjs  table oracle math vs numpy.loadtxt + numpy statistics      >= 1.0
@@ -16,6 +16,7 @@
  *   5 resume     benchmarks/resume.mjs         SIGKILL mid-session, then `baton run` to the next session  < 2 s + sweep
  *   6 sandbox    benchmarks/sandbox.mjs        create -> exec -> remove vs docker run --rm                <= 1.5x
  *   7 startup    benchmarks/startup.mjs        baton --version/--help/status/log vs node -e 0             <= 3x
+ *   8 copy       benchmarks/copy.mjs           copyIn + copyOut of class-pk's workspace vs cp -a           < 1 s
  *
  * dist/ is rebuilt first (npm run build: tsc, then scripts/vendor.mjs) unless --no-build. With
  * --only, the chosen results replace theirs in an existing
@@ -37,6 +38,7 @@ const BENCHES = [
   { id: 'resume', n: 5, script: 'resume.mjs', args: QUICK ? ['--trials', '1'] : ['--trials', '3'] },
   { id: 'sandbox', n: 6, script: 'sandbox.mjs', args: QUICK ? ['--runs', '5'] : ['--runs', '20'] },
   { id: 'startup', n: 7, script: 'startup.mjs', args: QUICK ? ['--rounds', '5'] : ['--rounds', '15'] },
+  { id: 'copy', n: 8, script: 'copy.mjs', args: QUICK ? ['--rounds', '3'] : ['--rounds', '10'] },
   { id: 'settle', n: 8, script: 'settle.mjs', args: QUICK ? ['--window', '5', '--sizes', '10,1000'] : ['--window', '20'] },
 ];
 const only = arg('only')
@@ -162,6 +164,15 @@ function rows(id, r) {
           target: `p50 <= ${r.target}x`,
           met: x.met,
         }));
+    case 'copy':
+      return r.results.map((x) => ({
+        benchmark: `8. Workspace copyIn + copyOut (${x.tree})`,
+        figure: `p50 ${msf(x.total.p50)} (in ${msf(x.copyIn.p50)}, out ${msf(x.copyOut.p50)}), p95 ${msf(x.total.p95)}; ${f0(x.files)} files, ${f0(x.bytes)} bytes`,
+        baseline: `cp -a p50 ${x.cpA.p50.toFixed(1)} ms; bind mount ~0`,
+        ratio: `${f2(x.ratioP50)}x of cp -a`,
+        target: x.tree === 'class-pk' ? `p50 < ${f0(r.targetMs)} ms` : '(scale)',
+        met: x.tree === 'class-pk' ? x.total.p50 < r.targetMs : true,
+      }));
     default:
       return [];
   }
@@ -326,7 +337,7 @@ md.push(
   '## Reproduce',
   '',
   '```sh',
-  'npm run bench                                   # all seven; builds dist/ first',
+  'npm run bench                                   # all eight; builds dist/ first',
   'node benchmarks/run.mjs --only iteration,prompt # some; merges into reports/benchmarks.json',
   '```',
   '',
