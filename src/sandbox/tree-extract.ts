@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract as tarExtract } from 'tar-stream';
-import { UserError } from '../errors.js';
+import { BatonError, SystemError, UserError, describeError } from '../errors.js';
 import { entryParts, linkStaysInside, shownName, TreeLimitError } from './tree-limits.js';
 import type { CopyResult, SkipReason, TreeLimits } from './types.js';
 
@@ -99,7 +99,9 @@ export async function extractTree(source: Readable, hostDir: string, options: Ex
   } catch (e) {
     ex.destroy();
     source.destroy();
-    throw e;
+    if (e instanceof BatonError) throw e;
+    // A malformed archive (a bad checksum, a cut stream) is the tree's fault, said as such.
+    throw new SystemError(`The tree's archive could not be read: ${describeError(e)}`, { code: 'BATON_SANDBOX', cause: e });
   }
   // Deepest first, and never without the owner's rwx: the host must be able to remove what it extracted.
   for (const [dir, mode] of dirModes.reverse()) fs.chmodSync(dir, (mode & 0o777) | 0o700);

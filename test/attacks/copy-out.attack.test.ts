@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { extract as tarExtract } from 'tar-stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BatonError } from '../../src/errors.js';
 import { DockerSandboxProvider, LocalSandboxProvider, type SandboxHandle } from '../../src/sandbox/index.js';
 import { bwrapWorks } from '../../src/sandbox/local.js';
 import { extractTree } from '../../src/sandbox/tree-extract.js';
@@ -272,6 +273,38 @@ for i in range(100):
       await run('rm -rf /out/m');
     }
   }, 240_000);
+});
+
+describe('copyOut of a malformed archive', () => {
+  it('is a BatonError, not a crash: garbage, and a stream cut inside a file', async () => {
+    const base = tmpDir('baton-copyout-');
+    try {
+      const garbage = await extractTree(Readable.from([Buffer.alloc(1024, 0x41)]), path.join(base, 'a'), { limits: DEFAULT_TREE_LIMITS }).catch(
+        (x: unknown) => x,
+      );
+      expect(garbage).toBeInstanceOf(BatonError);
+      expect((garbage as BatonError).code).toBe('BATON_SANDBOX');
+      const header = Buffer.alloc(512);
+      // A ustar header of a 10,000-byte file, followed by only 100 bytes of it.
+      header.write('f', 0);
+      header.write('0000644\0', 100);
+      header.write('0000000\0', 108);
+      header.write('0000000\0', 116);
+      header.write(`${(10_000).toString(8).padStart(11, '0')}\0`, 124);
+      header.write('00000000000\0', 136);
+      header.write('0', 156);
+      header.write('ustar\0', 257);
+      header.write('00', 263);
+      header.fill(' ', 148, 156);
+      let sum = 0;
+      for (const b of header) sum += b;
+      header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+      const cut = await extractTree(Readable.from([header, Buffer.alloc(100)]), path.join(base, 'b'), { limits: DEFAULT_TREE_LIMITS }).catch((x: unknown) => x);
+      expect(cut).toBeInstanceOf(BatonError);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
 });
 
 /** A tree with what a workspace holds: nested folders, an empty one, executable and plain files, links in and out of the tree. */
