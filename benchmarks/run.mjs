@@ -39,7 +39,7 @@ const BENCHES = [
   { id: 'sandbox', n: 6, script: 'sandbox.mjs', args: QUICK ? ['--runs', '5'] : ['--runs', '20'] },
   { id: 'startup', n: 7, script: 'startup.mjs', args: QUICK ? ['--rounds', '5'] : ['--rounds', '15'] },
   { id: 'copy', n: 8, script: 'copy.mjs', args: QUICK ? ['--rounds', '3'] : ['--rounds', '10'] },
-  { id: 'settle', n: 8, script: 'settle.mjs', args: QUICK ? ['--window', '5', '--sizes', '10,1000'] : ['--window', '20'] },
+  { id: 'settle', n: 9, script: 'settle.mjs', args: QUICK ? ['--window', '5', '--sizes', '10,1000'] : ['--window', '20'] },
 ];
 const only = arg('only')
   ?.split(',')
@@ -173,6 +173,20 @@ function rows(id, r) {
         target: x.tree === 'class-pk' ? `p50 < ${f0(r.targetMs)} ms` : '(scale)',
         met: x.tree === 'class-pk' ? x.total.p50 < r.targetMs : true,
       }));
+    case 'settle': {
+      const small = r.results[0];
+      const big = r.results[r.results.length - 1];
+      return [
+        {
+          benchmark: '9. Settle cost at the run length',
+          figure: `${f0(big.records)} records: mean ${msf(big.wall.mean)}, p50 ${msf(big.wall.p50)} (last ${r.window} settles; ${r.results.map((x) => `${f0(x.records)}: ${msf(x.wall.mean)}`).join(', ')})`,
+          baseline: `${f0(small.records)} records: mean ${msf(small.wall.mean)}, p50 ${msf(small.wall.p50)}`,
+          ratio: `mean ${f2(r.ratioMean)}x, p50 ${f2(r.ratioP50)}x (a full regeneration: ${f2(r.fullGrowth)}x)`,
+          target: `<= ${r.target}x`,
+          met: r.met,
+        },
+      ];
+    }
     default:
       return [];
   }
