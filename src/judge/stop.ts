@@ -28,10 +28,12 @@ export function iterationsSinceImprovement(spec: Spec, history: LedgerRecord[]):
 }
 
 /** Decides whether to stop before starting iteration `lastIteration + 1`. */
-export function stopDecision(spec: Spec, history: LedgerRecord[], elapsedMs: number): StopDecision | undefined {
+export function stopDecision(spec: Spec, history: LedgerRecord[], elapsedMs: number, options: { lanes?: boolean } = {}): StopDecision | undefined {
   const last = history[history.length - 1];
   if (last?.verdict.kind === 'met') return { stop: 'met', reason: last.verdict.reason };
-  if (last?.session?.stopReason === 'nothing-to-do') return { stop: 'stalled', reason: `the worker had nothing more to do: ${last.session.summary}` };
+  // With lanes one lane with nothing to do stops only itself (lanes.ts); the others go on.
+  if (!options.lanes && last?.session?.stopReason === 'nothing-to-do')
+    return { stop: 'stalled', reason: `the worker had nothing more to do: ${last.session.summary}` };
   const done = lastIteration(history);
   const b = spec.budget;
   if (done >= b.iterations) return { stop: 'budget', reason: `the iteration budget is spent (${done} of ${b.iterations})` };

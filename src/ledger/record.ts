@@ -6,11 +6,13 @@
 import { z } from 'zod';
 import { Isolation } from '../sandbox/isolation.js';
 
-export const VERDICT_KINDS = ['baseline', 'met', 'keep', 'revert', 'crashed', 'tamper', 'stalled', 'budget'] as const;
+export const VERDICT_KINDS = ['baseline', 'met', 'keep', 'revert', 'crashed', 'tamper', 'conflict', 'out-of-scope', 'stalled', 'budget'] as const;
 /**
  * What happened to an iteration's candidate. `keep`/`revert` are the judge's
  * `continue`/`revert` settled; `met` kept and done; `crashed` the session or
- * sandbox died; `tamper` a protected or oracle file was touched.
+ * sandbox died; `tamper` a protected or oracle file was touched. With lanes:
+ * `conflict` the lane's work did not apply onto the current best (three-way);
+ * `out-of-scope` it wrote outside its task's write scope. Neither is measured.
  */
 export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
@@ -70,6 +72,9 @@ export const LedgerRecordV1 = z.object({
   durationMs: z.number().min(0),
   /** The isolation the iteration's session and measurements ran under (provider, runtime, image id, user, network). */
   isolation: Isolation.optional(),
+  /** With lanes (parallel.lanes > 1): the lane whose session made the candidate, and the task it worked on. */
+  lane: z.number().int().min(1).optional(),
+  task: z.string().optional(),
 });
 
 export type LedgerRecord = z.infer<typeof LedgerRecordV1>;

@@ -10,7 +10,7 @@ import type { ReportModel } from './model.js';
 import { htmlEscape } from './format.js';
 import { COLORS, VERDICT_STYLE } from './theme.js';
 
-type Shape = 'check' | 'cross' | 'flag' | 'revert' | 'bang' | 'warn' | 'pause' | 'bar' | 'play' | 'stop' | 'square';
+type Shape = 'check' | 'cross' | 'flag' | 'revert' | 'bang' | 'warn' | 'pause' | 'bar' | 'play' | 'stop' | 'square' | 'fork' | 'fence';
 
 const WHITE = 'fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"';
 
@@ -39,6 +39,10 @@ function draw(shape: Shape, color: string): string {
       return `${disc}<path d="M5.4 5.4h5.2v5.2H5.4z" fill="#fff"/>`;
     case 'square':
       return `<rect x="2.5" y="2.5" width="11" height="11" fill="${color}"/>`;
+    case 'fork':
+      return `${disc}<path d="M5 4.5v3.5l3 2.5 3-2.5V4.5M8 10.5v1.5" ${WHITE}/>`;
+    case 'fence':
+      return `${disc}<path d="M5 4.5v7M11 4.5v7M4 8h8" ${WHITE}/>`;
   }
 }
 
@@ -55,6 +59,8 @@ const VERDICT_SHAPE: Record<VerdictKind, Shape> = {
   revert: 'revert',
   crashed: 'bang',
   tamper: 'warn',
+  conflict: 'fork',
+  'out-of-scope': 'fence',
   stalled: 'pause',
   budget: 'bar',
 };

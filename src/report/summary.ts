@@ -17,6 +17,8 @@ export const VERDICT_LABEL: Record<VerdictKind, string> = {
   revert: '↩️ reverted',
   crashed: '💥 crashed',
   tamper: '⚠️ tamper',
+  conflict: '🔀 conflict',
+  'out-of-scope': '🚧 out of scope',
   stalled: '⏸ stalled',
   budget: '⛔ budget',
 };

@@ -35,6 +35,8 @@ export const VERDICT_STYLE: Record<VerdictKind, { color: string; shape: string; 
   revert: { color: '#8c8c8c', shape: 'circle', label: 'reverted' },
   crashed: { color: '#E69F00', shape: 'cross', label: 'crashed' },
   tamper: { color: '#CC79A7', shape: 'triangle-up', label: 'tamper' },
+  conflict: { color: '#D55E00', shape: 'triangle-left', label: 'conflict' },
+  'out-of-scope': { color: '#D55E00', shape: 'triangle-right', label: 'out of scope' },
   stalled: { color: '#56B4E9', shape: 'square', label: 'stalled' },
   budget: { color: '#56B4E9', shape: 'triangle-down', label: 'budget' },
 };

@@ -2,16 +2,17 @@
 import type { ExperimentPaths } from '../experiment.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import type { Isolation } from '../sandbox/isolation.js';
-import type { SandboxProvider } from '../sandbox/types.js';
+import type { SandboxHandle, SandboxProvider } from '../sandbox/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { Worker } from '../workers/types.js';
 import type { Repo } from '../workspace/git.js';
+import type { Gate } from './lanes/gate.js';
 
 /** Progress and warnings for whoever drives the run (the CLI prints them). */
 export type RunEvent =
   | { type: 'info'; text: string }
   | { type: 'warning'; text: string }
-  | { type: 'step'; iteration: number; step: 'session' | 'measure' | 'judge' | 'settle' | 'report' | 'recover'; text: string }
+  | { type: 'step'; iteration: number; step: 'session' | 'measure' | 'judge' | 'settle' | 'report' | 'recover'; text: string; lane?: number }
   | { type: 'verdict'; iteration: number; verdict: string; reason: string };
 
 export interface RunContext {
@@ -34,6 +35,10 @@ export interface RunContext {
   /** SHA-256 of the oracle files at the run's first measurement. */
   oracleHashes: Record<string, string>;
   signal: AbortSignal;
+  /** Sandboxes an interrupt must not remove at once: lanes' sessions, whose work is copied out first (runSession). */
+  spareOnInterrupt?: Set<SandboxHandle>;
+  /** With lanes: the measure queue every measurement passes through (lanes/gate.ts); without, measurements run as they come. */
+  measureSlot?: Gate;
   emit(e: RunEvent): void;
   now(): Date;
 }

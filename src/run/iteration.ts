@@ -55,6 +55,44 @@ export async function commitCandidate(ctx: RunContext, n: number, session: Sessi
   return { commit, session };
 }
 
+/** With lanes: the lane whose session made an iteration's candidate, and its task's id (ledger `lane`, `task`). */
+export interface LanePlace {
+  lane?: number;
+  task?: string;
+}
+
+/**
+ * The ledger record of a candidate judged without measuring it: a lane's
+ * session that crashed, a conflict, work outside its task's scope.
+ */
+export function appendUnmeasured(
+  ctx: RunContext,
+  n: number,
+  commit: string,
+  session: SessionRecord,
+  verdict: { kind: 'crashed' | 'conflict' | 'out-of-scope'; reason: string },
+  place: LanePlace,
+): LedgerRecord {
+  const record: LedgerRecord = {
+    v: 1,
+    run: ctx.runId,
+    iteration: n,
+    phase: 'candidate',
+    commit,
+    at: ctx.now().toISOString(),
+    elapsedHours: elapsedHours(ctx),
+    measurements: [],
+    metrics: {},
+    verdict,
+    session,
+    warnings: [],
+    durationMs: session.durationMs,
+    ...place,
+  };
+  appendLedger(ctx, record);
+  return record;
+}
+
 /** Exports a commit's tree to a fresh scratch folder. */
 export async function snapshot(ctx: RunContext, commit: string, name: string): Promise<string> {
   const dir = path.join(ctx.paths.scratch, name);
@@ -84,8 +122,8 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
   const snap = await snapshot(ctx, commit, `snap-${tag}`);
   const needsBest = best !== undefined && ctx.spec.oracles.some((o) => oracleKindOf(o).needsBestSnapshot);
   const bestSnap = needsBest ? await snapshot(ctx, best, `best-${tag}`) : undefined;
-  try {
-    return await measureSnapshot({
+  const measure = () =>
+    measureSnapshot({
       spec: ctx.spec,
       paths: ctx.paths,
       provider: ctx.provider,
@@ -98,6 +136,8 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
       baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
       baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
     });
+  try {
+    return await (ctx.measureSlot ? ctx.measureSlot.run(measure) : measure());
   } finally {
     fs.rmSync(snap, { recursive: true, force: true });
     if (bestSnap) fs.rmSync(bestSnap, { recursive: true, force: true });
@@ -105,7 +145,14 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
 }
 
 /** Measures, confirms and judges the candidate; appends its ledger records; returns the candidate record. */
-export async function measureAndJudge(ctx: RunContext, n: number, base: string, candidate: string, session: SessionRecord): Promise<LedgerRecord> {
+export async function measureAndJudge(
+  ctx: RunContext,
+  n: number,
+  base: string,
+  candidate: string,
+  session: SessionRecord,
+  place: LanePlace = {},
+): Promise<LedgerRecord> {
   const started = Date.now();
   const changed = await ctx.repo.changedPaths(base, candidate);
   const touched = protectedTouched(ctx.spec, changed);
@@ -166,6 +213,7 @@ export async function measureAndJudge(ctx: RunContext, n: number, base: string, 
     session,
     warnings,
     durationMs: session.durationMs + (Date.now() - started),
+    ...place,
   };
   appendLedger(
     ctx,

@@ -17,8 +17,40 @@ export const JournalEntry = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('oracle-hashes'), hashes: z.record(z.string(), z.string()) }),
   z.object({ ...base, type: z.literal('baseline-start'), commit: z.string() }),
   z.object({ ...base, type: z.literal('baseline-done'), head: z.string() }),
-  /** An iteration begins from `base`, the tip of main (the best kept code). */
-  z.object({ ...base, type: z.literal('iteration-start'), iteration: z.number().int().min(1), base: z.string() }),
+  /**
+   * An iteration begins from `base`, the tip of main (the best kept code). With lanes it is the judgement of
+   * lane session `key`, whose work is integrated onto `base` (the session itself ran before, from its own base).
+   */
+  z.object({
+    ...base,
+    type: z.literal('iteration-start'),
+    iteration: z.number().int().min(1),
+    base: z.string(),
+    lane: z.number().int().min(1).optional(),
+    key: z.string().optional(),
+  }),
+  /** A lane's session starts on its own copy of `base` (lanes.ts); `key` names it until the judge numbers it. */
+  z.object({
+    ...base,
+    type: z.literal('lane-start'),
+    lane: z.number().int().min(1),
+    key: z.string(),
+    base: z.string(),
+    task: z.object({ id: z.string(), title: z.string(), scope: z.array(z.string()), metric: z.string().optional() }).optional(),
+  }),
+  /**
+   * A lane's session ended: its work is `commit` (parent: the session's base) on refs/baton/lanes/<lane>.
+   * `judged: false` when the run stopped (met) before the work could be judged: it is kept as a patch only.
+   */
+  z.object({
+    ...base,
+    type: z.literal('lane-end'),
+    lane: z.number().int().min(1),
+    key: z.string(),
+    commit: z.string(),
+    session: SessionRecord,
+    judged: z.boolean().default(true),
+  }),
   z.object({ ...base, type: z.literal('session-end'), iteration: z.number().int().min(1), session: SessionRecord }),
   /** The session's work committed on main as a candidate. */
   z.object({ ...base, type: z.literal('candidate'), iteration: z.number().int().min(1), commit: z.string() }),

@@ -83,35 +83,51 @@ async function exportLentWorkingTree(
   }
 }
 
-/** The `measure` function of the session of `iteration`. */
-export function measureTool(ctx: RunContext, iteration: number, sandbox: () => SandboxHandle | undefined = () => undefined): () => Promise<string> {
+/**
+ * The `measure` function of the session of `iteration` (or of a lane's
+ * session, by its key). `takeSnapshot` copies the worker's tree into a fresh
+ * folder; by default the live workspace the session works on, frozen.
+ */
+export function measureTool(
+  ctx: RunContext,
+  iteration: number | string,
+  sandbox: () => SandboxHandle | undefined = () => undefined,
+  takeSnapshot?: (dest: string, sandbox: SandboxHandle | undefined) => Promise<void>,
+): () => Promise<string> {
   let calls = 0;
   return async () => {
     if (++calls > MEASURE_CALLS_PER_SESSION) {
       return `measure was already called ${MEASURE_CALLS_PER_SESSION} times in this session; the harness measures your work when the session ends.`;
     }
-    const tag = `${iterationTag(iteration)}-tool${calls}`;
+    const tag = `${typeof iteration === 'number' ? iterationTag(iteration) : iteration}-tool${calls}`;
     const own = path.join(ctx.paths.scratch, tag);
     const paths = { ...ctx.paths, scratch: path.join(own, 'scratch'), artifacts: path.join(own, 'artifacts') };
     try {
       const snap = path.join(own, 'snapshot');
-      fs.mkdirSync(snap, { recursive: true });
-      await exportLentWorkingTree(ctx.paths.workspace, snap, sandbox(), {
-        fileBytes: parseSize(ctx.spec.limits.file),
-        totalBytes: parseSize(ctx.spec.limits.workspace),
-      });
-      const m = await measureSnapshot({
-        spec: ctx.spec,
-        paths,
-        provider: ctx.provider,
-        runId: ctx.runId,
-        iteration,
-        tag,
-        snapshotDir: snap,
-        signal: ctx.signal,
-        baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
-        baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
-      });
+      if (takeSnapshot) {
+        fs.mkdirSync(own, { recursive: true });
+        await takeSnapshot(snap, sandbox());
+      } else {
+        fs.mkdirSync(snap, { recursive: true });
+        await exportLentWorkingTree(ctx.paths.workspace, snap, sandbox(), {
+          fileBytes: parseSize(ctx.spec.limits.file),
+          totalBytes: parseSize(ctx.spec.limits.workspace),
+        });
+      }
+      const measure = () =>
+        measureSnapshot({
+          spec: ctx.spec,
+          paths,
+          provider: ctx.provider,
+          runId: ctx.runId,
+          iteration: typeof iteration === 'number' ? iteration : 0,
+          tag,
+          snapshotDir: snap,
+          signal: ctx.signal,
+          baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
+          baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
+        });
+      const m = await (ctx.measureSlot ? ctx.measureSlot.run(measure) : measure());
       return measureToolText(ctx, m);
     } catch (e) {
       return `the measurement could not run: ${describeError(e)}`;

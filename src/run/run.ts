@@ -13,7 +13,7 @@ import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferenc
 import { restoreLent } from '../sandbox/ownership.js';
 import { clearStaleGitLocks } from '../workspace/git-locks.js';
 import { failpoint } from '../failpoint.js';
-import type { SandboxProvider } from '../sandbox/types.js';
+import type { SandboxHandle, SandboxProvider } from '../sandbox/types.js';
 import { loadExperiment } from '../spec/check.js';
 import type { Spec } from '../spec/schema.js';
 import { readJsonl } from '../state/jsonl.js';
@@ -29,14 +29,16 @@ import { promptFile } from '../workspace/prompt-file.js';
 import { activeMs, type RunContext, type RunEvent } from './context.js';
 import { activeMsBefore } from './active-time.js';
 import { appendJournal, readJournal, type JournalEntry } from './journal.js';
-import { appendLedger, commitCandidate, measureAndJudge, measureCommit } from './iteration.js';
+import { appendLedger, measureCommit } from './iteration.js';
+import { finishIteration } from './finish.js';
+import { recoverLaneWork, runLanes } from './lanes/lanes.js';
 import { oracleFileHashes } from './integrity.js';
 import { isModelWorker, runInitializer } from './initializer.js';
 import { runSession } from './session.js';
-import { cleanWorkspace, inspectWorkspace } from './workspace-check.js';
+import { inspectWorkspace } from './workspace-check.js';
 import { scanHazards } from '../workspace/hazards.js';
 import { regularFileExists, safeWriteFile } from '../workspace/safe-fs.js';
-import { settle, writeStateFiles } from './settle.js';
+import { writeStateFiles } from './settle.js';
 import type { RunState } from '../state/run-state.js';
 import { baselineError, discardBatonLeftovers, makeStateDirs, preflightWorkspace, unmeasurable } from './preflight.js';
 
@@ -77,10 +79,12 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   if (lock.warning) emit({ type: 'warning', text: lock.warning });
   const controller = new AbortController();
   const provider = options.provider ?? sandbox!.provider;
+  const spare = new Set<SandboxHandle>();
   // An interrupt stops the sandboxes at once: a session's or an oracle's commands do not run on for their timeout.
+  // Lanes' sessions are interrupted instead (runSession): their work is copied out before their sandbox goes.
   const onAbort = (): void => {
     controller.abort();
-    void provider.stopAll();
+    void provider.stopAll(spare);
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -120,6 +124,7 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
       ledger: ledger.records,
       oracleHashes: hashEntry?.type === 'oracle-hashes' ? hashEntry.hashes : {},
       signal: controller.signal,
+      spareOnInterrupt: spare,
       emit,
       now,
     };
@@ -134,6 +139,7 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     try {
       await baseline(ctx, journal.records);
       await recover(ctx, journal.records);
+      await recoverLaneWork(ctx, readJournal(paths.journal).records);
       const discarded = await discardBatonLeftovers(repo, paths.workspace);
       if (discarded.length)
         emit({
@@ -291,7 +297,8 @@ async function recover(ctx: RunContext, journal: JournalEntry[]): Promise<void> 
 function openIteration(journal: JournalEntry[]) {
   let open: { n: number; base: string; session?: SessionRecord; candidate?: string } | undefined;
   for (const e of journal) {
-    if (e.type === 'iteration-start') open = { n: e.iteration, base: e.base };
+    // A lane's iteration is finished by lanes.ts (its session ran elsewhere, from its own base).
+    if (e.type === 'iteration-start') open = e.key ? undefined : { n: e.iteration, base: e.base };
     else if (open && 'iteration' in e && e.iteration === open.n) {
       if (e.type === 'session-end') open.session = e.session;
       if (e.type === 'candidate') open.candidate = e.commit;
@@ -301,29 +308,11 @@ function openIteration(journal: JournalEntry[]) {
   return open;
 }
 
-/**
- * Candidate commit (if not yet), measure and judge (if not yet in the ledger), settle.
- * Returns false when an interrupt came before a healthy candidate was measured: the
- * journal then says `candidate`, and the next `baton run` measures it.
- */
-async function finishIteration(ctx: RunContext, n: number, base: string, session: SessionRecord, candidate?: string, report = true): Promise<boolean> {
-  // Before any host git command: what the session planted is gone (its evidence is in the journalled session).
-  cleanWorkspace(ctx);
-  let commit = candidate;
-  if (commit === undefined) ({ commit, session } = await commitCandidate(ctx, n, session));
-  let record = ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate');
-  if (!record) {
-    if (ctx.signal.aborted && !session.cause) return false;
-    record = await measureAndJudge(ctx, n, base, commit, session);
-  }
-  ctx.emit({ type: 'verdict', iteration: n, verdict: record.verdict.kind, reason: record.verdict.reason });
-  ctx.emit({ type: 'step', iteration: n, step: 'settle', text: `${record.verdict.kind}: committing the report` });
-  const head = await settle(ctx, n, record.verdict.kind, session.summary, base, commit, report);
-  appendJournal(ctx.paths.journal, { type: 'settled', iteration: n, verdict: record.verdict.kind, head }, ctx.now());
-  return true;
-}
-
 async function loop(ctx: RunContext): Promise<RunOutcome> {
+  if (ctx.spec.parallel.lanes > 1) {
+    const outcome = await runLanes(ctx, ctx.spec.parallel.lanes);
+    return finish(ctx, outcome.state, outcome.reason);
+  }
   const cap = ctx.spec.budget.iterations + 1; // every loop has a hard cap
   for (let guard = 0; guard <= cap; guard++) {
     const decision = stopDecision(ctx.spec, ctx.ledger, activeMs(ctx));

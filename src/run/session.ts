@@ -44,10 +44,10 @@ export function sessionIndex(ctx: RunContext): number {
 }
 
 /** Copies the experiment files the spec exposes into a folder the worker sees read-only. */
-function exposedMount(ctx: RunContext, iteration: number): HostMount | undefined {
+function exposedMount(ctx: RunContext, name: string): HostMount | undefined {
   if (ctx.spec.expose.length === 0) return undefined;
   const match = picomatch(ctx.spec.expose, { dot: false });
-  const dest = path.join(ctx.paths.scratch, `exposed-${iteration}`);
+  const dest = path.join(ctx.paths.scratch, `exposed-${name}`);
   fs.rmSync(dest, { recursive: true, force: true });
   // Made even when nothing matches: the engine refuses to mount a missing folder.
   fs.mkdirSync(dest, { recursive: true });
@@ -90,36 +90,76 @@ async function startWorkerSandbox(ctx: RunContext, options: Parameters<RunContex
   }
 }
 
+/**
+ * Where a lane's session works (lanes/): its own copy of the workspace moved
+ * into a private volume of its sandbox and its changes moved out, instead of
+ * the live workspace bind-mounted. Nothing writable of the host is shared.
+ */
+export interface PrivateWorkspace {
+  lane: number;
+  /** Names the session until the judge numbers it: its transcript, its labels. */
+  key: string;
+  /** The lane's replay index (sessionIndex of the worker). */
+  sessionIndex: number;
+  /** Put into the sandbox's /workspace before the worker starts. */
+  moveIn(sandbox: SandboxHandle): Promise<void>;
+  /** Brings the session's /workspace out after the worker stopped, before the sandbox is removed; returns what the host found (tamper, a crash cause). */
+  moveOut(sandbox: SandboxHandle): Promise<Pick<SessionRecord, 'tamper' | 'cause'>>;
+  /** The worker's `measure` tool over the private copy. */
+  measure?: (sandbox: () => SandboxHandle | undefined) => () => Promise<string>;
+}
+
 /** Runs the session of `iteration`; never throws for a failing worker (a sandbox that cannot start stops the run). */
-export async function runSession(ctx: RunContext, iteration: number, options: { prompt?: string; measure?: boolean } = {}): Promise<SessionRecord> {
+export async function runSession(
+  ctx: RunContext,
+  iteration: number,
+  options: { prompt?: string; measure?: boolean; workspace?: PrivateWorkspace } = {},
+): Promise<SessionRecord> {
   const started = Date.now();
-  const transcript = new Transcript(ctx.paths.transcripts, iteration);
-  const mounts: HostMount[] = [
-    { hostPath: ctx.paths.workspace, containerPath: '/workspace', readOnly: false },
-    // The worker may read history but never rewrite it or plant hooks the host would run.
-    { hostPath: path.join(ctx.paths.workspace, '.git'), containerPath: '/workspace/.git', readOnly: true },
-  ];
-  const exposed = exposedMount(ctx, iteration);
+  const own = options.workspace;
+  const transcript = new Transcript(ctx.paths.transcripts, own ? own.key : iteration);
+  const mounts: HostMount[] = own
+    ? []
+    : [
+        { hostPath: ctx.paths.workspace, containerPath: '/workspace', readOnly: false },
+        // The worker may read history but never rewrite it or plant hooks the host would run.
+        { hostPath: path.join(ctx.paths.workspace, '.git'), containerPath: '/workspace/.git', readOnly: true },
+      ];
+  const exposed = exposedMount(ctx, own ? own.key : String(iteration));
   if (exposed) mounts.push(exposed);
   let sandbox: SandboxHandle | undefined;
   let result: SessionResult;
+  let found: Pick<SessionRecord, 'tamper' | 'cause'> = {};
+  let onAbort: (() => void) | undefined;
   try {
     const prompt = options.prompt ?? (await promptFor(ctx, iteration));
     sandbox = await startWorkerSandbox(ctx, {
       spec: ctx.spec.sandbox,
       role: 'worker',
       mounts,
-      env: workerEnv(ctx, iteration),
+      env: { ...workerEnv(ctx, iteration), ...(own ? { BATON_LANE: String(own.lane) } : {}) },
       workdir: '/workspace',
-      labels: { experiment: experimentId(ctx.paths.root, ctx.spec.name), run: ctx.runId, iteration },
+      labels: { experiment: experimentId(ctx.paths.root, ctx.spec.name), run: ctx.runId, iteration, ...(own ? { lane: own.lane, key: own.key } : {}) },
       lendRecords: ctx.paths.lent,
+      ...(own ? { volumes: ['/workspace'] } : {}),
     });
+    if (own) {
+      // Stopped by `met` or a signal, the worker's commands end now, and its work is still copied out below.
+      const started = sandbox;
+      ctx.spareOnInterrupt?.add(started);
+      onAbort = () => void started.interrupt?.().catch(() => undefined);
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      await own.moveIn(sandbox);
+    }
     const used = totalUsage(ctx.ledger);
+    const measure = options.measure === false ? undefined : own?.measure ? own.measure(() => sandbox) : measureTool(ctx, iteration, () => sandbox);
     result = await ctx.worker.runSession({
       spec: ctx.spec,
       experimentDir: ctx.paths.root,
       iteration,
-      sessionIndex: sessionIndex(ctx),
+      sessionIndex: own ? own.sessionIndex : sessionIndex(ctx),
+      ...(own ? { lane: own.lane } : {}),
       sandbox,
       prompt,
       deadline: started + parseDuration(ctx.spec.budget.session.time),
@@ -129,11 +169,15 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
       },
       transcript,
       signal: ctx.signal,
-      measure: options.measure === false ? undefined : measureTool(ctx, iteration, () => sandbox),
+      measure,
       notify: (text) => ctx.emit({ type: 'warning', text }),
     });
     // However the worker saw it (a killed container, a cut exec), an interrupt is an interrupt.
-    if (ctx.signal.aborted) result = { ...result, stopReason: 'interrupted', cause: 'the harness was interrupted (SIGINT/SIGTERM)' };
+    // A lane's session stopped by `met` has that said as the signal's reason (lanes.ts).
+    const why = typeof ctx.signal.reason === 'string' ? ctx.signal.reason : 'the harness was interrupted (SIGINT/SIGTERM)';
+    if (ctx.signal.aborted) result = { ...result, stopReason: 'interrupted', cause: why };
+    // The work comes out whatever the stop: a session ended by `met` or a signal still has its diff saved.
+    if (own) found = await own.moveOut(sandbox);
   } catch (e) {
     transcript.write('error', { message: describeError(e) });
     if (e instanceof SystemError) throw e;
@@ -144,7 +188,9 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
       usage: { ...ZERO_USAGE },
     };
   } finally {
+    if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
     await sandbox?.stop().catch(() => undefined);
+    if (sandbox) ctx.spareOnInterrupt?.delete(sandbox);
   }
   const record: SessionRecord = {
     summary: result.summary,
@@ -154,5 +200,7 @@ export async function runSession(ctx: RunContext, iteration: number, options: { 
   };
   if (result.runBudget) record.runBudget = result.runBudget;
   if (CRASH_REASONS.has(result.stopReason)) record.cause = result.cause ? `${result.stopReason}: ${result.cause}` : result.stopReason;
+  if (found.tamper?.length) record.tamper = found.tamper;
+  if (found.cause && !record.cause) record.cause = found.cause;
   return record;
 }

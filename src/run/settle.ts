@@ -108,13 +108,15 @@ export async function settle(
   candidate: string | undefined,
   /** False when finishing an iteration a crash interrupted: the next settle (or the run's end) regenerates the report, so a resume reaches its next session sooner. */
   report = true,
+  /** Where the saved patch starts when the candidate is not a child of `base` (a lane's work judged without integrating it). */
+  patchFrom = base,
 ): Promise<string> {
   const trailers = parseTrailers(await ctx.repo.message());
   if (trailers.iteration === n && trailers.verdict !== 'candidate') return ctx.repo.head();
-  if (!keptChange(verdict) && candidate && candidate !== base) {
+  if (!keptChange(verdict) && candidate && candidate !== patchFrom) {
     await ctx.repo.updateRef(`refs/baton/attempts/${n}`, candidate);
     fs.mkdirSync(ctx.paths.attempts, { recursive: true });
-    await ctx.repo.diffToFile(base, candidate, path.join(ctx.paths.attempts, `${iterationTag(n)}.patch`));
+    await ctx.repo.diffToFile(patchFrom, candidate, path.join(ctx.paths.attempts, `${iterationTag(n)}.patch`));
     failpoint('settle:ref');
   }
   if (!keptChange(verdict)) {

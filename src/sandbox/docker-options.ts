@@ -22,6 +22,8 @@ export function containerCreateOptions(options: SandboxStartOptions, owner: Owne
     [LABEL.ownerPid]: String(owner.pid),
     [LABEL.ownerHost]: owner.host,
   };
+  if (options.labels.lane !== undefined) labels[LABEL.lane] = String(options.labels.lane);
+  if (options.labels.key !== undefined) labels[LABEL.session] = options.labels.key;
   if (owner.start !== undefined) labels[LABEL.ownerStart] = owner.start;
   if (user.lend.length > 0) labels[LABEL.lent] = JSON.stringify({ uid: user.uid, gid: user.gid, lent: user.lend });
   return {
@@ -59,7 +61,11 @@ export function containerCreateOptions(options: SandboxStartOptions, owner: Owne
       Mounts: [
         ...options.mounts.map((m) => ({ Type: 'bind' as const, Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly })),
         // Anonymous volumes: writable under the read-only root, reachable by putArchive (a tmpfs is not), removed with the container.
-        ...(options.volumes ?? []).map((target) => ({ Type: 'volume' as const, Source: '', Target: target })),
+        // NoCopy: they start empty and root's, never with what the image holds at that path (nor its owner: openVolumes must chmod).
+        ...(options.volumes ?? []).map(
+          // dockerode's type asks for every VolumeOptions field; the engine needs none but NoCopy.
+          (target) => ({ Type: 'volume', Source: '', Target: target, VolumeOptions: { NoCopy: true } }) as Docker.MountSettings,
+        ),
       ],
       AutoRemove: false,
       LogConfig: { Type: 'none', Config: {} },

@@ -54,6 +54,11 @@ export class DockerSandbox implements SandboxHandle {
     };
   }
 
+  /** Kills every process of the sandbox user (kill(-1) spares the killer, and tini, PID 1, is root's); the container stays. */
+  async interrupt(): Promise<void> {
+    await this.exec('kill -KILL -1 2>/dev/null; true', { timeoutMs: 10_000 });
+  }
+
   copyIn(hostDir: string, containerPath: string, options?: CopyOptions): Promise<CopyResult> {
     return dockerCopyIn(this.container, this.user, hostDir, containerPath, options);
   }

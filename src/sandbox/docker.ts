@@ -43,7 +43,8 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   async start(options: SandboxStartOptions): Promise<SandboxHandle> {
     const user = await sandboxUser(options.mounts);
-    const name = `baton-${options.labels.experiment}-${options.labels.iteration}-${options.role}-${randomBytes(3).toString('hex')}`;
+    const which = options.labels.key ?? String(options.labels.iteration);
+    const name = `baton-${options.labels.experiment}-${which}-${options.role}-${randomBytes(3).toString('hex')}`;
     const create = containerCreateOptions(options, this.owner, user, name);
     // Recorded before the first chown: a kill before the container (and its label) exists still leaves a trace to undo.
     const record = options.lendRecords ? path.join(options.lendRecords, `${name}.json`) : undefined;
@@ -101,7 +102,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.live].map((s) => s.stop().catch(() => undefined)));
+  async stopAll(spare?: ReadonlySet<SandboxHandle>): Promise<void> {
+    await Promise.all([...this.live].filter((s) => !spare?.has(s)).map((s) => s.stop().catch(() => undefined)));
   }
 }

@@ -138,8 +138,8 @@ export class LocalSandboxProvider implements SandboxProvider {
   }
 
   /** Kills their commands and removes their temp folders. */
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.live].map((s) => s.stop().catch(() => undefined)));
+  async stopAll(spare?: ReadonlySet<SandboxHandle>): Promise<void> {
+    await Promise.all([...this.live].filter((s) => !spare?.has(s)).map((s) => s.stop().catch(() => undefined)));
   }
 }
 

@@ -7,6 +7,8 @@ export const LABEL = {
   experiment: 'baton.experiment',
   run: 'baton.run',
   iteration: 'baton.iteration',
+  lane: 'baton.lane',
+  session: 'baton.session',
   role: 'baton.role',
   ownerPid: 'baton.owner-pid',
   ownerHost: 'baton.owner-host',

@@ -61,16 +61,24 @@ export function entryParts(name: string, limits: TreeLimits, options: { root?: s
   return { ok: true, parts };
 }
 
-/** Whether a link at `parts` with this target resolves, lexically, inside the tree. */
+/**
+ * Whether a link at `parts` with this target stays inside the tree however
+ * its components resolve: relative, its `..` only leading (they climb real
+ * folders of the tree, never past its root), then names only. A `..` after a
+ * name is refused: that name may be a link itself, and `d/up/..` with
+ * `d/up -> ..` resolves outside although it reads as inside. By induction
+ * every link of the tree then resolves inside it, whatever later follows it.
+ */
 export function linkStaysInside(parts: string[], target: string): boolean {
   if (target === '' || target.startsWith('/')) return false;
   const stack = parts.slice(0, -1);
+  let named = false;
   for (const p of target.split('/')) {
     if (p === '' || p === '.') continue;
     if (p === '..') {
-      if (stack.length === 0) return false;
+      if (named || stack.length === 0) return false;
       stack.pop();
-    } else stack.push(p);
+    } else named = true;
   }
   return true;
 }

@@ -31,7 +31,8 @@ export interface SandboxStartOptions {
   mounts: HostMount[];
   /** Environment of every exec: only what the spec allows by name, plus baton's own variables. */
   env: Record<string, string>;
-  labels: { experiment: string; run: string; iteration: number };
+  /** `lane` and `key` name a lane's session (lanes.ts) before the judge numbers it. */
+  labels: { experiment: string; run: string; iteration: number; lane?: number; key?: string };
   /** Working directory of execs by default, inside the sandbox. */
   workdir?: string;
   /**
@@ -101,6 +102,13 @@ export interface SandboxHandle {
   status(): Promise<{ running: boolean; cause?: string }>;
   /** Removes the sandbox; safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Ends every command running in the sandbox now, keeping the sandbox, its
+   * volumes and files (a lane's session stopped by `met` or a signal still
+   * has its work copied out). Providers that cannot leave it undefined: the
+   * caller then waits for the commands' own timeouts.
+   */
+  interrupt?(): Promise<void>;
   /**
    * Freezes every process of the sandbox until the returned function is
    * called, so the host can read the sandbox's folders without racing it
@@ -198,8 +206,8 @@ export interface SandboxProvider {
   start(options: SandboxStartOptions): Promise<SandboxHandle>;
   /** Removes this kind's sandboxes (of one experiment) that a crashed run left: with baton's labels, their owner process gone. */
   sweep(filter?: { experiment?: string }): Promise<SweepResult>;
-  /** Stops every sandbox this provider started and has not stopped yet (an interrupted run); never throws. */
-  stopAll(): Promise<void>;
+  /** Stops every sandbox this provider started and has not stopped yet (an interrupted run), but those in `spare`; never throws. */
+  stopAll(spare?: ReadonlySet<SandboxHandle>): Promise<void>;
   /** Of the named images, those its sandboxes cannot start from here (`baton check`); kinds without images leave it out. */
   missingImages?(names: string[]): Promise<string[]>;
 }

@@ -119,6 +119,24 @@ export const LimitsSpec = z
   })
   .strict();
 
+/** The most lanes one run may have: each holds a sandbox and a session in flight, and nothing spawns beyond them. */
+export const MAX_LANES = 16;
+
+/** `parallel:`: sessions at once on one experiment (docs/lanes.md). */
+export const ParallelSpec = z
+  .object({
+    lanes: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LANES)
+      .default(1)
+      .describe(
+        'Sessions that work at once, each on its own copy of the workspace at the current best; their candidates are integrated onto the best and judged one at a time. 1 is the sequential loop.',
+      ),
+  })
+  .strict();
+
 const metricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, 'expected a dotted metric name such as accuracy.pk.P.max_rel');
 
 /** baton.yaml with `oracle` as the schema of one entry of `oracles`. */
@@ -154,6 +172,7 @@ function specObject<O extends z.ZodType>(oracle: O) {
         .strict()
         .default({ max_chars: 24_000 }),
       limits: LimitsSpec.default({ workspace: '2g', file: '256m' }),
+      parallel: ParallelSpec.default({ lanes: 1 }),
     })
     .strict();
 }
@@ -185,6 +204,7 @@ export type JudgeSpec = z.infer<typeof JudgeSpec>;
 export type BudgetSpec = z.infer<typeof BudgetSpec>;
 export type SandboxSpec = z.infer<typeof SandboxSpec>;
 export type LimitsSpec = z.infer<typeof LimitsSpec>;
+export type ParallelSpec = z.infer<typeof ParallelSpec>;
 
 /** The JSON Schema of baton.yaml, as `baton schema` prints it. */
 export function specJsonSchema(): Record<string, unknown> {

@@ -26,13 +26,30 @@ const NoteStep = z.object({ note: z.string().min(1).describe('Appended to NOTES.
 const FailedStep = z.object({ failed: z.string().min(1).describe('Appended to the "Failed approaches" section of NOTES.md.') }).strict();
 
 export const ReplayStep = z.union([WriteStep, PatchStep, ExecStep, NoteStep, FailedStep]);
+/** With lanes: the task the session works on, as a planner would have written it (its write scope decides `out-of-scope`). */
+const ScriptedTask = z
+  .object({
+    title: z.string().min(1),
+    scope: z.array(z.string().min(1)).min(1).describe('Globs of the workspace paths the session may write.'),
+    metric: z.string().min(1).optional(),
+  })
+  .strict();
 export const ReplaySession = z
   .object({
     summary: z.string().min(1),
+    task: ScriptedTask.optional(),
     steps: z.array(ReplayStep).default([]),
   })
   .strict();
-export const ReplayScript = z.object({ sessions: z.array(ReplaySession) }).strict();
+export const ReplayScript = z
+  .object({
+    sessions: z.array(ReplaySession).default([]),
+    lanes: z
+      .record(z.string().regex(/^[1-9][0-9]*$/, 'expected a lane number such as "1"'), z.array(ReplaySession))
+      .optional()
+      .describe('With parallel.lanes > 1: the sessions of each lane, by lane number; a lane not listed plays `sessions`.'),
+  })
+  .strict();
 
 export type ReplayStep = z.infer<typeof ReplayStep>;
 export type ReplaySession = z.infer<typeof ReplaySession>;

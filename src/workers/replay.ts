@@ -16,7 +16,7 @@ import type { ExecResult } from '../sandbox/types.js';
 import { appendToSection } from '../workspace/state-files.js';
 import { ReplayScript, type ReplayStep } from './replay-script.js';
 import { shq } from './shell.js';
-import type { SessionContext, SessionResult, StopReason, Worker } from './types.js';
+import type { ScriptedTask, SessionContext, SessionResult, StopReason, Worker } from './types.js';
 
 /** The keys that start each kind of step. */
 const STEP_KEYS = ['write', 'patch', 'exec', 'note', 'failed'];
@@ -100,13 +100,24 @@ export class ReplayWorker implements Worker {
     return this.script.sessions.length;
   }
 
+  /** The sessions lane `lane` plays: its own list when the script has one, else `sessions`. */
+  private sessionsOf(lane: number | undefined): ReplayScript['sessions'] {
+    return (lane !== undefined ? this.script.lanes?.[String(lane)] : undefined) ?? this.script.sessions;
+  }
+
+  scriptedTask(lane: number, sessionIndex: number): ScriptedTask | undefined {
+    return this.sessionsOf(lane)[sessionIndex]?.task;
+  }
+
   async runSession(ctx: SessionContext): Promise<SessionResult> {
-    const session = this.script.sessions[ctx.sessionIndex];
+    const list = this.sessionsOf(ctx.lane);
+    const session = list[ctx.sessionIndex];
     ctx.transcript.write('prompt', { chars: ctx.prompt.length, prompt: ctx.prompt });
     if (!session) {
       ctx.transcript.write('stop', { reason: 'nothing-to-do' });
+      const whose = ctx.lane !== undefined && this.script.lanes?.[String(ctx.lane)] ? ` for lane ${ctx.lane}` : '';
       return {
-        summary: `the replay script has no session ${ctx.sessionIndex + 1} (it has ${this.sessions}): nothing to do`,
+        summary: `the replay script has no session ${ctx.sessionIndex + 1}${whose} (it has ${list.length}): nothing to do`,
         stopReason: 'nothing-to-do',
         usage: { ...ZERO_USAGE },
       };

@@ -21,9 +21,10 @@ export type TranscriptEvent = z.infer<typeof TranscriptEvent>;
 export class Transcript {
   readonly file: string;
 
-  constructor(dir: string, iteration: number) {
+  /** `name`: an iteration (NNNN.jsonl), or a lane session's key before the judge numbers it (lanes.ts renames the file then). */
+  constructor(dir: string, name: number | string) {
     fs.mkdirSync(dir, { recursive: true });
-    this.file = path.join(dir, `${iterationTag(iteration)}.jsonl`);
+    this.file = path.join(dir, `${typeof name === 'number' ? iterationTag(name) : name}.jsonl`);
   }
 
   write(type: string, fields: Record<string, unknown> = {}): void {

@@ -21,8 +21,10 @@ export interface SessionContext {
   spec: Spec;
   experimentDir: string;
   iteration: number;
-  /** 0-based index of this session among the run's sessions that were not cut short by the harness dying. */
+  /** 0-based index of this session among the run's (with lanes: its lane's) sessions that were not cut short by the harness dying. */
   sessionIndex: number;
+  /** With lanes (parallel.lanes > 1): the lane the session runs in, from 1. */
+  lane?: number;
   sandbox: SandboxHandle;
   prompt: string;
   /** Epoch ms at which the session must have stopped. */
@@ -47,7 +49,16 @@ export interface SessionResult {
   runBudget?: { usd?: number; tokens?: number };
 }
 
+/** A task a script gives a lane's session (the replay worker stands in for the planner). */
+export interface ScriptedTask {
+  title: string;
+  scope: string[];
+  metric?: string;
+}
+
 export interface Worker {
   readonly kind: Spec['worker']['kind'];
   runSession(ctx: SessionContext): Promise<SessionResult>;
+  /** The task the script gives session `sessionIndex` of `lane`, when the worker is scripted (replay). */
+  scriptedTask?(lane: number, sessionIndex: number): ScriptedTask | undefined;
 }

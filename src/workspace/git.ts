@@ -59,12 +59,12 @@ export class Repo {
     });
   }
 
-  /** Runs a git command and returns its stdout. */
-  async run(args: string[]): Promise<string> {
+  /** Runs a git command and returns its stdout; `env` adds to host git's fixed environment (GIT_INDEX_FILE). */
+  async run(args: string[], env: Record<string, string> = {}): Promise<string> {
     try {
       const r = await execa('git', hostGitArgs(args), {
         cwd: this.dir,
-        env: hostGitEnv(),
+        env: { ...hostGitEnv(), ...env },
         extendEnv: false,
         stripFinalNewline: false,
         maxBuffer: MAX_BUFFER,
@@ -123,7 +123,79 @@ export class Repo {
     const rel = (await this.run(['rev-parse', '--git-path', 'info/attributes'])).trim();
     const file = path.resolve(this.dir, rel);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, "# written by baton: the workspace's .gitattributes never apply to host git\n* !filter !ident !working-tree-encoding !eol -text\n");
+    fs.writeFileSync(
+      file,
+      "# written by baton: the workspace's .gitattributes never apply to host git\n* !filter !ident !working-tree-encoding !eol -text !merge\n" +
+        '# lanes append to the notes at once: integrating one onto another keeps both sides\n/NOTES.md merge=union\n/PLAN.md merge=union\n',
+    );
+  }
+
+  /**
+   * Commits the files of `dir`, a folder outside the repository (a lane's
+   * workspace copied out of its sandbox, already stripped of .git and
+   * everything tree-extract.ts refuses), as a child of `parent`, through an
+   * index of its own: main's index and work tree are untouched, so this runs
+   * while the judge works on main. Paths under `keep` stay as in `parent`
+   * (baton's own files, which a session does not write). The workspace's
+   * .gitignore applies as it does to a session on main.
+   */
+  async commitFolder(dir: string, parent: string, message: string, keep: string[], indexFile: string): Promise<string> {
+    const env = { GIT_INDEX_FILE: indexFile };
+    fs.rmSync(indexFile, { force: true });
+    try {
+      await this.run(['read-tree', parent], env);
+      await this.run(['--work-tree', dir, 'add', '-A', '--', '.', ...keep.map((k) => `:(exclude,literal)${k}`)], env);
+      const tree = (await this.run(['write-tree'], env)).trim();
+      return (await this.run(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+    } finally {
+      fs.rmSync(indexFile, { force: true });
+    }
+  }
+
+  /**
+   * The tree of `theirs` applied onto `ours` (three-way, from their merge
+   * base), without touching the work tree; or the paths that conflict.
+   * Attributes come from info/attributes only (pinAttributes): a union merge
+   * for the notes files, nothing the workspace's .gitattributes says.
+   */
+  async mergeTree(ours: string, theirs: string): Promise<{ tree: string } | { conflicts: string[] }> {
+    const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', ours, theirs];
+    const r = await execa('git', hostGitArgs(args), {
+      cwd: this.dir,
+      env: hostGitEnv(),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      maxBuffer: MAX_BUFFER,
+    });
+    if (r.exitCode !== 0 && r.exitCode !== 1) throw this.fail(args, r);
+    const [tree, ...rest] = r.stdout.split('\0');
+    if (r.exitCode === 0) return { tree: tree.trim() };
+    // With --name-only -z: the tree, then each conflicted path, then an empty field before the (suppressed) messages.
+    const end = rest.indexOf('');
+    return { conflicts: [...new Set(end < 0 ? rest : rest.slice(0, end))] };
+  }
+
+  /** A commit of `tree` with one parent, made without touching the work tree or index. */
+  async commitTree(tree: string, parent: string, message: string): Promise<string> {
+    return (await this.run(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+  }
+
+  /**
+   * The text of file `rel` in `commit`: undefined when it is not a regular
+   * file there (missing, a link, a folder) or is over `maxBytes`.
+   */
+  async blobText(commit: string, rel: string, maxBytes: number): Promise<string | undefined> {
+    const line = await this.run(['ls-tree', '-z', commit, '--', `:(literal)${rel}`]);
+    const entry = splitZ(line).map(parseTreeEntry)[0];
+    if (!entry || (entry.mode !== '100644' && entry.mode !== '100755')) return undefined;
+    if (Number((await this.run(['cat-file', '-s', entry.sha])).trim()) > maxBytes) return undefined;
+    return this.run(['cat-file', 'blob', entry.sha]);
+  }
+
+  /** The first parent of a commit. */
+  async parentOf(commit: string): Promise<string> {
+    return (await this.run(['rev-parse', `${commit}^`])).trim();
   }
 
   /** Paths changed between two commits (renames as both paths). */

@@ -152,10 +152,11 @@ describe.skipIf(!ready.ok)('copyOut of a hostile tree (docker)', () => {
         `add(ti('up', tarfile.SYMTYPE, linkname='../..'))`,
       ].join('\n'),
     );
-    expect(reasons(r)).toEqual({ etc: 'link-outside', 'x/escape': 'through-link', up: 'link-outside' });
+    // `x -> d/up/..` reads as inside but resolves outside (d/up -> ..): refused, so no link of dest leads out of it.
+    expect(reasons(r)).toEqual({ etc: 'link-outside', x: 'link-outside', up: 'link-outside' });
     expect(fs.existsSync('/etc/baton-pwned')).toBe(false);
-    // The link was refused, so `etc` became a real folder of dest.
-    expect(listing(dest)).toEqual({ d: 'dir', 'd/up': 'link ..', etc: 'dir', 'etc/baton-pwned': 'file 644 x', x: 'link d/up/..' });
+    // The links were refused, so `etc` and `x` became real folders of dest.
+    expect(listing(dest)).toEqual({ d: 'dir', 'd/up': 'link ..', etc: 'dir', 'etc/baton-pwned': 'file 644 x', x: 'dir', 'x/escape': 'file 644 x' });
   });
 
   it('never links a host file: hardlinks to /etc/shadow and to a file beside dest are skipped, one to a file of the tree is a copy', async () => {
@@ -211,7 +212,16 @@ describe.skipIf(!ready.ok)('copyOut of a hostile tree (docker)', () => {
     );
     const r = await sb.copyOut!('/out/t', dest);
     const why = reasons(r);
-    expect(why).toMatchObject({ 'a/b/c/.git': 'git', 'a/b/c/.git/config': 'git', '.GIT': 'git', 'git~1': 'git', fifo: 'special', etc: 'link-outside' });
+    expect(why).toMatchObject({
+      'a/b/c/.git': 'git',
+      'a/b/c/.git/config': 'git',
+      '.GIT': 'git',
+      'git~1': 'git',
+      fifo: 'special',
+      etc: 'link-outside',
+      // a `..` after a name is refused even when it happens to stay inside (the name may be a link)
+      inside: 'link-outside',
+    });
     const l = listing(dest);
     expect(Object.keys(l).filter((k) => /\.git|git~/i.test(k))).toEqual([]);
     expect(l).toMatchObject({
@@ -219,7 +229,6 @@ describe.skipIf(!ready.ok)('copyOut of a hostile tree (docker)', () => {
       suid: 'file 755 run\n',
       'src/one': 'file 644 shared\n',
       'src/two': 'file 644 shared\n',
-      inside: 'link src/../src',
     });
     expect(Object.values(l).filter((v) => v.startsWith('other'))).toEqual([]);
     expect(fs.statSync(path.join(dest, 'src')).mode & 0o7000).toBe(0);

@@ -1,0 +1,377 @@
+/**
+ * Lanes (parallel.lanes > 1): many sessions at once on one experiment.
+ *
+ * Each lane loops: start a session on its own copy of the current best
+ * (lane-session.ts), then hand its work to the judge and wait for the
+ * verdict. The judge is one queue: it numbers each piece of work (iteration
+ * numbers stay unique and gap-free, in the order judged), applies it onto
+ * the current best with a three-way merge (`conflict` when it does not
+ * apply; `out-of-scope` when it wrote outside its task), and measures,
+ * judges and settles the integrated tree exactly as the sequential loop does.
+ * Main only moves by keeps, one candidate at a time, so two candidates are
+ * never kept against the same best: the later is measured on top of the
+ * earlier. Measurements pass the measure queue (gate.ts) one at a time.
+ *
+ * Every step is journalled (lane-start, lane-end, then the iteration's own
+ * entries), so a killed run resumes: work that ended is judged, a session
+ * that was in flight is recorded `crashed`, and no number is reused.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { iterationTag } from '../../experiment.js';
+import { stopDecision } from '../../judge/stop.js';
+import { lastIteration, tokensOf, totalUsage } from '../../ledger/query.js';
+import type { SessionRecord } from '../../ledger/record.js';
+import type { RunState } from '../../state/run-state.js';
+import { parseDuration } from '../../spec/units.js';
+import { transcriptUsage } from '../../workers/transcript.js';
+import { commitMessage } from '../../workspace/git.js';
+import { activeMs, type RunContext } from '../context.js';
+import { finishIteration } from '../finish.js';
+import { appendUnmeasured, type LanePlace } from '../iteration.js';
+import { appendJournal, readJournal, type JournalEntry, type JournalInput } from '../journal.js';
+import { oneLine, settle } from '../settle.js';
+import { Gate } from './gate.js';
+import { runLaneSession, type LaneWork } from './lane-session.js';
+import { nextTask, outOfScope, parseTasks, TASKS_FILE, type Task } from './tasks.js';
+import { STATE_FILE_MAX_BYTES } from '../../workspace/safe-fs.js';
+
+type LaneStart = Extract<JournalEntry, { type: 'lane-start' }>;
+type LaneEnd = Extract<JournalEntry, { type: 'lane-end' }>;
+
+/** What the journal says of the run's lane sessions, kept up to date as entries are appended. */
+export class LaneBook {
+  readonly starts = new Map<string, LaneStart>();
+  readonly ends = new Map<string, LaneEnd>();
+  /** Keys whose work has an iteration number (an iteration-start names them). */
+  readonly numbered = new Set<string>();
+
+  constructor(journal: readonly JournalEntry[]) {
+    for (const e of journal) this.note(e);
+  }
+
+  note(e: JournalEntry): void {
+    if (e.type === 'lane-start') this.starts.set(e.key, e);
+    else if (e.type === 'lane-end') this.ends.set(e.key, e);
+    else if (e.type === 'iteration-start' && e.key) this.numbered.add(e.key);
+  }
+
+  /** Appends an entry to the journal and to the book. */
+  log(ctx: RunContext, entry: JournalInput): JournalEntry {
+    const e = appendJournal(ctx.paths.journal, entry, ctx.now());
+    this.note(e);
+    return e;
+  }
+
+  /** Sessions started so far: the next one's ordinal is this plus one. */
+  get sessions(): number {
+    return this.starts.size;
+  }
+
+  /** The replay index of lane `lane`'s next session: its sessions that were not cut short by the harness. */
+  indexOf(lane: number): number {
+    return [...this.ends.values()].filter((e) => e.lane === lane && e.session.stopReason !== 'interrupted').length;
+  }
+
+  /** Work that ended and waits for its judgement, in the order it ended. */
+  pending(): LaneEnd[] {
+    return [...this.ends.values()].filter((e) => e.judged && !this.numbered.has(e.key));
+  }
+
+  /** Sessions that started and never ended (the harness died during them). */
+  inFlight(): LaneStart[] {
+    return [...this.starts.values()].filter((s) => !this.ends.has(s.key));
+  }
+}
+
+/** A lane session's key: names its transcript and sandbox until the judge numbers its work. */
+export function laneKey(lane: number, ordinal: number): string {
+  return `lane${lane}-${String(ordinal).padStart(4, '0')}`;
+}
+
+/**
+ * After a crash, before any new session: sessions that were in flight are
+ * recorded as crashed (what their transcript says they spent counts), an
+ * iteration the judge had begun is finished, and every piece of work that
+ * ended is judged. Runs whatever parallel.lanes now says.
+ */
+export async function recoverLaneWork(ctx: RunContext, journal: readonly JournalEntry[]): Promise<void> {
+  const book = new LaneBook(journal);
+  const open = openLaneIteration(journal);
+  if (open) {
+    ctx.emit({ type: 'step', iteration: open.n, step: 'recover', text: `iteration ${open.n} (lane ${open.lane}) was being judged; finishing it` });
+    const end = book.ends.get(open.key);
+    if (!end) throw new Error(`journal: iteration ${open.n} names lane session ${open.key}, which never ended`);
+    if (open.candidate) await finishIteration(ctx, open.n, open.base, open.session ?? end.session, open.candidate, false, placeOf(book, end));
+    else {
+      // The integrated commit may already be main's tip, unjournalled: judging starts again from the best.
+      if ((await ctx.repo.head()) !== open.base) await ctx.repo.resetHard(open.base);
+      await integrateAndJudge(ctx, book, open.n, open.base, end, false);
+    }
+  }
+  for (const s of book.inFlight()) {
+    const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${s.key}.jsonl`));
+    const session: SessionRecord = {
+      summary: '(interrupted: the harness stopped during the session)',
+      stopReason: 'interrupted',
+      usage,
+      durationMs: 0,
+      cause: 'interrupted: the harness stopped during the session; its sandbox went with it',
+    };
+    ctx.emit({ type: 'warning', text: `lane ${s.lane}: session ${s.key} was in flight when the harness stopped; it is recorded as crashed` });
+    book.log(ctx, { type: 'lane-end', lane: s.lane, key: s.key, commit: s.base, session, judged: true });
+  }
+  for (const end of book.pending()) await judgeWork(ctx, book, end, false);
+}
+
+/** The judge's iteration that a crash left open, when it is a lane's. */
+function openLaneIteration(journal: readonly JournalEntry[]) {
+  let open: { n: number; base: string; lane: number; key: string; session?: SessionRecord; candidate?: string } | undefined;
+  for (const e of journal) {
+    if (e.type === 'iteration-start') open = e.key && e.lane ? { n: e.iteration, base: e.base, lane: e.lane, key: e.key } : undefined;
+    else if (open && 'iteration' in e && e.iteration === open.n) {
+      if (e.type === 'session-end') open.session = e.session;
+      if (e.type === 'candidate') open.candidate = e.commit;
+      if (e.type === 'settled') open = undefined;
+    }
+  }
+  return open;
+}
+
+function placeOf(book: LaneBook, end: LaneEnd): LanePlace {
+  const task = book.starts.get(end.key)?.task;
+  return { lane: end.lane, ...(task ? { task: task.id } : {}) };
+}
+
+/** Numbers a lane's finished work as the next iteration and judges it on top of main's tip. */
+async function judgeWork(ctx: RunContext, book: LaneBook, end: LaneEnd, report = true): Promise<string> {
+  const n = lastIteration(ctx.ledger) + 1;
+  const best = await ctx.repo.head();
+  book.log(ctx, { type: 'iteration-start', iteration: n, base: best, lane: end.lane, key: end.key });
+  return integrateAndJudge(ctx, book, n, best, end, report);
+}
+
+/**
+ * Iteration `n` for a lane's work: crashed, out-of-scope and conflicting work
+ * is recorded unmeasured (its patch saved); anything else is applied onto
+ * `best` as main's candidate and finished as in the sequential loop. Returns
+ * the verdict.
+ */
+async function integrateAndJudge(ctx: RunContext, book: LaneBook, n: number, best: string, end: LaneEnd, report: boolean): Promise<string> {
+  const { repo } = ctx;
+  const start = book.starts.get(end.key);
+  const place = placeOf(book, end);
+  const laneBase = start?.base ?? (await repo.parentOf(end.commit));
+  const session = end.session;
+  adoptTranscript(ctx, end.key, n);
+  appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
+  const unmeasured = async (verdict: { kind: 'crashed' | 'conflict' | 'out-of-scope'; reason: string }): Promise<string> => {
+    if (!ctx.ledger.some((r) => r.iteration === n && r.phase === 'candidate')) appendUnmeasured(ctx, n, end.commit, session, verdict, place);
+    ctx.emit({ type: 'verdict', iteration: n, verdict: verdict.kind, reason: verdict.reason });
+    const head = await settle(ctx, n, verdict.kind, session.summary, best, end.commit, report, laneBase);
+    appendJournal(ctx.paths.journal, { type: 'settled', iteration: n, verdict: verdict.kind, head }, ctx.now());
+    return verdict.kind;
+  };
+  const saved = 'its work is saved as a patch and not integrated';
+  if (session.cause) return unmeasured({ kind: 'crashed', reason: `the session crashed (${session.cause}); ${saved}` });
+  if (start?.task) {
+    const outside = outOfScope(start.task, await repo.changedPaths(laneBase, end.commit));
+    if (outside.length) {
+      const shown = `${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}`;
+      return unmeasured({
+        kind: 'out-of-scope',
+        reason: `task "${start.task.title}" may change ${start.task.scope.join(', ')}; the session also changed ${shown}; ${saved}`,
+      });
+    }
+  }
+  let tree: string;
+  if (laneBase === best) tree = (await repo.run(['rev-parse', `${end.commit}^{tree}`])).trim();
+  else {
+    const merged = await repo.mergeTree(best, end.commit);
+    if ('conflicts' in merged) {
+      const shown = merged.conflicts.slice(0, 5).join(', ') || '(the merge reported no path)';
+      return unmeasured({
+        kind: 'conflict',
+        reason: `the session worked from ${laneBase.slice(0, 8)}; its changes do not apply onto the current best ${best.slice(0, 8)} (conflicts in ${shown}); ${saved}`,
+      });
+    }
+    tree = merged.tree;
+  }
+  const summary = `baton: iteration ${n} candidate: ${oneLine(session.summary)}`;
+  const candidate = await repo.commitTree(tree, best, commitMessage(summary, { iteration: n, verdict: 'candidate' }));
+  await repo.resetHard(candidate);
+  appendJournal(ctx.paths.journal, { type: 'candidate', iteration: n, commit: candidate }, ctx.now());
+  await finishIteration(ctx, n, best, session, candidate, report, place);
+  return ctx.ledger.find((r) => r.iteration === n && r.phase === 'candidate')?.verdict.kind ?? 'revert';
+}
+
+/** The lane session's transcript becomes the iteration's (NNNN.jsonl), so `baton log --session N` finds it. */
+function adoptTranscript(ctx: RunContext, key: string, n: number): void {
+  const from = path.join(ctx.paths.transcripts, `${key}.jsonl`);
+  const to = path.join(ctx.paths.transcripts, `${iterationTag(n)}.jsonl`);
+  if (fs.existsSync(from) && !fs.existsSync(to)) fs.renameSync(from, to);
+}
+
+export interface LanesOutcome {
+  state: Exclude<RunState, 'running'>;
+  reason: string;
+}
+
+/** Runs `lanes` lanes until met, a budget, a stall, an interrupt or an error. */
+export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOutcome> {
+  const book = new LaneBook(readJournal(ctx.paths.journal).records);
+  ctx.measureSlot ??= new Gate(1);
+  const stopSessions = new AbortController();
+  const laneCtx: RunContext = { ...ctx, signal: AbortSignal.any([ctx.signal, stopSessions.signal]) };
+  const inFlight = new Map<number, { key: string; task?: Task }>();
+  let waiting = 0;
+  let stop: LanesOutcome | undefined;
+  let noStart: string | undefined;
+  const idle = new Set<number>();
+  let failure: unknown;
+  let judging: Promise<unknown> = Promise.resolve();
+  /** Main's tip as last settled: where new sessions start (main's HEAD is a candidate while one is measured). */
+  let best = await ctx.repo.head();
+
+  /** Whether another session may start now; the reason when not (a stop, or a budget that cannot pay for it). */
+  const mayStart = (): string | undefined => {
+    if (stop || ctx.signal.aborted || failure !== undefined) return stop?.reason ?? 'stopping';
+    const d = stopDecision(ctx.spec, ctx.ledger, activeMs(ctx), { lanes: true });
+    if (d) {
+      stop = { state: d.stop, reason: d.reason };
+      return d.reason;
+    }
+    return budgetRoom(ctx, inFlight.size + waiting);
+  };
+
+  const judge = (end: LaneEnd): Promise<string> => {
+    const next = judging.then(async () => {
+      if (ctx.signal.aborted || failure !== undefined) return 'interrupted';
+      const verdict = await judgeWork(ctx, book, end);
+      best = await ctx.repo.head();
+      if (verdict === 'met') {
+        stop = { state: 'met', reason: ctx.ledger[ctx.ledger.length - 1].verdict.reason };
+        stopSessions.abort(`the run is met (iteration ${lastIteration(ctx.ledger)}): the session was ended before it finished`);
+      }
+      return verdict;
+    });
+    judging = next.catch(() => undefined);
+    return next;
+  };
+
+  const lane = async (k: number): Promise<void> => {
+    for (let guard = 0; guard <= ctx.spec.budget.iterations; guard++) {
+      const why = mayStart();
+      if (why) {
+        noStart ??= why;
+        return;
+      }
+      const ordinal = book.sessions + 1;
+      const key = laneKey(k, ordinal);
+      const base = best;
+      const task = await chooseTask(ctx, k, book, inFlight, base);
+      book.log(ctx, { type: 'lane-start', lane: k, key, base, ...(task ? { task } : {}) });
+      inFlight.set(k, { key, task });
+      ctx.emit({ type: 'step', iteration: ordinal, lane: k, step: 'session', text: `session ${key} starts${task ? ` on "${task.title}"` : ''}` });
+      let work: LaneWork;
+      try {
+        work = await runLaneSession(laneCtx, { lane: k, lanes, key, ordinal, sessionIndex: book.indexOf(k), base, task });
+      } finally {
+        inFlight.delete(k);
+      }
+      const stopped = stop?.state === 'met';
+      book.log(ctx, { type: 'lane-end', lane: k, key, commit: work.commit, session: work.session, judged: !stopped });
+      ctx.emit({
+        type: 'step',
+        iteration: ordinal,
+        lane: k,
+        step: 'session',
+        text: `session ${key} ended: ${work.session.stopReason}${work.session.cause ? ` (${work.session.cause})` : ''}: ${work.session.summary}`,
+      });
+      if (stopped) {
+        await saveUnjudged(ctx, k, key, base, work.commit);
+        return;
+      }
+      // Interrupted: the work is journalled and is judged when `baton run` resumes.
+      if (ctx.signal.aborted) return;
+      waiting++;
+      try {
+        await judge(book.ends.get(key)!);
+      } finally {
+        waiting--;
+      }
+      if (work.session.stopReason === 'nothing-to-do') {
+        idle.add(k);
+        return;
+      }
+    }
+  };
+
+  const results = await Promise.allSettled(
+    Array.from({ length: lanes }, (_, i) =>
+      lane(i + 1).catch((e: unknown) => {
+        failure ??= e;
+        // One lane's fault (an engine gone) stops the others: their sessions end and are journalled.
+        stopSessions.abort(`another lane stopped the run: ${e instanceof Error ? e.message : String(e)}`);
+        throw e;
+      }),
+    ),
+  );
+  await judging;
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (ctx.signal.aborted) return { state: 'interrupted', reason: 'interrupted by a signal' };
+  if (stop) return stop;
+  const d = stopDecision(ctx.spec, ctx.ledger, activeMs(ctx), { lanes: true });
+  if (d) return { state: d.stop, reason: d.reason };
+  if (idle.size === lanes) return { state: 'stalled', reason: `the worker had nothing more to do in any of the ${lanes} lanes` };
+  return { state: 'budget', reason: noStart ?? 'no lane could start another session' };
+}
+
+/** The task of lane `k`'s next session: the script's, or the next open one of TASKS.yaml; none means the whole goal. */
+async function chooseTask(ctx: RunContext, k: number, book: LaneBook, inFlight: Map<number, { task?: Task }>, base: string): Promise<Task | undefined> {
+  const scripted = ctx.worker.scriptedTask?.(k, book.indexOf(k));
+  if (scripted) return { id: `lane${k}-${book.indexOf(k) + 1}`, ...scripted };
+  // From the base's commit, not main's work tree (a candidate may be checked out there for measuring).
+  const text = await ctx.repo.blobText(base, TASKS_FILE, STATE_FILE_MAX_BYTES);
+  const tasks = parseTasks(text ?? '', (reason) => ctx.emit({ type: 'warning', text: reason }));
+  const busy = new Set([...inFlight.values()].flatMap((f) => (f.task ? [f.task.id] : [])));
+  return nextTask(tasks, ctx.ledger, busy);
+}
+
+/**
+ * Why the budget cannot pay for one more session with `inFlight` already
+ * running or waiting for the judge, at the current spending rate; undefined
+ * when it can.
+ */
+export function budgetRoom(ctx: Pick<RunContext, 'spec' | 'ledger' | 'activeBeforeMs' | 'resumedAt' | 'now'>, inFlight: number): string | undefined {
+  const b = ctx.spec.budget;
+  const done = lastIteration(ctx.ledger);
+  if (done + inFlight >= b.iterations) return `the iteration budget is spoken for (${done} judged, ${inFlight} in flight, of ${b.iterations})`;
+  const sessions = ctx.ledger.filter((r) => r.session && r.iteration > 0);
+  if (sessions.length === 0) return undefined;
+  const used = totalUsage(ctx.ledger);
+  const ahead = inFlight + 1;
+  if (b.usd !== undefined) {
+    const rate = used.usd / sessions.length;
+    if (used.usd + rate * ahead > b.usd)
+      return `the USD budget cannot pay for another session at $${rate.toFixed(2)} a session ($${used.usd.toFixed(2)} spent, ${inFlight} in flight, budget $${b.usd})`;
+  }
+  if (b.tokens !== undefined) {
+    const rate = tokensOf(used) / sessions.length;
+    if (tokensOf(used) + rate * ahead > b.tokens)
+      return `the token budget cannot pay for another session at ${Math.round(rate)} tokens a session (${tokensOf(used)} spent, ${inFlight} in flight, budget ${b.tokens})`;
+  }
+  const avgMs = sessions.reduce((s, r) => s + (r.session?.durationMs ?? 0), 0) / sessions.length;
+  if (activeMs(ctx) + avgMs > parseDuration(b.time))
+    return `the time budget (${b.time}) ends before another session of about ${Math.round(avgMs / 1000)} s could`;
+  return undefined;
+}
+
+/** Work a stop (met) cut short: its lane ref stays, and its patch is saved beside the iterations' (not judged, no number). */
+async function saveUnjudged(ctx: RunContext, lane: number, key: string, base: string, commit: string): Promise<void> {
+  if (commit === base || (await ctx.repo.changedPaths(base, commit)).length === 0) return;
+  fs.mkdirSync(ctx.paths.attempts, { recursive: true });
+  await ctx.repo.diffToFile(base, commit, path.join(ctx.paths.attempts, `${key}.patch`));
+  ctx.emit({ type: 'info', text: `lane ${lane}: the run is met; session ${key}'s unjudged work is saved as ${path.join(ctx.paths.attempts, `${key}.patch`)}` });
+}
