@@ -232,6 +232,7 @@ export async function measureAndJudge(
         verdict,
         warnings: c.warnings,
         durationMs: c.durationMs,
+        ...place,
       }),
     ),
   );

@@ -13,7 +13,7 @@ import { bestValue } from '../judge/metrics.js';
 import { currentBest, lastIteration, totalUsage, tokensOf } from '../ledger/query.js';
 import { parseDuration } from '../spec/units.js';
 import { progressEntries, type ProgressEntry } from '../workspace/progress.js';
-import { readJournal } from './journal.js';
+import { readJournal, type JournalEntry } from './journal.js';
 
 export interface MetricStatus {
   metric: string;
@@ -23,6 +23,18 @@ export interface MetricStatus {
   latest?: number;
   /** Whether it holds on the kept code. */
   holds: boolean;
+}
+
+/** A lane's work that is not yet settled: its session runs, waits for the judge, or is being judged. */
+export interface LaneStatus {
+  lane: number;
+  key: string;
+  task?: string;
+  step: 'session' | 'waiting for the judge' | 'judged';
+  /** With step `judged`: the iteration number the judge gave it. */
+  iteration?: number;
+  /** When the step began (ISO). */
+  since: string;
 }
 
 export interface RunStatus {
@@ -39,7 +51,28 @@ export interface RunStatus {
   used: { iterations: number; usd: number; tokens: number };
   metrics: MetricStatus[];
   entries: ProgressEntry[];
+  /** With lanes: each piece of lane work not settled yet, by lane. */
+  lanes: LaneStatus[];
   warnings: string[];
+}
+
+/** What the journal says each lane is doing: sessions in flight, work waiting for or in the judge. */
+export function laneStatus(journal: readonly JournalEntry[]): LaneStatus[] {
+  const open = new Map<string, LaneStatus>();
+  const numbered = new Map<number, string>();
+  for (const e of journal) {
+    if (e.type === 'lane-start') open.set(e.key, { lane: e.lane, key: e.key, ...(e.task ? { task: e.task.title } : {}), step: 'session', since: e.at });
+    else if (e.type === 'lane-end') {
+      const s = open.get(e.key);
+      if (s && e.judged) open.set(e.key, { ...s, step: 'waiting for the judge', since: e.at });
+      else open.delete(e.key);
+    } else if (e.type === 'iteration-start' && e.key) {
+      const s = open.get(e.key);
+      if (s) open.set(e.key, { ...s, step: 'judged', iteration: e.iteration, since: e.at });
+      numbered.set(e.iteration, e.key);
+    } else if (e.type === 'settled' && numbered.has(e.iteration)) open.delete(numbered.get(e.iteration)!);
+  }
+  return [...open.values()].sort((a, b) => a.lane - b.lane || a.since.localeCompare(b.since));
 }
 
 /** Reads the run's state. */
@@ -84,6 +117,7 @@ export function readStatus(spec: Spec, paths: ExperimentPaths, now: Date = new D
     used: { iterations: lastIteration(records), usd: used.usd, tokens: tokensOf(used) },
     metrics,
     entries: progressEntries(spec, records),
+    lanes: laneStatus(journal.records),
     warnings: [...journal.warnings, ...ledger.warnings],
   };
 }

@@ -21,6 +21,9 @@ export interface ProgressEntry {
   usd: number;
   durationMs: number;
   cause?: string;
+  /** With lanes: the lane whose session made the candidate, and its task. */
+  lane?: number;
+  task?: string;
 }
 
 /** The entries of the ledger, one per iteration (its last record, so a confirmation shows the final verdict). */
@@ -46,16 +49,23 @@ export function progressEntries(spec: Spec, records: LedgerRecord[]): ProgressEn
       usd: usd.get(r.iteration) ?? 0,
       durationMs: r.durationMs,
       cause: r.session?.cause,
+      ...laneOf(r),
     });
     if (isKept(r)) previous = value ?? previous;
   }
   return entries;
 }
 
+/** The lane and task of a record, when it has them. */
+function laneOf(r: LedgerRecord): Pick<ProgressEntry, 'lane' | 'task'> {
+  return { ...(r.lane !== undefined ? { lane: r.lane } : {}), ...(r.task !== undefined ? { task: r.task } : {}) };
+}
+
 /** One entry as a markdown block. */
 export function formatEntry(e: ProgressEntry, primary: string): string {
   const change = e.previous === undefined ? `${primary} = ${fmt(e.primary)}` : `${primary}: ${fmt(e.previous)} → ${fmt(e.primary)}`;
-  const lines = [`### Iteration ${e.iteration}: ${e.verdict}`, '', `- ${e.summary || '(no summary)'}`, `- ${change}`, `- judge: ${e.reason}`];
+  const where = e.lane !== undefined ? ` (lane ${e.lane}${e.task ? `, task ${e.task}` : ''})` : '';
+  const lines = [`### Iteration ${e.iteration}: ${e.verdict}${where}`, '', `- ${e.summary || '(no summary)'}`, `- ${change}`, `- judge: ${e.reason}`];
   if (e.cause) lines.push(`- cause: ${e.cause}`);
   lines.push(`- cost $${e.usd.toFixed(2)}, ${formatDuration(e.durationMs)}`);
   return lines.join('\n');
@@ -195,6 +205,7 @@ export class ProgressTracker {
       usd,
       durationMs: r.durationMs,
       cause: r.session?.cause,
+      ...laneOf(r),
     };
   }
 }

@@ -35,10 +35,26 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
           s.metrics.map((m) => [m.metric, fmt(m.baseline), fmt(m.best), fmt(m.latest), m.threshold, m.holds ? 'yes' : 'no']),
         ),
       );
+      if (s.lanes.length) {
+        io.out('');
+        const ago = (at: string) => formatDuration(Math.max(0, Date.now() - new Date(at).getTime()));
+        io.out(
+          table(
+            ['lane', 'session', 'task', 'step', 'since'],
+            s.lanes.map((l) => [
+              String(l.lane),
+              l.key,
+              l.task ?? '(the whole goal)',
+              l.step === 'judged' ? `judged as iteration ${l.iteration}` : l.step,
+              `${ago(l.since)} ago`,
+            ]),
+          ),
+        );
+      }
       const last = s.entries.slice(-5).reverse();
       if (last.length) {
         io.out('');
-        for (const e of last) io.out(`#${e.iteration} ${e.verdict}: ${e.reason}`);
+        for (const e of last) io.out(`#${e.iteration}${e.lane !== undefined ? ` (lane ${e.lane})` : ''} ${e.verdict}: ${e.reason}`);
       }
     });
 }
@@ -72,11 +88,14 @@ export function registerLog(program: Command, { io }: CommandContext): void {
       }
       const s = readStatus(spec, paths);
       const primary = primaryMetric(spec);
+      // The lane column only when some iteration has one (a run with lanes).
+      const lanes = s.entries.some((e) => e.lane !== undefined);
       io.out(
         table(
-          ['#', 'verdict', primary, 'change', 'cost', 'duration', 'summary'],
+          ['#', ...(lanes ? ['lane'] : []), 'verdict', primary, 'change', 'cost', 'duration', 'summary'],
           s.entries.map((e) => [
             String(e.iteration),
+            ...(lanes ? [e.lane === undefined ? '' : String(e.lane)] : []),
             e.verdict,
             fmt(e.primary),
             e.previous !== undefined && e.primary !== undefined && e.previous !== 0 ? `×${fmt(e.primary / e.previous)}` : '',

@@ -33,7 +33,7 @@ import { appendJournal, readJournal, type JournalEntry, type JournalInput } from
 import { oneLine, settle } from '../settle.js';
 import { Gate } from './gate.js';
 import { runLaneSession, type LaneWork } from './lane-session.js';
-import { nextTask, outOfScope, parseTasks, TASKS_FILE, type Task } from './tasks.js';
+import { nextTask, outOfScope, parseTasks, TASKS_FILE, taskId, type Task } from './tasks.js';
 import { STATE_FILE_MAX_BYTES } from '../../workspace/safe-fs.js';
 
 type LaneStart = Extract<JournalEntry, { type: 'lane-start' }>;
@@ -331,7 +331,7 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
 /** The task of lane `k`'s next session: the script's, or the next open one of TASKS.yaml; none means the whole goal. */
 async function chooseTask(ctx: RunContext, k: number, book: LaneBook, inFlight: Map<number, { task?: Task }>, base: string): Promise<Task | undefined> {
   const scripted = ctx.worker.scriptedTask?.(k, book.indexOf(k));
-  if (scripted) return { id: `lane${k}-${book.indexOf(k) + 1}`, ...scripted };
+  if (scripted) return { id: taskId(scripted.title), ...scripted };
   // From the base's commit, not main's work tree (a candidate may be checked out there for measuring).
   const text = await ctx.repo.blobText(base, TASKS_FILE, STATE_FILE_MAX_BYTES);
   const tasks = parseTasks(text ?? '', (reason) => ctx.emit({ type: 'warning', text: reason }));
