@@ -29,6 +29,9 @@ export interface ChaosOptions {
    * kill window on this machine, so without it a few kills all land there.
    */
   afterBaseline?: boolean;
+  /** The experiment under test/fixtures/experiments (default `chaos`) and what its end state must be (default checkEndState). */
+  fixture?: string;
+  check?: (dir: string, stdout: string) => Promise<string[]>;
 }
 
 export interface ChaosResult {
@@ -58,7 +61,8 @@ function lastJournalEntry(dir: string): string {
 export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const random = seeded(options.seed);
-  const dir = await fixtureExperiment('chaos');
+  const dir = await fixtureExperiment(options.fixture ?? 'chaos');
+  const check = options.check ?? ((d: string, out: string) => checkEndState(d, out));
   const kills: ChaosResult['kills'] = [];
   const problems: string[] = [];
   if (options.afterBaseline) {
@@ -91,11 +95,11 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
     }
     // The run ended before its kill: only the story's own end is acceptable.
     if (r.exitCode !== 0) problems.push(`run ${k + 1} (not killed) exited ${r.exitCode}: ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
-    return { seed: options.seed, dir, kills, problems: [...problems, ...(await checkEndState(dir, String(r.stdout)))], durationMs: Date.now() - started };
+    return { seed: options.seed, dir, kills, problems: [...problems, ...(await check(dir, String(r.stdout)))], durationMs: Date.now() - started };
   }
   const last = await execa('node', [BATON_BIN, 'run', dir], { reject: false, stdin: 'ignore', timeout: 600_000 });
   if (last.exitCode !== 0) problems.push(`the last run exited ${last.exitCode}: ${String(last.stderr).trim().split('\n').slice(-3).join(' | ')}`);
-  problems.push(...(await checkEndState(dir, String(last.stdout))));
+  problems.push(...(await check(dir, String(last.stdout))));
   return { seed: options.seed, dir, kills, problems, durationMs: Date.now() - started };
 }
 
