@@ -31,7 +31,7 @@ import { activeMsBefore } from './active-time.js';
 import { appendJournal, readJournal, type JournalEntry } from './journal.js';
 import { appendLedger, measureCommit } from './iteration.js';
 import { finishIteration } from './finish.js';
-import { recoverLaneWork, runLanes } from './lanes/lanes.js';
+import { recoverLaneWork, runLanes, salvageLaneWork } from './lanes/lanes.js';
 import { oracleFileHashes } from './integrity.js';
 import { isModelWorker, runInitializer } from './initializer.js';
 import { runSession } from './session.js';
@@ -92,6 +92,8 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
       for (const w of sandbox.warnings) emit({ type: 'warning', text: w });
       recordIsolation(paths.state, sandbox.isolation);
     }
+    // A lane's session in flight when the harness died keeps its work: copied out of its sandbox before the sweep removes it.
+    await salvageLaneWork(experimentId(paths.root, spec.name), provider, paths.scratch, spec, emit);
     await sweepOrphans(experimentId(paths.root, spec.name), provider, emit);
     // What a killed run lent to a sandbox user (recorded before the chown) goes back to its owner, now that its sandboxes are gone.
     const restored = restoreLent(paths.lent);

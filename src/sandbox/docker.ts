@@ -4,19 +4,22 @@
  * runs its commands.
  */
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { SystemError, describeError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import { ContainerCounters } from './docker-counters.js';
 import { containerCreateOptions } from './docker-options.js';
-import { openVolumes } from './docker-copy.js';
+import { dockerCopyOut, openVolumes } from './docker-copy.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { sweepDocker } from './docker-sweep.js';
 import { ENGINE_CALL_MS, dockerClient, statusCodeOf, withTimeout } from './engine.js';
 import { currentOwner, type Owner } from './owner.js';
 import { adoptRootEntries, giveBack, lend, sandboxUser } from './ownership.js';
-import type { SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
+import type { CopyOptions, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
+import { LABEL, selectOrphans } from './sweep.js';
+import { isProcessAlive } from './owner.js';
 
 export { sweepDocker } from './docker-sweep.js';
 
@@ -100,6 +103,35 @@ export class DockerSandboxProvider implements SandboxProvider {
         context: { hint: 'Run `baton sandbox doctor` to check the Docker engine.' },
       });
     }
+  }
+
+  async salvage(filter: { experiment: string }, containerPath: string, destFor: (key: string) => string | undefined, options?: CopyOptions): Promise<string[]> {
+    const docker = this.docker;
+    const labels = [LABEL.ownerPid, `${LABEL.experiment}=${filter.experiment}`, LABEL.session, `${LABEL.role}=worker`];
+    const list = await withTimeout(docker.listContainers({ all: true, filters: { label: labels } }), ENGINE_CALL_MS, 'listing containers');
+    const orphans = selectOrphans(
+      list.map((c) => ({ id: c.Id, labels: c.Labels ?? {} })),
+      this.owner.host,
+      isProcessAlive,
+      filter,
+    ).remove;
+    const saved: string[] = [];
+    for (const o of orphans) {
+      const key = o.labels[LABEL.session];
+      const dest = key ? destFor(key) : undefined;
+      if (!key || !dest) continue;
+      const container = docker.getContainer(o.id);
+      try {
+        // Frozen: the commands the dead harness left running cannot change the tree while it is read.
+        const info = await withTimeout(container.inspect(), ENGINE_CALL_MS, 'inspecting the container');
+        if (info.State.Running && !info.State.Paused) await withTimeout(container.pause(), ENGINE_CALL_MS, 'pausing the container');
+        await dockerCopyOut(container, containerPath, dest, options);
+        saved.push(key);
+      } catch {
+        fs.rmSync(dest, { recursive: true, force: true });
+      }
+    }
+    return saved;
   }
 
   async stopAll(spare?: ReadonlySet<SandboxHandle>): Promise<void> {

@@ -206,6 +206,15 @@ export interface SandboxProvider {
   start(options: SandboxStartOptions): Promise<SandboxHandle>;
   /** Removes this kind's sandboxes (of one experiment) that a crashed run left: with baton's labels, their owner process gone. */
   sweep(filter?: { experiment?: string }): Promise<SweepResult>;
+  /**
+   * Before a sweep: copies `containerPath` out of each orphaned worker
+   * sandbox of the experiment that names a lane session (its `key` label),
+   * into `destFor(key)` (skipped when that returns undefined), frozen and with
+   * copyOut's hostile-tree rules, so a session in flight when the harness died
+   * keeps its work. Returns the keys copied; a sandbox that cannot be read is
+   * left to the sweep. Kinds whose sandboxes die with the harness leave it out.
+   */
+  salvage?(filter: { experiment: string }, containerPath: string, destFor: (key: string) => string | undefined, options?: CopyOptions): Promise<string[]>;
   /** Stops every sandbox this provider started and has not stopped yet (an interrupted run), but those in `spare`; never throws. */
   stopAll(spare?: ReadonlySet<SandboxHandle>): Promise<void>;
   /** Of the named images, those its sandboxes cannot start from here (`baton check`); kinds without images leave it out. */

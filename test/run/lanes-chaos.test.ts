@@ -45,7 +45,10 @@ async function checkLanesEnd(dir: string, stdout: string): Promise<string[]> {
     `iteration numbers are not 0..N without gaps or repeats: ${numbers.join(',')}`,
   );
   for (const r of ledger.filter((x) => x.session?.stopReason === 'interrupted'))
-    expectThat(r.verdict.kind === 'crashed' && Boolean(r.session?.cause), `interrupted iteration ${r.iteration} is ${r.verdict.kind}, not crashed with a cause`);
+    expectThat(
+      r.verdict.kind === 'crashed' && Boolean(r.session?.cause),
+      `interrupted iteration ${r.iteration} is ${r.verdict.kind}, not crashed with a cause`,
+    );
   // Every lane played its four sessions to a keep, in order: a replayed session is the same one.
   for (const [lane, file] of [
     [1, 'a'],
@@ -62,7 +65,10 @@ async function checkLanesEnd(dir: string, stdout: string): Promise<string[]> {
   expectThat((await git('status', '--porcelain')).stdout === '', 'the workspace is not clean');
   const journal = readJournal(path.join(dir, '.baton', 'journal.jsonl')).records;
   const settled = journal.flatMap((e) => (e.type === 'settled' ? [e.iteration] : []));
-  expectThat(JSON.stringify(settled) === JSON.stringify(numbers.slice(1)), `settled ${settled.join(',')} differ from the ledger's ${numbers.slice(1).join(',')}`);
+  expectThat(
+    JSON.stringify(settled) === JSON.stringify(numbers.slice(1)),
+    `settled ${settled.join(',')} differ from the ledger's ${numbers.slice(1).join(',')}`,
+  );
   const ended = new Set(journal.flatMap((e) => (e.type === 'lane-end' ? [e.key] : [])));
   const lost = journal.flatMap((e) => (e.type === 'lane-start' && !ended.has(e.key) ? [e.key] : []));
   expectThat(lost.length === 0, `lane sessions without an end: ${lost.join(', ')}`);

@@ -32,7 +32,7 @@ import { appendUnmeasured, type LanePlace } from '../iteration.js';
 import { appendJournal, readJournal, type JournalEntry, type JournalInput } from '../journal.js';
 import { oneLine, settle } from '../settle.js';
 import { Gate } from './gate.js';
-import { runLaneSession, type LaneWork } from './lane-session.js';
+import { runLaneSession, workspaceLimits, type LaneWork } from './lane-session.js';
 import { nextTask, outOfScope, parseTasks, TASKS_FILE, taskId, type Task } from './tasks.js';
 import { STATE_FILE_MAX_BYTES } from '../../workspace/safe-fs.js';
 
@@ -111,17 +111,56 @@ export async function recoverLaneWork(ctx: RunContext, journal: readonly Journal
   }
   for (const s of book.inFlight()) {
     const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${s.key}.jsonl`));
+    const tree = salvagedTree(ctx.paths.scratch, s.key);
+    let commit = s.base;
+    if (fs.existsSync(tree)) {
+      const message = `baton: lane ${s.lane} session ${s.key}: saved from its sandbox after the harness stopped`;
+      commit = await ctx.repo.commitFolder(tree, s.base, message, [], path.join(ctx.paths.scratch, 'salvage', `${s.key}.index`)).catch(() => s.base);
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
+    const saved = commit !== s.base ? 'its work was copied out of its sandbox and is saved' : 'its work went with its sandbox';
     const session: SessionRecord = {
       summary: '(interrupted: the harness stopped during the session)',
       stopReason: 'interrupted',
       usage,
       durationMs: 0,
-      cause: 'interrupted: the harness stopped during the session; its sandbox went with it',
+      cause: `interrupted: the harness stopped during the session; ${saved}`,
     };
-    ctx.emit({ type: 'warning', text: `lane ${s.lane}: session ${s.key} was in flight when the harness stopped; it is recorded as crashed` });
-    book.log(ctx, { type: 'lane-end', lane: s.lane, key: s.key, commit: s.base, session, judged: true });
+    ctx.emit({ type: 'warning', text: `lane ${s.lane}: session ${s.key} was in flight when the harness stopped; it is recorded as crashed (${saved})` });
+    await ctx.repo.updateRef(`refs/baton/lanes/${s.lane}`, commit);
+    book.log(ctx, { type: 'lane-end', lane: s.lane, key: s.key, commit, session, judged: true });
   }
   for (const end of book.pending()) await judgeWork(ctx, book, end, false);
+}
+
+/** Where a lane session's tree saved from its orphaned sandbox goes (salvageLaneWork), until recoverLaneWork commits it. */
+function salvagedTree(scratch: string, key: string): string {
+  return path.join(scratch, 'salvage', key);
+}
+
+/**
+ * Before the sweep removes a killed run's sandboxes: the /workspace of each
+ * lane session's sandbox is copied out (hostile-tree rules), so the session
+ * is recorded crashed with its work saved rather than lost.
+ */
+export async function salvageLaneWork(
+  experiment: string,
+  provider: RunContext['provider'],
+  scratch: string,
+  spec: RunContext['spec'],
+  emit: RunContext['emit'],
+): Promise<void> {
+  if (!provider.salvage) return;
+  fs.rmSync(path.join(scratch, 'salvage'), { recursive: true, force: true });
+  fs.mkdirSync(path.join(scratch, 'salvage'), { recursive: true });
+  try {
+    const keys = await provider.salvage({ experiment }, '/workspace', (key) => (/^lane\d+-\d+$/.test(key) ? salvagedTree(scratch, key) : undefined), {
+      limits: workspaceLimits({ spec }),
+    });
+    if (keys.length) emit({ type: 'info', text: `saved the work of ${keys.length} lane session(s) a killed run left in flight: ${keys.join(', ')}` });
+  } catch (e) {
+    emit({ type: 'warning', text: `could not save the work of lane sessions a killed run left: ${(e as Error).message}` });
+  }
 }
 
 /** The judge's iteration that a crash left open, when it is a lane's. */
