@@ -11,6 +11,7 @@ import { experimentId, experimentPaths, iterationTag } from '../experiment.js';
 import { LedgerRecord, type SessionRecord } from '../ledger/record.js';
 import { Isolation, chooseSandboxProvider, describeIsolation, isolationDifferences, type ResolvedSandbox } from '../sandbox/index.js';
 import { restoreLent } from '../sandbox/ownership.js';
+import { refuseLanes } from '../sandbox/doctor.js';
 import { clearStaleGitLocks } from '../workspace/git-locks.js';
 import { failpoint } from '../failpoint.js';
 import type { SandboxHandle, SandboxProvider } from '../sandbox/types.js';
@@ -70,6 +71,8 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   const now = options.now ?? (() => new Date());
   // The spec's isolation or nothing: resolved, and compared with the run's first start, before anything is written.
   const sandbox = options.provider ? undefined : await resolveRunSandbox(spec, paths.state, paths.workspace);
+  const lanesRefused = refuseLanes(options.provider ?? sandbox!.provider, spec.parallel.lanes);
+  if (lanesRefused) throw new UserError(`${paths.spec}: ${lanesRefused}`, { code: 'BATON_SANDBOX', context: { path: paths.spec } });
   // A detached HEAD or the user's uncommitted changes: refused before anything is written.
   await preflightWorkspace(paths);
   // A model worker's key (and price) is checked now: a missing one stops the run before its first journal entry.

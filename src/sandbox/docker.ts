@@ -35,6 +35,7 @@ export interface DockerProviderOptions {
 
 export class DockerSandboxProvider implements SandboxProvider {
   readonly kind = 'docker';
+  readonly privateWorkspaces = true;
   /** Sandboxes this provider started and has not stopped yet. */
   private readonly live = new Set<SandboxHandle>();
 

@@ -57,9 +57,12 @@ export async function specIsolation(
   workspace: string,
   docker?: Docker,
   images: NeededImage[] = [],
+  lanes = 1,
 ): Promise<SpecIsolation> {
   try {
     const { isolation, provider } = await resolveSandbox(sandbox, workspace, docker ? { docker } : {});
+    const lanesRefused = refuseLanes(provider, lanes);
+    if (lanesRefused) return { spec: specFile, refused: lanesRefused };
     const missing = (await provider.missingImages?.(images.map((i) => i.name))) ?? [];
     if (missing.length) {
       const who = images.filter((i) => missing.includes(i.name)).map((i) => `${i.by} needs the image ${i.name}`);
@@ -70,4 +73,14 @@ export async function specIsolation(
     if (e instanceof UserError) return { spec: specFile, refused: e.message };
     throw e;
   }
+}
+
+/** Why `lanes` lanes cannot run on this provider's sandboxes (they need private workspaces); undefined when they can. */
+export function refuseLanes(provider: { kind: string; privateWorkspaces?: boolean }, lanes: number): string | undefined {
+  if (lanes <= 1 || provider.privateWorkspaces) return undefined;
+  return (
+    `parallel.lanes: ${lanes} gives each session its own copy of the workspace, moved into its sandbox and out again; ` +
+    `the ${provider.kind} sandbox here cannot (${provider.kind === 'local' ? 'it runs plain processes: install bubblewrap' : 'it has no private folders'}). ` +
+    'Use Docker (sandbox.kind: docker), or parallel.lanes: 1.'
+  );
 }

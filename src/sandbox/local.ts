@@ -75,6 +75,11 @@ export class LocalSandboxProvider implements SandboxProvider {
   /** `isolation` is 'bwrap' or 'none'; see localSandboxProvider() to detect it. */
   constructor(readonly isolation: 'bwrap' | 'none') {}
 
+  /** Bubblewrap binds a private folder at a sandbox path; plain processes cannot. */
+  get privateWorkspaces(): boolean {
+    return this.isolation === 'bwrap';
+  }
+
   /** The warning to print once per run when nothing is isolated. */
   get warning(): string | undefined {
     return this.isolation === 'none' ? NO_ISOLATION_WARNING : undefined;

@@ -204,6 +204,8 @@ export interface SandboxProvider {
   /** The name of its kind (registry.ts). */
   readonly kind: string;
   start(options: SandboxStartOptions): Promise<SandboxHandle>;
+  /** Whether its sandboxes take `volumes` and move trees in and out (copyIn/copyOut): what lanes need. */
+  readonly privateWorkspaces?: boolean;
   /** Removes this kind's sandboxes (of one experiment) that a crashed run left: with baton's labels, their owner process gone. */
   sweep(filter?: { experiment?: string }): Promise<SweepResult>;
   /**

@@ -43,7 +43,7 @@ export function registerCheck(program: Command, { io, setCode }: CommandContext)
       const paths = experimentPaths(dir);
       const { specIsolation } = await import('../../sandbox/doctor.js');
       const { neededImages } = await import('../../oracles/registry.js');
-      const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace, undefined, neededImages(spec.oracles));
+      const iso = await specIsolation(paths.spec, spec.sandbox, paths.workspace, undefined, neededImages(spec.oracles), spec.parallel.lanes);
       if ('refused' in iso) {
         const file = path.relative(process.cwd(), paths.spec) || paths.spec;
         io.err(formatProblems([{ file, where: 'sandbox', message: `baton run would refuse on this machine: ${iso.refused}` }]));
