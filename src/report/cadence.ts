@@ -19,6 +19,14 @@ export interface ReportCadence {
 
 export const REPORT_CADENCE: ReportCadence = { fullBelow: 100, every: 10 };
 
+/**
+ * With lanes the judge settles one candidate after another, and every lane
+ * waits for its verdict: a complete report at every settle of a short run
+ * (about a second) would be most of the judge's time. So the cadence holds
+ * from the first iteration.
+ */
+export const LANES_REPORT_CADENCE: ReportCadence = { fullBelow: 0, every: 10 };
+
 export interface CadenceInput {
   /** The iteration being settled. */
   iteration: number;

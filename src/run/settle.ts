@@ -15,7 +15,7 @@ import { keptChange } from '../ledger/query.js';
 import type { VerdictKind } from '../ledger/record.js';
 import { thresholdsOf } from '../judge/metrics.js';
 import { parseTrailers } from '../workspace/git.js';
-import { fullReportDue, lagNotice, withLagNotice } from '../report/cadence.js';
+import { fullReportDue, LANES_REPORT_CADENCE, lagNotice, REPORT_CADENCE, withLagNotice } from '../report/cadence.js';
 import { ProgressTracker } from '../workspace/progress.js';
 import { ensureRealDir, safeWriteFile } from '../workspace/safe-fs.js';
 import type { RunState } from '../state/run-state.js';
@@ -54,7 +54,8 @@ export async function writeStateFiles(ctx: RunContext, state: RunState, report =
   ensureRealDir(ctx.paths.workspace, 'reports');
   ensureRealDir(ctx.paths.workspace, 'reports/plots');
   const iteration = ctx.ledger[ctx.ledger.length - 1]?.iteration ?? 0;
-  if (!fullReportDue({ iteration, records: ctx.ledger.length, state, lastFull: memory.lastFull })) {
+  const cadence = ctx.spec.parallel.lanes > 1 ? LANES_REPORT_CADENCE : REPORT_CADENCE;
+  if (!fullReportDue({ iteration, records: ctx.ledger.length, state, lastFull: memory.lastFull }, cadence)) {
     stampLag(ctx, memory, iteration);
     return;
   }
@@ -83,7 +84,7 @@ export async function writeStateFiles(ctx: RunContext, state: RunState, report =
 
 /** Rewrites only REPORT.md (both copies): the last complete one, saying which iteration it is as of. Plots, metrics.csv and report.html stay. */
 function stampLag(ctx: RunContext, memory: SettleMemory, iteration: number): void {
-  const notice = lagNotice(memory.lastFull!, iteration);
+  const notice = lagNotice(memory.lastFull!, iteration, ctx.spec.parallel.lanes > 1 ? LANES_REPORT_CADENCE : REPORT_CADENCE);
   const copies: [root: string, rel: string, dir: string, tmp?: string][] = [
     [ctx.paths.workspace, 'reports/REPORT.md', path.join(ctx.paths.workspace, 'reports'), ctx.paths.scratch],
     [ctx.paths.reports, 'REPORT.md', ctx.paths.reports],
