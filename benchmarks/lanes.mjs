@@ -112,7 +112,8 @@ async function main_() {
       );
     }
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (process.env.BATON_BENCH_KEEP === '1') console.log(`kept: ${root}`);
+    else rmSync(root, { recursive: true, force: true });
   }
   const one = results.find((r) => r.lanes === 1);
   const rows = results.map((r) => ({ ...r, ratio: one ? r.perHour / one.perHour : undefined, target: TARGETS[r.lanes] }));

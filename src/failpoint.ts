@@ -20,6 +20,8 @@ export const FAILPOINTS = [
   'journal:run-end',
   'journal:lane-start',
   'journal:lane-end',
+  'journal:plan-start',
+  'journal:plan',
   'lane:commit',
   'ledger:append',
   'git:add',

@@ -50,6 +50,8 @@ export const SessionRecord = z.object({
   runBudget: z.object({ usd: z.number().optional(), tokens: z.number().optional() }).optional(),
   /** What the harness found and undid after the session (a nested .git, an oversized file): each is tamper or a crash cause. */
   tamper: z.array(z.string()).optional(),
+  /** With lanes: re-plans that ran just before this iteration; their cost is in `usage` too (lanes/planner.ts). */
+  planner: z.object({ sessions: z.number().int().min(1), usage: Usage, reasons: z.array(z.string()) }).optional(),
 });
 
 export const LedgerRecordV1 = z.object({

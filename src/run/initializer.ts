@@ -15,14 +15,34 @@ import { tableOf } from './measure-tool.js';
 import { readWorkspaceFile, runSession } from './session.js';
 import { cleanWorkspace, inspectWorkspace } from './workspace-check.js';
 import { regularFileExists, safeReadFile, safeRemove, safeWriteFile } from '../workspace/safe-fs.js';
+import { parseTasks, TASKS_FILE } from './lanes/tasks.js';
 
 /** Workers that are models and so get an initializer session. */
 export function isModelWorker(worker: Pick<Worker, 'kind'>): boolean {
   return worker.kind === 'anthropic' || worker.kind === 'command';
 }
 
+/** What the initializer is asked for besides PLAN.md when lanes will work from its tasks. Pure. */
+export function plannerTask(spec: Spec): string {
+  const lanes = spec.parallel.lanes;
+  return [
+    `This run has ${lanes} lanes: ${lanes} sessions work at once, each on its own copy of the best code, and their work is applied onto the best when they stop. ` +
+      `Also write /workspace/${TASKS_FILE}: the tasks the lanes take, one each, in order. Give each task a title, the metric it should move, ` +
+      'and a write scope: the globs of the only paths its session may change (work outside them is reverted). ' +
+      'Make the scopes of tasks that can run at once disjoint, so their work never conflicts. The format:',
+    '',
+    '```yaml',
+    'tasks:',
+    '  - title: vectorise the inner loop',
+    `    metric: ${Object.keys(spec.thresholds)[0] ?? 'oracle.metric'}`,
+    '    scope: [src/solver/**]',
+    '```',
+  ].join('\n');
+}
+
 /** The initializer's prompt. Pure. */
 export function initializerPrompt(spec: Spec, promptMd: string, baselineTable: string): string {
+  const planner = spec.parallel.lanes > 1;
   return [
     `You are the initializer session of a baton run on "${spec.name}". No work session has run yet; the workspace is at /workspace.`,
     '',
@@ -39,7 +59,8 @@ export function initializerPrompt(spec: Spec, promptMd: string, baselineTable: s
     'Read the code and the contract (run things if it is cheap), then write /workspace/PLAN.md: a short ordered plan, ' +
       'each step a bounded unit of work that one session can finish, each tied by name to the metric it should move ' +
       'and saying how a session will know it worked. Start the file with "# Plan". ' +
-      'Change no other file: anything but PLAN.md is discarded. Then stop, with a one-line summary.',
+      `Change no other file: anything but PLAN.md${planner ? ` and ${TASKS_FILE}` : ''} is discarded. Then stop, with a one-line summary.`,
+    ...(planner ? ['', plannerTask(spec)] : []),
     '',
   ].join('\n');
 }
@@ -60,15 +81,21 @@ export async function runInitializer(ctx: RunContext, baseline: MeasureResult): 
   cleanWorkspace(ctx);
   // Read without following links: a PLAN.md linked to /proc/self/environ or /etc/shadow is no plan.
   const plan = readWorkspaceFile(ctx, 'PLAN.md');
-  // Undo what the session changed besides PLAN.md: tracked files back to HEAD, new files removed.
+  // With lanes the planner's tasks stay too: read as hostile text, kept only when they parse (lanes/tasks.ts).
+  const keep = ctx.spec.parallel.lanes > 1 ? ['PLAN.md', TASKS_FILE] : ['PLAN.md'];
+  const tasksText = ctx.spec.parallel.lanes > 1 ? readWorkspaceFile(ctx, TASKS_FILE) : '';
+  const tasks = parseTasks(tasksText, (reason) => ctx.emit({ type: 'warning', text: `the planner's ${reason}` }));
+  // Undo what the session changed besides PLAN.md (and TASKS.yaml): tracked files back to HEAD, new files removed.
   for (const p of await ctx.repo.dirtyPaths()) {
-    if (p === 'PLAN.md' || before.has(p)) continue;
+    if (keep.includes(p) || before.has(p)) continue;
     if (await ctx.repo.isTracked(p)) await ctx.repo.run(['checkout', 'HEAD', '--', `:(literal)${p}`]);
     else safeRemove(ws, p);
   }
   safeWriteFile(ws, 'PROMPT.md', promptMd, scratch);
   safeWriteFile(ws, 'NOTES.md', notesText, scratch);
   safeWriteFile(ws, 'PLAN.md', plan.trim() ? plan : initialPlan(ctx.spec), scratch);
+  if (tasks.length) safeWriteFile(ws, TASKS_FILE, tasksText, scratch);
+  else if (keep.includes(TASKS_FILE)) safeRemove(ws, TASKS_FILE);
   ctx.emit({
     type: 'step',
     iteration: 0,

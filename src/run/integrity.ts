@@ -9,13 +9,18 @@ import picomatch from 'picomatch';
 import { oracleKindOf } from '../oracles/registry.js';
 import { protectedGlobs } from '../spec/protected.js';
 import type { Spec } from '../spec/schema.js';
+import { TASKS_FILE } from './lanes/tasks.js';
 
 /** Workspace paths baton writes itself; a worker that edits them is tampering. */
 export const HARNESS_FILES = ['PROMPT.md', 'PROGRESS.md', 'reports/**'];
 
-/** The changed paths that match `protected`, the defaults of the spec's oracles (test-runner files), or baton's own files. */
+/**
+ * The changed paths that match `protected`, the defaults of the spec's oracles (test-runner files), or baton's own
+ * files; with lanes also the planner's TASKS.yaml (a session that rewrote it would widen its own scope).
+ */
 export function protectedTouched(spec: Spec, changed: string[]): string[] {
-  const isProtected = picomatch([...HARNESS_FILES, ...protectedGlobs(spec)], { dot: true });
+  const planner = spec.parallel.lanes > 1 ? [TASKS_FILE] : [];
+  const isProtected = picomatch([...HARNESS_FILES, ...planner, ...protectedGlobs(spec)], { dot: true });
   return changed.filter((p) => isProtected(p));
 }
 

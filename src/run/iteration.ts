@@ -70,7 +70,7 @@ export function appendUnmeasured(
   n: number,
   commit: string,
   session: SessionRecord,
-  verdict: { kind: 'crashed' | 'conflict' | 'out-of-scope'; reason: string },
+  verdict: { kind: 'crashed' | 'conflict' | 'out-of-scope' | 'tamper'; reason: string },
   place: LanePlace,
 ): LedgerRecord {
   const record: LedgerRecord = {

@@ -56,6 +56,10 @@ export const JournalEntry = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('candidate'), iteration: z.number().int().min(1), commit: z.string() }),
   /** The iteration's outcome is in git: main's new tip. */
   z.object({ ...base, type: z.literal('settled'), iteration: z.number().int().min(1), verdict: z.string(), head: z.string() }),
+  /** With lanes and a model worker: the planner re-plans on main after iteration `after` (lanes/planner.ts). */
+  z.object({ ...base, type: z.literal('plan-start'), after: z.number().int().min(0), reason: z.string() }),
+  /** The re-plan ended: its session (its cost is charged to iteration after + 1), main's new tip. */
+  z.object({ ...base, type: z.literal('plan'), after: z.number().int().min(0), reason: z.string(), session: SessionRecord, head: z.string() }),
   /** The run stopped: met, budget, stalled, interrupted or error. */
   z.object({ ...base, type: z.literal('run-end'), state: z.string(), reason: z.string() }),
 ]);

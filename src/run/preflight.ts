@@ -29,8 +29,9 @@ export type RunPhase = 'fresh' | 'baseline' | 'between' | 'in-iteration';
 export function runPhase(journal: JournalEntry[]): RunPhase {
   let open = false;
   for (const e of journal) {
-    if (e.type === 'iteration-start') open = true;
-    else if (e.type === 'settled') open = false;
+    // A re-plan (lanes/planner.ts) works on main like a session: what a kill left of it is recovery's, not the user's.
+    if (e.type === 'iteration-start' || e.type === 'plan-start') open = true;
+    else if (e.type === 'settled' || e.type === 'plan') open = false;
   }
   if (open) return 'in-iteration';
   if (journal.some((e) => e.type === 'baseline-done')) return 'between';

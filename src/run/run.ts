@@ -33,6 +33,7 @@ import { appendJournal, readJournal, type JournalEntry } from './journal.js';
 import { appendLedger, measureCommit } from './iteration.js';
 import { finishIteration } from './finish.js';
 import { recoverLaneWork, runLanes, salvageLaneWork } from './lanes/lanes.js';
+import { recoverPlan } from './lanes/planner.js';
 import { oracleFileHashes } from './integrity.js';
 import { isModelWorker, runInitializer } from './initializer.js';
 import { runSession } from './session.js';
@@ -143,6 +144,7 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
     }
     try {
       await baseline(ctx, journal.records);
+      await recoverPlan(ctx, readJournal(paths.journal).records);
       await recover(ctx, journal.records);
       await recoverLaneWork(ctx, readJournal(paths.journal).records);
       const discarded = await discardBatonLeftovers(repo, paths.workspace);

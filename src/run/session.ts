@@ -113,11 +113,11 @@ export interface PrivateWorkspace {
 export async function runSession(
   ctx: RunContext,
   iteration: number,
-  options: { prompt?: string; measure?: boolean; workspace?: PrivateWorkspace } = {},
+  options: { prompt?: string; measure?: boolean; workspace?: PrivateWorkspace; transcript?: string } = {},
 ): Promise<SessionRecord> {
   const started = Date.now();
   const own = options.workspace;
-  const transcript = new Transcript(ctx.paths.transcripts, own ? own.key : iteration);
+  const transcript = new Transcript(ctx.paths.transcripts, own ? own.key : (options.transcript ?? iteration));
   const mounts: HostMount[] = own
     ? []
     : [

@@ -134,6 +134,12 @@ export const ParallelSpec = z
       .describe(
         'Sessions that work at once, each on its own copy of the workspace at the current best; their candidates are integrated onto the best and judged one at a time. 1 is the sequential loop.',
       ),
+    replan_every: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('With lanes and a model worker: the planner rewrites TASKS.yaml after this many kept iterations (and when the tasks run out or one stalls).'),
   })
   .strict();
 
@@ -172,7 +178,7 @@ function specObject<O extends z.ZodType>(oracle: O) {
         .strict()
         .default({ max_chars: 24_000 }),
       limits: LimitsSpec.default({ workspace: '2g', file: '256m' }),
-      parallel: ParallelSpec.default({ lanes: 1 }),
+      parallel: ParallelSpec.default({ lanes: 1, replan_every: 5 }),
     })
     .strict();
 }

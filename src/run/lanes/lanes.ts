@@ -16,6 +16,7 @@
  * entries), so a killed run resumes: work that ended is judged, a session
  * that was in flight is recorded `crashed`, and no number is reused.
  */
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { iterationTag } from '../../experiment.js';
@@ -29,9 +30,12 @@ import { commitMessage } from '../../workspace/git.js';
 import { activeMs, type RunContext } from '../context.js';
 import { finishIteration } from '../finish.js';
 import { appendUnmeasured, type LanePlace } from '../iteration.js';
+import { protectedTouched } from '../integrity.js';
+import { judge } from '../../judge/judge.js';
 import { appendJournal, readJournal, type JournalEntry, type JournalInput } from '../journal.js';
 import { oneLine, settle } from '../settle.js';
 import { Gate } from './gate.js';
+import { chargePlans, hasPlanner, replan, replanDue } from './planner.js';
 import { runLaneSession, workspaceLimits, type LaneWork } from './lane-session.js';
 import { nextTask, outOfScope, parseTasks, TASKS_FILE, taskId, type Task } from './tasks.js';
 import { STATE_FILE_MAX_BYTES } from '../../workspace/safe-fs.js';
@@ -45,6 +49,8 @@ export class LaneBook {
   readonly ends = new Map<string, LaneEnd>();
   /** Keys whose work has an iteration number (an iteration-start names them). */
   readonly numbered = new Set<string>();
+  /** The planner's re-plans (planner.ts), whose cost the next iteration carries. */
+  readonly plans: JournalEntry[] = [];
 
   constructor(journal: readonly JournalEntry[]) {
     for (const e of journal) this.note(e);
@@ -54,6 +60,7 @@ export class LaneBook {
     if (e.type === 'lane-start') this.starts.set(e.key, e);
     else if (e.type === 'lane-end') this.ends.set(e.key, e);
     else if (e.type === 'iteration-start' && e.key) this.numbered.add(e.key);
+    else if (e.type === 'plan') this.plans.push(e);
   }
 
   /** Appends an entry to the journal and to the book. */
@@ -201,10 +208,11 @@ async function integrateAndJudge(ctx: RunContext, book: LaneBook, n: number, bes
   const start = book.starts.get(end.key);
   const place = placeOf(book, end);
   const laneBase = start?.base ?? (await repo.parentOf(end.commit));
-  const session = end.session;
+  // The re-plans that ran just before this iteration are paid by it (planner.ts).
+  const session = chargePlans(end.session, n, book.plans);
   adoptTranscript(ctx, end.key, n);
   appendJournal(ctx.paths.journal, { type: 'session-end', iteration: n, session }, ctx.now());
-  const unmeasured = async (verdict: { kind: 'crashed' | 'conflict' | 'out-of-scope'; reason: string }): Promise<string> => {
+  const unmeasured = async (verdict: { kind: 'crashed' | 'conflict' | 'out-of-scope' | 'tamper'; reason: string }): Promise<string> => {
     if (!ctx.ledger.some((r) => r.iteration === n && r.phase === 'candidate')) appendUnmeasured(ctx, n, end.commit, session, verdict, place);
     ctx.emit({ type: 'verdict', iteration: n, verdict: verdict.kind, reason: verdict.reason });
     const head = await settle(ctx, n, verdict.kind, session.summary, best, end.commit, report, laneBase);
@@ -212,9 +220,23 @@ async function integrateAndJudge(ctx: RunContext, book: LaneBook, n: number, bes
     return verdict.kind;
   };
   const saved = 'its work is saved as a patch and not integrated';
+  const changed = await repo.changedPaths(laneBase, end.commit);
+  // Tamper outranks everything, as in the judge: the judge's own words, from the lane's own diff.
+  const touched = protectedTouched(ctx.spec, changed);
+  if (touched.length || session.tamper?.length) {
+    const v = judge({
+      spec: ctx.spec,
+      history: ctx.ledger,
+      measurements: [],
+      metrics: {},
+      confirmations: 0,
+      diff: { changedPaths: changed, protectedTouched: touched, oracleFilesChanged: [], planted: session.tamper ?? [] },
+    });
+    if (v.kind === 'tamper') return unmeasured(v);
+  }
   if (session.cause) return unmeasured({ kind: 'crashed', reason: `the session crashed (${session.cause}); ${saved}` });
   if (start?.task) {
-    const outside = outOfScope(start.task, await repo.changedPaths(laneBase, end.commit));
+    const outside = outOfScope(start.task, changed);
     if (outside.length) {
       const shown = `${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}`;
       return unmeasured({
@@ -262,6 +284,8 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
   ctx.measureSlot ??= new Gate(1);
   const stopSessions = new AbortController();
   const laneCtx: RunContext = { ...ctx, signal: AbortSignal.any([ctx.signal, stopSessions.signal]) };
+  // Every session in flight listens to these (its sandbox's interrupt, the worker's own): up to two per lane, and the run's.
+  setMaxListeners(4 * lanes + 10, ctx.signal, laneCtx.signal);
   const inFlight = new Map<number, { key: string; task?: Task }>();
   let waiting = 0;
   let stop: LanesOutcome | undefined;
@@ -283,11 +307,29 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
     return budgetRoom(ctx, inFlight.size + waiting);
   };
 
+  const planner = hasPlanner(ctx);
+  let lastPlanAfter = [...book.plans].reverse().find((e) => e.type === 'plan')?.after ?? 0;
+  /** The iteration after which the planner last ran because the tasks had run out (so an empty plan is not asked again and again). */
+  let ranOutAt = -1;
+  const plan = async (reason: string): Promise<void> => {
+    await replan(ctx, reason, (e) => book.log(ctx, e));
+    lastPlanAfter = lastIteration(ctx.ledger);
+    best = await ctx.repo.head();
+  };
+  /** Runs `fn` in the judge's queue: nothing else touches main meanwhile. */
+  const inQueue = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = judging.then(fn);
+    judging = next.catch(() => undefined);
+    return next;
+  };
+
   const judge = (end: LaneEnd): Promise<string> => {
     const next = judging.then(async () => {
       if (ctx.signal.aborted || failure !== undefined) return 'interrupted';
       const verdict = await judgeWork(ctx, book, end);
       best = await ctx.repo.head();
+      const due = planner && verdict !== 'met' ? replanDue(ctx.ledger, lastPlanAfter, ctx.spec.parallel.replan_every) : undefined;
+      if (due && !stop && !ctx.signal.aborted) await plan(due);
       if (verdict === 'met') {
         stop = { state: 'met', reason: ctx.ledger[ctx.ledger.length - 1].verdict.reason };
         stopSessions.abort(`the run is met (iteration ${lastIteration(ctx.ledger)}): the session was ended before it finished`);
@@ -305,10 +347,21 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
         noStart ??= why;
         return;
       }
+      let task = await chooseTask(ctx, k, book, inFlight, best);
+      if (!task && planner && ranOutAt !== lastIteration(ctx.ledger)) {
+        // The tasks ran out: the planner writes the next ones (once per settled iteration; if it gives none, the lane works on the whole goal).
+        await inQueue(async () => {
+          if (ranOutAt === lastIteration(ctx.ledger) || stop || ctx.signal.aborted) return;
+          ranOutAt = lastIteration(ctx.ledger);
+          await plan('the tasks ran out');
+        });
+        task = await chooseTask(ctx, k, book, inFlight, best);
+      }
+      if (mayStart()) continue;
+      // Numbered with no await between here and the journal entry: two lanes never take the same ordinal.
       const ordinal = book.sessions + 1;
       const key = laneKey(k, ordinal);
       const base = best;
-      const task = await chooseTask(ctx, k, book, inFlight, base);
       book.log(ctx, { type: 'lane-start', lane: k, key, base, ...(task ? { task } : {}) });
       inFlight.set(k, { key, task });
       ctx.emit({ type: 'step', iteration: ordinal, lane: k, step: 'session', text: `session ${key} starts${task ? ` on "${task.title}"` : ''}` });

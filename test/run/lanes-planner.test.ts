@@ -1,0 +1,104 @@
+/**
+ * The planner with lanes and a model worker (the fake Messages API in place
+ * of the real one, real Docker and git): the initializer writes TASKS.yaml
+ * beside PLAN.md; each lane's session gets one task in its prompt and works
+ * in its scope; when the tasks run out the planner re-plans on main from the
+ * ledger, its new task is taken, and the run ends met. The re-plan's cost is
+ * charged to the next iteration, so budgets count it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerRecord } from '../../src/ledger/record.js';
+import { FakeAnthropic, reply, requestText, text, toolUse, type FakeStep, type RecordedRequest } from '../helpers/fake-anthropic.js';
+import { fixtureExperiment } from '../helpers/experiment.js';
+import { dockerReady } from '../sandbox/guard.js';
+import { batonRun, isInitializer, journalOf, ledgerOf, turnOf } from '../workers/agent-helpers.js';
+
+const ready = await dockerReady();
+
+const TASKS_AB = 'tasks:\n  - title: raise a\n    metric: score.value\n    scope: [a.txt]\n  - title: raise b\n    metric: score.value\n    scope: [b.txt]\n';
+const TASKS_C = 'tasks:\n  - title: raise c\n    metric: score.value\n    scope: [c.txt]\n';
+
+function script(req: RecordedRequest): FakeStep {
+  const first = JSON.stringify(req.body.messages[0]);
+  const write = (file: string, content: string) =>
+    toolUse('str_replace_based_edit_tool', { command: 'create', path: `/workspace/${file}`, file_text: content });
+  if (turnOf(req) > 0) return reply([text('done')]);
+  if (isInitializer(req)) return reply([write('PLAN.md', '# Plan\n\n1. raise a and b\n'), write('TASKS.yaml', TASKS_AB)]);
+  if (first.includes('You are the planner')) {
+    // It sees the tasks with their states from the ledger.
+    if (!/raise a \[done\]/.test(first) || !/raise b \[done\]/.test(first)) return reply([text('cannot see the states')]);
+    return reply([write('TASKS.yaml', TASKS_C), write('PLAN.md', '# Plan\n\n1. raise c\n'), toolUse('bash', { command: 'echo 99 > /workspace/a.txt' })]);
+  }
+  for (const [task, file] of [
+    ['raise a', 'a.txt'],
+    ['raise b', 'b.txt'],
+    ['raise c', 'c.txt'],
+  ])
+    if (first.includes(`Your task: **${task}**`)) return reply([toolUse('bash', { command: `sleep 2; echo 3 > /workspace/${file}` })]);
+  return reply([text('nothing to do without a task')]);
+}
+
+describe.runIf(ready.ok)('lanes with a model worker: the planner', () => {
+  let fake: FakeAnthropic;
+  let dir: string;
+  let result: Awaited<ReturnType<typeof batonRun>>;
+  let ledger: LedgerRecord[];
+
+  beforeAll(async () => {
+    fake = await new FakeAnthropic(script).start();
+    dir = await fixtureExperiment('lanes');
+    const file = path.join(dir, 'baton.yaml');
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace('worker: { kind: replay, script: replay.yaml }', 'worker: { kind: anthropic, model: claude-sonnet-5-5, max_tokens: 1024 }')
+        .replace('parallel: { lanes: 4 }', 'parallel: { lanes: 2 }')
+        .replace('iterations: 30', 'iterations: 12'),
+    );
+    result = await batonRun(dir, fake);
+    ledger = ledgerOf(dir);
+  }, 400_000);
+
+  afterAll(async () => {
+    await fake?.stop();
+  });
+
+  it('ends met', () => {
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(ledger.at(-1)?.verdict.kind).toBe('met');
+  });
+
+  it("the initializer's TASKS.yaml gave the lanes their tasks; each was kept in its scope", () => {
+    const kept = ledger.filter((r) => r.verdict.kind === 'keep' || r.verdict.kind === 'met').map((r) => r.task);
+    expect(kept.sort()).toEqual(['raise-a', 'raise-b', 'raise-c']);
+    const prompts = fake.requests.filter((r) => turnOf(r) === 0).map((r) => JSON.stringify(r.body.messages[0]));
+    expect(prompts.some((p) => p.includes('Your lane (1 of 2)') || p.includes('Your lane (2 of 2)'))).toBe(true);
+    expect(prompts.some((p) => p.includes('You may change only these paths: `a.txt`'))).toBe(true);
+  });
+
+  it('the tasks ran out, the planner re-planned on main, and only its TASKS.yaml and PLAN.md were kept', () => {
+    const plans = journalOf(dir).filter((e) => e.type === 'plan');
+    expect(plans.map((e) => (e.type === 'plan' ? e.reason : ''))).toContain('the tasks ran out');
+    const ws = path.join(dir, 'workspace');
+    expect(fs.readFileSync(path.join(ws, 'TASKS.yaml'), 'utf8')).toBe(TASKS_C);
+    expect(fs.readFileSync(path.join(ws, 'PLAN.md'), 'utf8')).toContain('raise c');
+    // The planner's stray edit of a.txt was undone.
+    expect(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8')).toBe('3\n');
+    expect(fs.existsSync(path.join(dir, '.baton', 'transcripts', `plan-${String(plans[0].type === 'plan' ? plans[0].after : 0).padStart(4, '0')}.jsonl`))).toBe(
+      true,
+    );
+  });
+
+  it("the re-plan's cost is charged to the next iteration", () => {
+    const charged = ledger.filter((r) => r.session?.planner);
+    expect(charged.length).toBeGreaterThan(0);
+    const r = charged[0];
+    expect(r.session!.planner!.reasons).toContain('the tasks ran out');
+    expect(r.session!.usage.inputTokens).toBeGreaterThanOrEqual(r.session!.planner!.usage.inputTokens);
+    expect(r.session!.planner!.usage.inputTokens).toBeGreaterThan(0);
+    expect(requestText(fake.requests[0])).toBeTruthy();
+  });
+});
