@@ -37,7 +37,8 @@ describe.runIf(ready.ok)('a hostile lane session', () => {
   }, 240_000);
 
   it('ran all five sessions to a verdict', () => {
-    expect(ledger.filter((r) => r.phase === 'candidate').length, stderr).toBe(5);
+    for (const s of ['plant a repository', 'a 2 GB sparse file', 'links out', 'rewrite the tasks', 'attributes'])
+      expect(bySummary(s), `${s}\n${stderr}`).toBeDefined();
   });
 
   it('a planted .git (config with hooksPath and fsmonitor, a hook) is not copied out, is tamper, and nothing of it runs (fails without the .git skip in tree-extract)', async () => {

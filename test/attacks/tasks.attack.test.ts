@@ -12,9 +12,14 @@ import { Repo } from '../../src/workspace/git.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 describe('a hostile TASKS.yaml', () => {
-  it('a billion-laughs alias bomb is a problem, not a hang (the parser's alias cap, maxAliasCount: 50)', () => {
+  it('a billion-laughs alias bomb is a problem, not a hang (the alias cap of the YAML parser, maxAliasCount: 50)', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     bomb.push('tasks: *l');
     const t0 = Date.now();
     const r = parseTaskList(bomb.join('\n'));
