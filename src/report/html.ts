@@ -96,7 +96,7 @@ export function renderHtml(input: HtmlInput): string {
   const body: string[] = [
     `<h1>${e(m.spec.name)}: ${stateHtml(m.state)}</h1>`,
     `<blockquote>${e(m.spec.goal.trim())}</blockquote>`,
-    `<table><tr><th>state</th><th>iterations</th><th>elapsed</th><th>cost</th></tr><tr><td>${stateHtml(m.state)}</td><td>${fmtInt(m.latestIteration)} (${fmtInt(m.kept)} kept, ${fmtInt(m.counts.revert)} reverted, ${fmtInt(m.counts.crashed)} crashed, ${fmtInt(m.counts.tamper)} tamper)</td><td>${e(fmtHours(t.elapsedHours))}</td><td>${e(fmtUsd(t.usd))} · ${e(fmtTokens(t.tokens.total))} tokens</td></tr></table>`,
+    `<table><tr><th>state</th><th>iterations</th><th>elapsed</th><th>cost</th></tr><tr><td>${stateHtml(m.state)}</td><td>${fmtInt(m.latestIteration)} (${fmtInt(m.kept)} kept, ${fmtInt(m.counts.revert)} reverted, ${fmtInt(m.counts.crashed)} crashed, ${fmtInt(m.counts.tamper)} tamper${m.counts.conflict ? `, ${fmtInt(m.counts.conflict)} conflict` : ''}${m.counts['out-of-scope'] ? `, ${fmtInt(m.counts['out-of-scope'])} out of scope` : ''})</td><td>${e(fmtHours(t.elapsedHours))}</td><td>${e(fmtUsd(t.usd))} · ${e(fmtTokens(t.tokens.total))} tokens</td></tr></table>`,
     `<p class="verdict">${e(verdictLine(m))}</p>`,
   ];
   if (rows.length) {
@@ -129,10 +129,13 @@ export function renderHtml(input: HtmlInput): string {
       );
     body.push('</table>');
   }
-  body.push('<table><tr><th>#</th><th>verdict</th><th>what happened</th><th>primary (vs best before)</th><th>cost</th><th>duration</th></tr>');
+  const lanes = tl.some((r) => r.lane !== undefined);
+  body.push(
+    `<table><tr><th>#</th>${lanes ? '<th>lane</th>' : ''}<th>verdict</th><th>what happened</th><th>primary (vs best before)</th><th>cost</th><th>duration</th></tr>`,
+  );
   for (const r of tl)
     body.push(
-      `<tr><td class="num">${r.iteration}</td><td class="v">${verdictHtml(r.verdict)}</td><td>${inlineMd(r.what)}</td><td class="num">${e(r.key)}</td><td class="num">${r.usd ? e(fmtUsd(r.usd)) : '—'}</td><td class="num">${e(fmtDuration(r.durationMs))}</td></tr>`,
+      `<tr><td class="num">${r.iteration}</td>${lanes ? `<td class="num">${r.lane ?? '—'}</td>` : ''}<td class="v">${verdictHtml(r.verdict)}</td><td>${inlineMd(r.what)}</td><td class="num">${e(r.key)}</td><td class="num">${r.usd ? e(fmtUsd(r.usd)) : '—'}</td><td class="num">${e(fmtDuration(r.durationMs))}</td></tr>`,
     );
   body.push('</table>');
   body.push(...details(m));

@@ -39,6 +39,8 @@ function header(m: ReportModel): string[] {
   const parts = [`${fmtInt(m.kept)} kept`, `${fmtInt(c.revert)} reverted`];
   if (c.crashed) parts.push(`${fmtInt(c.crashed)} crashed`);
   if (c.tamper) parts.push(`${fmtInt(c.tamper)} tamper`);
+  if (c.conflict) parts.push(`${fmtInt(c.conflict)} conflict${c.conflict > 1 ? 's' : ''}`);
+  if (c['out-of-scope']) parts.push(`${fmtInt(c['out-of-scope'])} out of scope`);
   const t = m.totals;
   const goal = m.spec.goal
     .trim()
@@ -113,10 +115,13 @@ function timelineSection(m: ReportModel, recent: number): string[] {
     }
     out.push('', `The latest ${fmtInt(rows.length)} iterations:`, '');
   }
-  out.push(`| # | verdict | what happened | ${key} | cost | duration |`, '|--:|---|---|--:|--:|--:|');
+  // With lanes, the lane that made each iteration's candidate.
+  const lanes = rows.some((r) => r.lane !== undefined);
+  out.push(`| # |${lanes ? ' lane |' : ''} verdict | what happened | ${key} | cost | duration |`, `|--:|${lanes ? '--:|' : ''}---|---|--:|--:|--:|`);
   for (const r of rows) {
+    const lane = lanes ? ` ${r.lane ?? '—'} |` : '';
     out.push(
-      `| ${r.iteration} | ${VERDICT_LABEL[r.verdict]} | ${mdCell(r.what, 220)} | ${r.key} | ${r.usd ? fmtUsd(r.usd) : '—'} | ${fmtDuration(r.durationMs)} |`,
+      `| ${r.iteration} |${lane} ${VERDICT_LABEL[r.verdict]} | ${mdCell(r.what, 220)} | ${r.key} | ${r.usd ? fmtUsd(r.usd) : '—'} | ${fmtDuration(r.durationMs)} |`,
     );
   }
   return out;

@@ -30,6 +30,8 @@ export interface IterationSummary {
   durationMs: number;
   records: LedgerRecord[];
   warnings: string[];
+  /** With lanes: the lane whose session made the candidate. */
+  lane?: number;
 }
 
 /** One value of a metric at one measurement. */
@@ -39,6 +41,8 @@ export interface MetricPoint {
   value: number;
   verdict: VerdictKind;
   phase: LedgerRecord['phase'];
+  /** With lanes: the lane of the measured candidate. */
+  lane?: number;
 }
 
 /** A point where the running best (over kept measurements) changed. */
@@ -135,6 +139,7 @@ function summarizeIterations(records: LedgerRecord[]): IterationSummary[] {
       out.push(it);
     }
     it.records.push(r);
+    if (r.lane !== undefined) it.lane = r.lane;
     it.verdict = r.verdict.kind;
     it.reason = r.verdict.reason;
     it.commit = r.commit;
@@ -170,7 +175,7 @@ function summarizeMetric(name: string, thresholdText: string | undefined, record
     const value = r.metrics[name];
     if (value === undefined || !Number.isFinite(value)) continue;
     const kind = r.verdict.kind;
-    m.points.push({ iteration: r.iteration, hours: r.elapsedHours, value, verdict: kind, phase: r.phase });
+    m.points.push({ iteration: r.iteration, hours: r.elapsedHours, value, verdict: kind, phase: r.phase, ...(r.lane !== undefined ? { lane: r.lane } : {}) });
     m.latest = { value, iteration: r.iteration, verdict: kind };
     if (r.phase === 'baseline' && m.baseline === undefined) m.baseline = value;
     if (!isKept(kind)) continue;

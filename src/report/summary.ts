@@ -133,6 +133,8 @@ export interface TimelineRow {
   key: string;
   usd: number;
   durationMs: number;
+  /** With lanes: the lane of the iteration's candidate. */
+  lane?: number;
 }
 
 function change(before: number | undefined, v: number): string {
@@ -205,6 +207,7 @@ export function timeline(model: ReportModel, recent = 40, ranges = 10): { rows: 
       key: pm && v !== undefined ? change(bestBefore[i], v) : '—',
       usd: it.usd,
       durationMs: it.durationMs,
+      ...(it.lane !== undefined ? { lane: it.lane } : {}),
     });
   }
   const folded: FoldedRange[] = [];

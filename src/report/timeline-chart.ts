@@ -26,7 +26,12 @@ interface Row {
   value?: number;
   verdict: string;
   phase: string;
+  /** With lanes: `lane 2`. */
+  lane?: string;
 }
+
+/** Up to this many marks, each is labelled with its lane; past it the lane is in the tooltip only. */
+const LANE_LABELS_MAX = 80;
 
 function xEncoding(axis: TimeAxis, last: number): VlSpec {
   if (axis === 'hours') return { field: 'hours', type: 'quantitative', title: 'elapsed hours', scale: { zero: true, padding: 10, nice: false } };
@@ -71,7 +76,14 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   const thinned = shown.length < m.points.length;
   const rows: Row[] = shown
     .filter((p) => !m.log || p.value > 0)
-    .map((p) => ({ iteration: p.iteration, hours: r6(p.hours), value: p.value, verdict: VERDICT_STYLE[p.verdict].label, phase: p.phase }));
+    .map((p) => ({
+      iteration: p.iteration,
+      hours: r6(p.hours),
+      value: p.value,
+      verdict: VERDICT_STYLE[p.verdict].label,
+      phase: p.phase,
+      ...(p.lane !== undefined ? { lane: `lane ${p.lane}` } : {}),
+    }));
   const measured = new Set(m.points.map((p) => p.iteration));
   const missingAll = model.iterations.filter((it) => it.iteration > 0 && !measured.has(it.iteration));
   const missing = decimate(missingAll, {
@@ -80,7 +92,16 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
     group: (it) => it.verdict,
     bins: BINS,
     keep: (it) => it.verdict === 'tamper',
-  }).map((it) => ({ iteration: it.iteration, hours: r6(it.elapsedHours), verdict: VERDICT_STYLE[it.verdict].label, phase: 'no value' }));
+  }).map((it) => ({
+    iteration: it.iteration,
+    hours: r6(it.elapsedHours),
+    verdict: VERDICT_STYLE[it.verdict].label,
+    phase: 'no value',
+    ...(it.lane !== undefined ? { lane: `lane ${it.lane}` } : {}),
+  }));
+  const lanes = rows.some((r) => r.lane) || missing.some((r) => r.lane);
+  const laneTip = lanes ? [{ field: 'lane', type: 'nominal' }] : [];
+  const labelled = lanes && rows.length + missing.length <= LANE_LABELS_MAX;
   const present = new Set<VerdictKind>([...shown.map((p) => p.verdict), ...missingAll.map((it) => it.verdict)]);
   const { color, shape } = verdictEncoding(present);
   const x = xEncoding(axis, model.latestIteration);
@@ -149,9 +170,18 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
         { field: 'value', type: 'quantitative', format: '.4~g' },
         { field: 'verdict', type: 'nominal' },
         { field: 'phase', type: 'nominal' },
+        ...laneTip,
       ],
     },
   });
+  if (labelled) {
+    // Each mark says which lane made it: `L2` beside the point.
+    layers.push({
+      data: { values: rows.filter((r) => r.lane && r.phase !== 'confirm').map((r) => ({ ...r, tag: `L${r.lane!.slice(5)}` })) },
+      mark: { type: 'text', align: 'right', dx: -6, dy: -6, fontSize: 9, color: COLORS.muted },
+      encoding: { x, y, text: { field: 'tag' } },
+    });
+  }
   if (missing.length) {
     layers.push({
       data: { values: missing },
@@ -161,12 +191,16 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
         y: { value: HEIGHT - 4 },
         color,
         shape,
-        tooltip: [
-          { field: 'iteration', type: 'quantitative' },
-          { field: 'verdict', type: 'nominal' },
-        ],
+        tooltip: [{ field: 'iteration', type: 'quantitative' }, { field: 'verdict', type: 'nominal' }, ...laneTip],
       },
     });
+    if (labelled) {
+      layers.push({
+        data: { values: missing.filter((r) => r.lane).map((r) => ({ ...r, tag: `L${r.lane!.slice(5)}` })) },
+        mark: { type: 'text', align: 'right', dx: -6, dy: -4, fontSize: 9, color: COLORS.muted },
+        encoding: { x, y: { value: HEIGHT - 4 }, text: { field: 'tag' } },
+      });
+    }
   }
 
   const parts: string[] = [];
@@ -177,6 +211,7 @@ export function timelineSpec(model: ReportModel, m: MetricSummary, axis: TimeAxi
   parts.push(count(model.latestIteration, 'iteration'));
   const notes: string[] = ['green step line: running best of kept iterations'];
   if (missing.length) notes.push('marks on the bottom edge: no value measured');
+  if (lanes) notes.push(labelled ? 'L1, L2, …: the lane of each iteration' : 'the lane of each iteration is in its tooltip');
   if (thinned) notes.push(`markers thinned to per-bin extremes (${fmtInt(shown.length)} of ${fmtInt(m.points.length)} shown)`);
   const dropped = shown.length - rows.length;
   if (dropped > 0) notes.push(`${fmtInt(dropped)} values <= 0 not shown on the log axis`);

@@ -151,4 +151,39 @@ describe.runIf(ready.ok)('examples', () => {
       expect(fs.existsSync(path.join(ws, 'reports', 'plots', 'benchmark-speed.png'))).toBe(true);
     });
   });
+  describe('experiments/stats-lanes: three lanes, three independent fixes', () => {
+    let run: ExampleRun;
+    beforeAll(async () => {
+      run = await runExample('stats-lanes');
+    }, RUN_TIMEOUT_MS);
+
+    it('ends met with exit 0', () => {
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toContain('met: every threshold holds');
+    });
+
+    it('the story of the README: lane 3 tamper, the two other lanes kept (the second integrated onto the first), lane 3 met', () => {
+      const byLane = (lane: number) => run.candidates.filter((r) => r.lane === lane).map((r) => r.verdict.kind);
+      expect(byLane(3)).toEqual(['tamper', 'met']);
+      expect(byLane(1)[0]).toBe('keep');
+      expect(byLane(2)[0]).toBe('keep');
+      // Both keeps worked from the baseline; the second one judged was measured with the first's fix in: 5 of 6 tests.
+      const keeps = run.candidates.filter((r) => r.verdict.kind === 'keep');
+      // (Which lands first depends on which 20 s session ends first: the mean fixes one test, the variance two.)
+      const rates = keeps.map((r) => r.metrics['tests.pass_rate']);
+      expect(rates).toHaveLength(2);
+      expect(rates[0]).toBeCloseTo(keeps[0].lane === 1 ? 3 / 6 : 4 / 6, 6);
+      expect(rates[1]).toBeCloseTo(5 / 6, 6);
+      expect(run.candidates.at(-1)?.metrics['tests.pass_rate']).toBe(1);
+    });
+
+    it('the workspace ends with all three fixes and every lane’s note', () => {
+      const ws = path.join(run.dir, 'workspace');
+      expect(fs.readFileSync(path.join(ws, 'stats', 'mean.py'), 'utf8')).toContain('math.fsum');
+      expect(fs.readFileSync(path.join(ws, 'stats', 'variance.py'), 'utf8')).toContain('(n - 1)');
+      expect(fs.readFileSync(path.join(ws, 'stats', 'median.py'), 'utf8')).toContain('ys[mid - 1] + ys[mid]');
+      const notes = fs.readFileSync(path.join(ws, 'NOTES.md'), 'utf8');
+      for (const n of ['math.fsum makes', 'deviations from the mean', 'even length takes']) expect(notes).toContain(n);
+    });
+  });
 });
