@@ -37,6 +37,7 @@ export const benchmarkKind = defineOracleKind<BenchmarkOracleSpec>({
   schema: BenchmarkOracleSpecSchema,
   metrics: (o) => BENCHMARK_STATS.map((s) => ({ oracle: o.id, parts: [s] })),
   needsBestSnapshot: true,
+  exclusive: true,
   derivedMetrics(o, metrics, baseline) {
     const now = metrics[`${o.id}.median_s`];
     const before = baseline ? baseline[`${o.id}.median_s`] : now;

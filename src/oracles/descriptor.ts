@@ -115,6 +115,12 @@ export interface OracleDescriptor<S extends OracleSpecBase = OracleSpecBase> {
   referencedFiles?(spec: S): ReferencedFile[];
   /** Whether measuring needs a snapshot of the best kept commit (at /baton/best). */
   readonly needsBestSnapshot?: boolean;
+  /**
+   * Its measurements time the candidate: they must have the machine to
+   * themselves (the measure queue, src/run/lanes/gate.ts, gives them every
+   * place while they run).
+   */
+  readonly exclusive?: boolean;
   /** Metrics the harness derives from the oracle's own and the baseline's. */
   derivedMetrics?(spec: S, metrics: Record<string, number>, baseline: Record<string, number> | undefined): Record<string, number>;
   /** Workspace globs the worker may not change when a spec has this oracle. */

@@ -20,6 +20,7 @@ import { measureSnapshot, type MeasureResult } from './measure.js';
 import { changedHashes, oracleFileHashes, protectedTouched } from './integrity.js';
 import { consultModelJudge, modelJudgeDue } from './model-judge-step.js';
 import { oneLine } from './settle.js';
+import { measureWeight } from './lanes/gate.js';
 
 /**
  * Commits the session's work as the candidate of iteration `n` (or adopts the
@@ -137,7 +138,7 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
       baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
     });
   try {
-    return await (ctx.measureSlot ? ctx.measureSlot.run(measure) : measure());
+    return await (ctx.measureSlot ? ctx.measureSlot.run(measure, measureWeight(ctx.spec, ctx.measureSlot.capacity)) : measure());
   } finally {
     fs.rmSync(snap, { recursive: true, force: true });
     if (bestSnap) fs.rmSync(bestSnap, { recursive: true, force: true });

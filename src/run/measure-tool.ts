@@ -17,6 +17,7 @@ import { copyListedFiles } from '../workspace/tree-files.js';
 import { measurementTable } from '../workspace/prompt.js';
 import type { RunContext } from './context.js';
 import { measureSnapshot, type MeasureResult } from './measure.js';
+import { measureWeight } from './lanes/gate.js';
 
 /** Measurements one session may ask for; each runs every oracle. */
 export const MEASURE_CALLS_PER_SESSION = 20;
@@ -127,7 +128,7 @@ export function measureTool(
           baselineMetrics: ctx.ledger.find((r) => r.iteration === 0)?.metrics,
           baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
         });
-      const m = await (ctx.measureSlot ? ctx.measureSlot.run(measure) : measure());
+      const m = await (ctx.measureSlot ? ctx.measureSlot.run(measure, measureWeight(ctx.spec, ctx.measureSlot.capacity)) : measure());
       return measureToolText(ctx, m);
     } catch (e) {
       return `the measurement could not run: ${describeError(e)}`;

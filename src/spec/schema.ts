@@ -134,6 +134,15 @@ export const ParallelSpec = z
       .describe(
         'Sessions that work at once, each on its own copy of the workspace at the current best; their candidates are integrated onto the best and judged one at a time. 1 is the sequential loop.',
       ),
+    measure: z
+      .number()
+      .int()
+      .min(1)
+      .max(8)
+      .default(1)
+      .describe(
+        "With lanes: measurements at once (the judge's and the workers' measure tool). A measurement with a benchmark oracle always runs alone; so does every measurement at 1.",
+      ),
     replan_every: z
       .number()
       .int()
@@ -178,7 +187,7 @@ function specObject<O extends z.ZodType>(oracle: O) {
         .strict()
         .default({ max_chars: 24_000 }),
       limits: LimitsSpec.default({ workspace: '2g', file: '256m' }),
-      parallel: ParallelSpec.default({ lanes: 1, replan_every: 5 }),
+      parallel: ParallelSpec.default({ lanes: 1, measure: 1, replan_every: 5 }),
     })
     .strict();
 }

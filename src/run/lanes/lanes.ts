@@ -281,7 +281,7 @@ export interface LanesOutcome {
 /** Runs `lanes` lanes until met, a budget, a stall, an interrupt or an error. */
 export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOutcome> {
   const book = new LaneBook(readJournal(ctx.paths.journal).records);
-  ctx.measureSlot ??= new Gate(1);
+  ctx.measureSlot ??= new Gate(ctx.spec.parallel.measure);
   const stopSessions = new AbortController();
   const laneCtx: RunContext = { ...ctx, signal: AbortSignal.any([ctx.signal, stopSessions.signal]) };
   // Every session in flight listens to these (its sandbox's interrupt, the worker's own): up to two per lane, and the run's.
