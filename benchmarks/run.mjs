@@ -7,7 +7,7 @@
  * target is missed, 2 on a setup error (no Docker engine, no image, a build
  * or benchmark that crashed). Not part of `npm test`.
  *
- *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox,startup,copy] [--no-build] [--quick]
+ *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox,startup,copy,settle,lanes] [--no-build] [--quick]
  *
  *   1 iteration  benchmarks/iteration.mjs      harness time per iteration vs 2x docker run + git commit   <= 2x
  *   2 table      benchmarks/table-compare.mjs  table oracle math vs numpy.loadtxt + numpy statistics      >= 1.0
@@ -17,6 +17,8 @@
  *   6 sandbox    benchmarks/sandbox.mjs        create -> exec -> remove vs docker run --rm                <= 1.5x
  *   7 startup    benchmarks/startup.mjs        baton --version/--help/status/log vs node -e 0             <= 3x
  *   8 copy       benchmarks/copy.mjs           copyIn + copyOut of class-pk's workspace vs cp -a           < 1 s
+ *   9 settle     benchmarks/settle.mjs         the settle's report work at 10 / 1,000 / 10,000 records     <= 1.2x
+ *  10 lanes      benchmarks/lanes.mjs          iterations per hour of 8 and 16 lanes vs 1 lane              >= 6.5x, >= 12x
  *
  * dist/ is rebuilt first (npm run build: tsc, then scripts/vendor.mjs) unless --no-build. With
  * --only, the chosen results replace theirs in an existing
@@ -40,6 +42,7 @@ const BENCHES = [
   { id: 'startup', n: 7, script: 'startup.mjs', args: QUICK ? ['--rounds', '5'] : ['--rounds', '15'] },
   { id: 'copy', n: 8, script: 'copy.mjs', args: QUICK ? ['--rounds', '3'] : ['--rounds', '10'] },
   { id: 'settle', n: 9, script: 'settle.mjs', args: QUICK ? ['--window', '5', '--sizes', '10,1000'] : ['--window', '20'] },
+  { id: 'lanes', n: 10, script: 'lanes.mjs', args: QUICK ? ['--sleep', '5', '--rounds', '2', '--lanes', '1,4'] : ['--sleep', '30', '--rounds', '4'] },
 ];
 const only = arg('only')
   ?.split(',')
@@ -186,6 +189,19 @@ function rows(id, r) {
           met: r.met,
         },
       ];
+    }
+    case 'lanes': {
+      const one = r.results.find((x) => x.lanes === 1);
+      return r.results
+        .filter((x) => x.lanes !== 1)
+        .map((x) => ({
+          benchmark: `10. Lanes: ${x.lanes} lanes of ${r.sleepS} s sessions`,
+          figure: `${f0(x.iterations)} iterations in ${f0(x.wallS)} s = ${f0(x.perHour)}/h; harness CPU ${f0(x.cpuPerIterationMs)} ms/iteration`,
+          baseline: one ? `1 lane: ${f0(one.iterations)} in ${f0(one.wallS)} s = ${f0(one.perHour)}/h; CPU ${f0(one.cpuPerIterationMs)} ms/iteration` : '(no 1-lane run)',
+          ratio: x.ratio === undefined ? '' : `${f2(x.ratio)}x`,
+          target: x.target ? `>= ${x.target}x` : '(scale)',
+          met: !x.target || (x.ratio ?? 0) >= x.target,
+        }));
     }
     default:
       return [];
