@@ -197,7 +197,9 @@ function rows(id, r) {
         .map((x) => ({
           benchmark: `10. Lanes: ${x.lanes} lanes of ${r.sleepS} s sessions`,
           figure: `${f0(x.iterations)} iterations in ${f0(x.wallS)} s = ${f0(x.perHour)}/h; harness CPU ${f0(x.cpuPerIterationMs)} ms/iteration`,
-          baseline: one ? `1 lane: ${f0(one.iterations)} in ${f0(one.wallS)} s = ${f0(one.perHour)}/h; CPU ${f0(one.cpuPerIterationMs)} ms/iteration` : '(no 1-lane run)',
+          baseline: one
+            ? `1 lane: ${f0(one.iterations)} in ${f0(one.wallS)} s = ${f0(one.perHour)}/h; CPU ${f0(one.cpuPerIterationMs)} ms/iteration`
+            : '(no 1-lane run)',
           ratio: x.ratio === undefined ? '' : `${f2(x.ratio)}x`,
           target: x.target ? `>= ${x.target}x` : '(scale)',
           met: !x.target || (x.ratio ?? 0) >= x.target,
