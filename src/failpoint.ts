@@ -20,6 +20,7 @@ export const FAILPOINTS = [
   'journal:run-end',
   'journal:lane-start',
   'journal:lane-end',
+  'journal:lane-ready',
   'journal:plan-start',
   'journal:plan',
   'lane:commit',

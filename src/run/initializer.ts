@@ -14,7 +14,7 @@ import type { MeasureResult } from './measure.js';
 import { tableOf } from './measure-tool.js';
 import { readWorkspaceFile, runSession } from './session.js';
 import { cleanWorkspace, inspectWorkspace } from './workspace-check.js';
-import { regularFileExists, safeReadFile, safeRemove, safeWriteFile } from '../workspace/safe-fs.js';
+import { regularFileExists, safeReadFile, safeWriteFile } from '../workspace/safe-fs.js';
 import { parseTasks, TASKS_FILE } from './lanes/tasks.js';
 
 /** Workers that are models and so get an initializer session. */
@@ -75,27 +75,21 @@ export async function runInitializer(ctx: RunContext, baseline: MeasureResult): 
   safeWriteFile(ws, 'PROMPT.md', promptMd, scratch);
   safeWriteFile(ws, 'NOTES.md', notesText, scratch);
   if (!regularFileExists(ws, 'PLAN.md')) safeWriteFile(ws, 'PLAN.md', initialPlan(ctx.spec), scratch);
-  const before = new Set(await ctx.repo.dirtyPaths());
   ctx.emit({ type: 'step', iteration: 0, step: 'session', text: `initializer session: the ${ctx.worker.kind} worker writes PLAN.md` });
   const session = inspectWorkspace(ctx, await runSession(ctx, 0, { prompt: initializerPrompt(ctx.spec, promptMd, tableOf(ctx, baseline)), measure: false }));
   cleanWorkspace(ctx);
   // Read without following links: a PLAN.md linked to /proc/self/environ or /etc/shadow is no plan.
   const plan = readWorkspaceFile(ctx, 'PLAN.md');
   // With lanes the planner's tasks stay too: read as hostile text, kept only when they parse (lanes/tasks.ts).
-  const keep = ctx.spec.parallel.lanes > 1 ? ['PLAN.md', TASKS_FILE] : ['PLAN.md'];
   const tasksText = ctx.spec.parallel.lanes > 1 ? readWorkspaceFile(ctx, TASKS_FILE) : '';
   const tasks = parseTasks(tasksText, (reason) => ctx.emit({ type: 'warning', text: `the planner's ${reason}` }));
-  // Undo what the session changed besides PLAN.md (and TASKS.yaml): tracked files back to HEAD, new files removed.
-  for (const p of await ctx.repo.dirtyPaths()) {
-    if (keep.includes(p) || before.has(p)) continue;
-    if (await ctx.repo.isTracked(p)) await ctx.repo.run(['checkout', 'HEAD', '--', `:(literal)${p}`]);
-    else safeRemove(ws, p);
-  }
+  // Undo everything the session did, then write back only what is kept: the workspace whole back to HEAD (a file the
+  // session hid with .gitignore would otherwise be committed once .gitignore is restored), and the state files again.
+  await ctx.repo.resetHard('HEAD');
   safeWriteFile(ws, 'PROMPT.md', promptMd, scratch);
   safeWriteFile(ws, 'NOTES.md', notesText, scratch);
   safeWriteFile(ws, 'PLAN.md', plan.trim() ? plan : initialPlan(ctx.spec), scratch);
   if (tasks.length) safeWriteFile(ws, TASKS_FILE, tasksText, scratch);
-  else if (keep.includes(TASKS_FILE)) safeRemove(ws, TASKS_FILE);
   ctx.emit({
     type: 'step',
     iteration: 0,

@@ -138,7 +138,7 @@ export async function measureCommit(ctx: RunContext, commit: string, n: number, 
       baselineMeasurements: ctx.ledger.find((r) => r.iteration === 0)?.measurements,
     });
   try {
-    return await (ctx.measureSlot ? ctx.measureSlot.run(measure, measureWeight(ctx.spec, ctx.measureSlot.capacity)) : measure());
+    return await (ctx.measureSlot ? ctx.measureSlot.run(measure, measureWeight(ctx.spec, ctx.measureSlot.capacity), true) : measure());
   } finally {
     fs.rmSync(snap, { recursive: true, force: true });
     if (bestSnap) fs.rmSync(bestSnap, { recursive: true, force: true });

@@ -38,6 +38,8 @@ export const JournalEntry = z.discriminatedUnion('type', [
     base: z.string(),
     task: z.object({ id: z.string(), title: z.string(), scope: z.array(z.string()), metric: z.string().optional() }).optional(),
   }),
+  /** The lane session's workspace is in its sandbox (copied in): from here a tree saved from the sandbox is its work. */
+  z.object({ ...base, type: z.literal('lane-ready'), key: z.string() }),
   /**
    * A lane's session ended: its work is `commit` (parent: the session's base) on refs/baton/lanes/<lane>.
    * `judged: false` when the run stopped (met) before the work could be judged: it is kept as a patch only.

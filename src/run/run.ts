@@ -97,7 +97,7 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
       recordIsolation(paths.state, sandbox.isolation);
     }
     // A lane's session in flight when the harness died keeps its work: copied out of its sandbox before the sweep removes it.
-    await salvageLaneWork(experimentId(paths.root, spec.name), provider, paths.scratch, spec, emit);
+    await salvageLaneWork(experimentId(paths.root, spec.name), provider, paths.state, spec, emit);
     await sweepOrphans(experimentId(paths.root, spec.name), provider, emit);
     // What a killed run lent to a sandbox user (recorded before the chown) goes back to its owner, now that its sandboxes are gone.
     const restored = restoreLent(paths.lent);

@@ -30,7 +30,16 @@ export const ReplayStep = z.union([WriteStep, PatchStep, ExecStep, NoteStep, Fai
 const ScriptedTask = z
   .object({
     title: z.string().min(1),
-    scope: z.array(z.string().min(1)).min(1).describe('Globs of the workspace paths the session may write.'),
+    scope: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(300)
+          .regex(/^[^{}()[\]!+@\\]+$/, 'expected a plain glob: no braces, parentheses, brackets, !, +, @ or backslashes'),
+      )
+      .min(1)
+      .describe('Globs of the workspace paths the session may write.'),
     metric: z.string().min(1).optional(),
   })
   .strict();

@@ -253,8 +253,12 @@ export class Repo {
   /** Discards every change and untracked file (ignored files stay), then moves the branch to `commit`. */
   async resetHard(commit: string): Promise<void> {
     await this.run(['reset', '-q', '--hard', commit]);
-    // -ff: also removes untracked nested repositories, which a single -f leaves behind.
-    await this.run(['clean', '-q', '-ffd']);
+    // -ff: also removes untracked nested repositories, which a single -f leaves behind. Again until nothing is left:
+    // a file an untracked .gitignore hid survives the clean that removes that .gitignore, and the next `add -A` would
+    // commit it unseen; each round removes one layer of hiding (ignored ignore files stay, and keep hiding what they hide).
+    for (let round = 0; round < 10; round++) {
+      if (!(await this.run(['clean', '-ffd'])).trim()) break;
+    }
   }
 
   async updateRef(ref: string, commit: string): Promise<void> {

@@ -64,6 +64,23 @@ describe('a hostile TASKS.yaml', () => {
     expect(await repo.blobText(commit, 'missing.yaml', 256 * 1024)).toBeUndefined();
   });
 
+  it('a scope glob that would backtrack for hours (`*a*a*a*a*b` on a long name) is refused, as are extglobs and braces (fails without scopeGlobProblem)', () => {
+    const r = parseTaskList(
+      [
+        'tasks:',
+        '  - { title: slow, scope: ["src/*a*a*a*a*a*a*b"] }',
+        '  - { title: ext, scope: ["src/+(a|b)"] }',
+        '  - { title: fine, scope: ["src/**/*.py", "a*b*"] }',
+      ].join('\n'),
+    );
+    expect(r.tasks.map((t) => t.title)).toEqual(['fine']);
+    expect(r.problems.join(' ')).toMatch(/at most two \* in a path segment/);
+    expect(r.problems.join(' ')).toMatch(/braces, parentheses/);
+    const t0 = Date.now();
+    expect(outOfScope(r.tasks[0], [`src/${'a'.repeat(5000)}`])).toHaveLength(1);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   it('scope globs match paths only, dot files included; NOTES.md and PLAN.md are always in scope', () => {
     expect(outOfScope({ scope: ['src/**'] }, ['src/a.py', 'src/.hidden', 'NOTES.md', 'PLAN.md', 'tests/t.py', '.gitattributes'])).toEqual([
       'tests/t.py',

@@ -66,8 +66,9 @@ describe.runIf(ready.ok)('benchmark oracle, time: cpu (real Docker)', () => {
       expect(x).toBeGreaterThan(0.29);
       expect(x).toBeLessThan(0.3 + 0.15);
     }
-    // the sleep uses no CPU: only the shell, `sleep` and `echo`
-    for (const x of s) expect(x).toBeLessThan(0.05);
+    // the sleep uses no CPU of its own: only the start-up of the shell, `sleep` and `echo` (about 20 ms idle,
+    // 60 ms on the 2-core CI machine under the suite's load), far below the loop's 0.3 s
+    for (const x of s) expect(x).toBeLessThan(0.1);
     // wall time of the same sleep is at least the sleep
     for (const x of idle.details.wallSamples as number[]) expect(x).toBeGreaterThan(0.5);
   }, 180_000);

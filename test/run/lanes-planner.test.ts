@@ -6,6 +6,7 @@
  * ledger, its new task is taken, and the run ends met. The re-plan's cost is
  * charged to the next iteration, so budgets count it.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,13 @@ function script(req: RecordedRequest): FakeStep {
   if (first.includes('You are the planner')) {
     // It sees the tasks with their states from the ledger.
     if (!/raise a \[done\]/.test(first) || !/raise b \[done\]/.test(first)) return reply([text('cannot see the states')]);
-    return reply([write('TASKS.yaml', TASKS_C), write('PLAN.md', '# Plan\n\n1. raise c\n'), toolUse('bash', { command: 'echo 99 > /workspace/a.txt' })]);
+    return reply([
+      write('TASKS.yaml', TASKS_C),
+      write('PLAN.md', '# Plan\n\n1. raise c\n'),
+      toolUse('bash', { command: 'echo 99 > /workspace/a.txt' }),
+      // Hidden from the list of changed files by .gitignore, then unhidden when .gitignore is put back: must not reach main.
+      toolUse('bash', { command: "printf 'sneaky.txt\\n' >> /workspace/.gitignore && echo pwn > /workspace/sneaky.txt" }),
+    ]);
   }
   for (const [task, file] of [
     ['raise a', 'a.txt'],
@@ -71,6 +78,12 @@ describe.runIf(ready.ok)('lanes with a model worker: the planner', () => {
     expect(ledger.at(-1)?.verdict.kind).toBe('met');
   });
 
+  it('the two lanes started on two different tasks (a task is taken in the same tick as its lane-start)', () => {
+    const starts = journalOf(dir).filter((e) => e.type === 'lane-start');
+    const first = starts.slice(0, 2).map((e) => (e.type === 'lane-start' ? e.task?.title : undefined));
+    expect(first.sort()).toEqual(['raise a', 'raise b']);
+  });
+
   it("the initializer's TASKS.yaml gave the lanes their tasks; each was kept in its scope", () => {
     const kept = ledger.filter((r) => r.verdict.kind === 'keep' || r.verdict.kind === 'met').map((r) => r.task);
     expect(kept.sort()).toEqual(['raise-a', 'raise-b', 'raise-c']);
@@ -85,8 +98,12 @@ describe.runIf(ready.ok)('lanes with a model worker: the planner', () => {
     const ws = path.join(dir, 'workspace');
     expect(fs.readFileSync(path.join(ws, 'TASKS.yaml'), 'utf8')).toBe(TASKS_C);
     expect(fs.readFileSync(path.join(ws, 'PLAN.md'), 'utf8')).toContain('raise c');
-    // The planner's stray edit of a.txt was undone.
+    // The planner's stray edit of a.txt was undone, and the file it hid with .gitignore is in no commit.
     expect(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8')).toBe('3\n');
+    const tracked = execFileSync('git', ['-c', 'safe.directory=*', 'ls-tree', '-r', '--name-only', 'main'], { cwd: ws, encoding: 'utf8' });
+    expect(tracked.split('\n')).not.toContain('sneaky.txt');
+    expect(fs.existsSync(path.join(ws, '.gitignore'))).toBe(false);
+    expect(fs.existsSync(path.join(ws, 'sneaky.txt'))).toBe(false);
     expect(fs.existsSync(path.join(dir, '.baton', 'transcripts', `plan-${String(plans[0].type === 'plan' ? plans[0].after : 0).padStart(4, '0')}.jsonl`))).toBe(
       true,
     );

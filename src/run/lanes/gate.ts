@@ -14,10 +14,15 @@ export class Gate {
 
   constructor(readonly capacity: number) {}
 
-  /** Runs `fn` when `weight` places (at most the capacity) are free and everyone before it has started. */
-  async run<T>(fn: () => Promise<T>, weight = 1): Promise<T> {
+  /**
+   * Runs `fn` when `weight` places (at most the capacity) are free and everyone before it has started. `first`
+   * puts it at the head of the line: the judge's measurements, which every lane waits on, do not queue behind the
+   * workers' `measure` calls.
+   */
+  async run<T>(fn: () => Promise<T>, weight = 1, first = false): Promise<T> {
     const w = Math.min(Math.max(1, weight), this.capacity);
-    if (this.waiting.length || this.running + w > this.capacity) await new Promise<void>((go) => this.waiting.push({ weight: w, go }));
+    if (this.waiting.length || this.running + w > this.capacity)
+      await new Promise<void>((go) => (first ? this.waiting.unshift({ weight: w, go }) : this.waiting.push({ weight: w, go })));
     else this.running += w;
     try {
       return await fn();

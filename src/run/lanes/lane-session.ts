@@ -37,11 +37,23 @@ export interface LaneSessionInput {
   sessionIndex: number;
   base: string;
   task?: Task;
+  /** Called once the base's tree is in the sandbox (lanes.ts journals it: a tree saved from the sandbox is then the session's work). */
+  onReady?: () => void;
 }
 
-/** The copy limits of a session's workspace: the spec's `limits`. */
+/** Entries of a lane's workspace at most: the host lists a lane's changes with git in one buffer (64 MiB). */
+export const LANE_MAX_ENTRIES = 60_000;
+/** The longest path in a lane's workspace: it must also fit below the host's scratch folders (PATH_MAX 4,096). */
+export const LANE_MAX_NAME_BYTES = 1024;
+
+/** The copy limits of a lane's workspace: the spec's `limits`, and caps on entries and path length (above). */
 export function workspaceLimits(ctx: Pick<RunContext, 'spec'>): TreeLimits {
-  return treeLimits({ fileBytes: parseSize(ctx.spec.limits.file), totalBytes: parseSize(ctx.spec.limits.workspace) });
+  return treeLimits({
+    fileBytes: parseSize(ctx.spec.limits.file),
+    totalBytes: parseSize(ctx.spec.limits.workspace),
+    maxEntries: LANE_MAX_ENTRIES,
+    maxNameBytes: LANE_MAX_NAME_BYTES,
+  });
 }
 
 /** The task section of a lane session's prompt. Pure. */
@@ -101,8 +113,11 @@ export async function runLaneSession(ctx: RunContext, input: LaneSessionInput): 
       moveIn: async (sb) => {
         if (!sb.copyIn) throw noCopy(sb);
         await sb.copyIn(treeIn, '/workspace', { limits });
+        input.onReady?.();
       },
       moveOut: async (sb) => {
+        // Whatever the worker left running in the background (`setsid … &`) ends first: the copy reads a tree at rest.
+        await sb.interrupt?.().catch(() => undefined);
         try {
           const r = await copyOut(sb, treeOut);
           // A planted repository is skipped by the copy; it is still tamper (host git would have trusted it).

@@ -19,6 +19,7 @@
 import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeError, SystemError } from '../../errors.js';
 import { iterationTag } from '../../experiment.js';
 import { stopDecision } from '../../judge/stop.js';
 import { lastIteration, tokensOf, totalUsage } from '../../ledger/query.js';
@@ -49,6 +50,8 @@ export class LaneBook {
   readonly ends = new Map<string, LaneEnd>();
   /** Keys whose work has an iteration number (an iteration-start names them). */
   readonly numbered = new Set<string>();
+  /** Sessions whose workspace was moved into their sandbox (only their salvaged trees are their work). */
+  readonly movedIn = new Set<string>();
   /** The planner's re-plans (planner.ts), whose cost the next iteration carries. */
   readonly plans: JournalEntry[] = [];
 
@@ -61,6 +64,7 @@ export class LaneBook {
     else if (e.type === 'lane-end') this.ends.set(e.key, e);
     else if (e.type === 'iteration-start' && e.key) this.numbered.add(e.key);
     else if (e.type === 'plan') this.plans.push(e);
+    else if (e.type === 'lane-ready') this.movedIn.add(e.key);
   }
 
   /** Appends an entry to the journal and to the book. */
@@ -116,14 +120,16 @@ export async function recoverLaneWork(ctx: RunContext, journal: readonly Journal
       await integrateAndJudge(ctx, book, open.n, open.base, end, false);
     }
   }
+  // After `met` nothing more is judged: work still waiting (a kill came before it was marked) is kept as a patch only.
+  const met = ctx.ledger[ctx.ledger.length - 1]?.verdict.kind === 'met';
   for (const s of book.inFlight()) {
     const usage = transcriptUsage(path.join(ctx.paths.transcripts, `${s.key}.jsonl`));
-    const tree = salvagedTree(ctx.paths.scratch, s.key);
+    const tree = salvagedTree(ctx.paths.state, s.key);
     let commit = s.base;
-    if (fs.existsSync(tree)) {
+    // Only a tree whose copy-in had finished: a sandbox killed during it holds a part of the base, which reads as deletions.
+    if (fs.existsSync(tree) && book.movedIn.has(s.key)) {
       const message = `baton: lane ${s.lane} session ${s.key}: saved from its sandbox after the harness stopped`;
-      commit = await ctx.repo.commitFolder(tree, s.base, message, [], path.join(ctx.paths.scratch, 'salvage', `${s.key}.index`)).catch(() => s.base);
-      fs.rmSync(tree, { recursive: true, force: true });
+      commit = await ctx.repo.commitFolder(tree, s.base, message, [], `${tree}.index`).catch(() => s.base);
     }
     const saved = commit !== s.base ? 'its work was copied out of its sandbox and is saved' : 'its work went with its sandbox';
     const session: SessionRecord = {
@@ -135,14 +141,28 @@ export async function recoverLaneWork(ctx: RunContext, journal: readonly Journal
     };
     ctx.emit({ type: 'warning', text: `lane ${s.lane}: session ${s.key} was in flight when the harness stopped; it is recorded as crashed (${saved})` });
     await ctx.repo.updateRef(`refs/baton/lanes/${s.lane}`, commit);
-    book.log(ctx, { type: 'lane-end', lane: s.lane, key: s.key, commit, session, judged: true });
+    book.log(ctx, { type: 'lane-end', lane: s.lane, key: s.key, commit, session, judged: !met });
+    // Removed only once its lane-end holds the commit: a kill before that finds the tree again.
+    fs.rmSync(tree, { recursive: true, force: true });
+    fs.rmSync(`${tree}.index`, { force: true });
+    if (met) await saveUnjudged(ctx, s.lane, s.key, s.base, commit);
   }
-  for (const end of book.pending()) await judgeWork(ctx, book, end, false);
+  for (const end of book.pending()) {
+    if (!met) await judgeWork(ctx, book, end, false);
+    else {
+      const { v: _v, at: _at, ...entry } = end;
+      book.log(ctx, { ...entry, judged: false });
+      await saveUnjudged(ctx, end.lane, end.key, book.starts.get(end.key)?.base ?? (await ctx.repo.parentOf(end.commit)), end.commit);
+    }
+  }
 }
 
-/** Where a lane session's tree saved from its orphaned sandbox goes (salvageLaneWork), until recoverLaneWork commits it. */
-function salvagedTree(scratch: string, key: string): string {
-  return path.join(scratch, 'salvage', key);
+/**
+ * Where a lane session's tree saved from its orphaned sandbox goes (salvageLaneWork), until recoverLaneWork commits
+ * it: in .baton/, not scratch (which a run's end removes), so a kill between the sweep and the recovery loses nothing.
+ */
+function salvagedTree(state: string, key: string): string {
+  return path.join(state, 'salvage', key);
 }
 
 /**
@@ -153,17 +173,21 @@ function salvagedTree(scratch: string, key: string): string {
 export async function salvageLaneWork(
   experiment: string,
   provider: RunContext['provider'],
-  scratch: string,
+  state: string,
   spec: RunContext['spec'],
   emit: RunContext['emit'],
 ): Promise<void> {
   if (!provider.salvage) return;
-  fs.rmSync(path.join(scratch, 'salvage'), { recursive: true, force: true });
-  fs.mkdirSync(path.join(scratch, 'salvage'), { recursive: true });
+  fs.mkdirSync(path.join(state, 'salvage'), { recursive: true });
+  // A tree already saved by an earlier start (killed before its recovery) stays; a sandbox is read into a fresh folder.
+  const dest = (key: string) => {
+    if (!/^lane\d+-\d+$/.test(key)) return undefined;
+    const tree = salvagedTree(state, key);
+    if (fs.existsSync(tree)) return undefined;
+    return tree;
+  };
   try {
-    const keys = await provider.salvage({ experiment }, '/workspace', (key) => (/^lane\d+-\d+$/.test(key) ? salvagedTree(scratch, key) : undefined), {
-      limits: workspaceLimits({ spec }),
-    });
+    const keys = await provider.salvage({ experiment }, '/workspace', dest, { limits: workspaceLimits({ spec }) });
     if (keys.length) emit({ type: 'info', text: `saved the work of ${keys.length} lane session(s) a killed run left in flight: ${keys.join(', ')}` });
   } catch (e) {
     emit({ type: 'warning', text: `could not save the work of lane sessions a killed run left: ${(e as Error).message}` });
@@ -220,7 +244,17 @@ async function integrateAndJudge(ctx: RunContext, book: LaneBook, n: number, bes
     return verdict.kind;
   };
   const saved = 'its work is saved as a patch and not integrated';
-  const changed = await repo.changedPaths(laneBase, end.commit);
+  // Git failing on the lane's own tree is that work's fault, judged once: rethrown, recovery would replay it at every start.
+  const gitRefused = (e: unknown, what: string) => {
+    if (!(e instanceof SystemError) || e.code !== 'BATON_GIT') throw e;
+    return unmeasured({ kind: 'crashed', reason: `git could not ${what} (${describeError(e).slice(0, 300)}); ${saved}` });
+  };
+  let changed: string[];
+  try {
+    changed = await repo.changedPaths(laneBase, end.commit);
+  } catch (e) {
+    return gitRefused(e, "list the session's changes");
+  }
   // Tamper outranks everything, as in the judge: the judge's own words, from the lane's own diff.
   const touched = protectedTouched(ctx.spec, changed);
   if (touched.length || session.tamper?.length) {
@@ -248,7 +282,12 @@ async function integrateAndJudge(ctx: RunContext, book: LaneBook, n: number, bes
   let tree: string;
   if (laneBase === best) tree = (await repo.run(['rev-parse', `${end.commit}^{tree}`])).trim();
   else {
-    const merged = await repo.mergeTree(best, end.commit);
+    let merged: Awaited<ReturnType<typeof repo.mergeTree>>;
+    try {
+      merged = await repo.mergeTree(best, end.commit);
+    } catch (e) {
+      return gitRefused(e, "apply the session's work onto the current best");
+    }
     if ('conflicts' in merged) {
       const shown = merged.conflicts.slice(0, 5).join(', ') || '(the merge reported no path)';
       return unmeasured({
@@ -287,6 +326,8 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
   // Every session in flight listens to these (its sandbox's interrupt, the worker's own): up to two per lane, and the run's.
   setMaxListeners(4 * lanes + 10, ctx.signal, laneCtx.signal);
   const inFlight = new Map<number, { key: string; task?: Task }>();
+  /** The task each lane holds from its session's start to its verdict (work waiting for the judge still holds it). */
+  const claimed = new Map<number, string>();
   let waiting = 0;
   let stop: LanesOutcome | undefined;
   let noStart: string | undefined;
@@ -326,7 +367,22 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
   const judge = (end: LaneEnd): Promise<string> => {
     const next = judging.then(async () => {
       if (ctx.signal.aborted || failure !== undefined) return 'interrupted';
-      const verdict = await judgeWork(ctx, book, end);
+      // After `met` nothing more is judged: the work is kept as a patch, unnumbered.
+      if (stop?.state === 'met') {
+        const { v: _v, at: _at, ...entry } = end;
+        book.log(ctx, { ...entry, judged: false });
+        await saveUnjudged(ctx, end.lane, end.key, book.starts.get(end.key)?.base ?? (await ctx.repo.parentOf(end.commit)), end.commit);
+        return 'unjudged';
+      }
+      let verdict: string;
+      try {
+        verdict = await judgeWork(ctx, book, end);
+      } catch (e) {
+        // Set before the queue moves on: the next judgement must not take this one's number on top of its unmeasured candidate.
+        failure ??= e;
+        stopSessions.abort(`the judge stopped the run: ${e instanceof Error ? e.message : String(e)}`);
+        throw e;
+      }
       best = await ctx.repo.head();
       const due = planner && verdict !== 'met' ? replanDue(ctx.ledger, lastPlanAfter, ctx.spec.parallel.replan_every) : undefined;
       if (due && !stop && !ctx.signal.aborted) await plan(due);
@@ -347,17 +403,20 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
         noStart ??= why;
         return;
       }
-      let task = await chooseTask(ctx, k, book, inFlight, best);
-      if (!task && planner && ranOutAt !== lastIteration(ctx.ledger)) {
+      let tasks = await loadTasks(ctx, best);
+      if (!pickTask(ctx, k, book, tasks, claimed) && planner && ranOutAt !== lastIteration(ctx.ledger)) {
         // The tasks ran out: the planner writes the next ones (once per settled iteration; if it gives none, the lane works on the whole goal).
         await inQueue(async () => {
           if (ranOutAt === lastIteration(ctx.ledger) || stop || ctx.signal.aborted) return;
           ranOutAt = lastIteration(ctx.ledger);
           await plan('the tasks ran out');
         });
-        task = await chooseTask(ctx, k, book, inFlight, best);
+        tasks = await loadTasks(ctx, best);
       }
       if (mayStart()) continue;
+      // Picked in the same tick as the lane-start entry: no other lane can take the same task meanwhile.
+      const task = pickTask(ctx, k, book, tasks, claimed);
+      if (task) claimed.set(k, task.id);
       // Numbered with no await between here and the journal entry: two lanes never take the same ordinal.
       const ordinal = book.sessions + 1;
       const key = laneKey(k, ordinal);
@@ -367,7 +426,16 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
       ctx.emit({ type: 'step', iteration: ordinal, lane: k, step: 'session', text: `session ${key} starts${task ? ` on "${task.title}"` : ''}` });
       let work: LaneWork;
       try {
-        work = await runLaneSession(laneCtx, { lane: k, lanes, key, ordinal, sessionIndex: book.indexOf(k), base, task });
+        work = await runLaneSession(laneCtx, {
+          lane: k,
+          lanes,
+          key,
+          ordinal,
+          sessionIndex: book.indexOf(k),
+          base,
+          task,
+          onReady: () => void book.log(ctx, { type: 'lane-ready', key }),
+        });
       } finally {
         inFlight.delete(k);
       }
@@ -381,6 +449,7 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
         text: `session ${key} ended: ${work.session.stopReason}${work.session.cause ? ` (${work.session.cause})` : ''}: ${work.session.summary}`,
       });
       if (stopped) {
+        claimed.delete(k);
         await saveUnjudged(ctx, k, key, base, work.commit);
         return;
       }
@@ -391,6 +460,7 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
         await judge(book.ends.get(key)!);
       } finally {
         waiting--;
+        claimed.delete(k);
       }
       if (work.session.stopReason === 'nothing-to-do') {
         idle.add(k);
@@ -420,14 +490,17 @@ export async function runLanes(ctx: RunContext, lanes: number): Promise<LanesOut
   return { state: 'budget', reason: noStart ?? 'no lane could start another session' };
 }
 
-/** The task of lane `k`'s next session: the script's, or the next open one of TASKS.yaml; none means the whole goal. */
-async function chooseTask(ctx: RunContext, k: number, book: LaneBook, inFlight: Map<number, { task?: Task }>, base: string): Promise<Task | undefined> {
+/** TASKS.yaml of `base`: from the commit, not main's work tree (a candidate may be checked out there for measuring). */
+async function loadTasks(ctx: RunContext, base: string): Promise<Task[]> {
+  const text = await ctx.repo.blobText(base, TASKS_FILE, STATE_FILE_MAX_BYTES);
+  return parseTasks(text ?? '', (reason) => ctx.emit({ type: 'warning', text: reason }));
+}
+
+/** The task of lane `k`'s next session: the script's, or the next open one no other lane holds; none means the whole goal. */
+function pickTask(ctx: RunContext, k: number, book: LaneBook, tasks: readonly Task[], claimed: ReadonlyMap<number, string>): Task | undefined {
   const scripted = ctx.worker.scriptedTask?.(k, book.indexOf(k));
   if (scripted) return { id: taskId(scripted.title), ...scripted };
-  // From the base's commit, not main's work tree (a candidate may be checked out there for measuring).
-  const text = await ctx.repo.blobText(base, TASKS_FILE, STATE_FILE_MAX_BYTES);
-  const tasks = parseTasks(text ?? '', (reason) => ctx.emit({ type: 'warning', text: reason }));
-  const busy = new Set([...inFlight.values()].flatMap((f) => (f.task ? [f.task.id] : [])));
+  const busy = new Set([...claimed].filter(([lane]) => lane !== k).map(([, id]) => id));
   return nextTask(tasks, ctx.ledger, busy);
 }
 

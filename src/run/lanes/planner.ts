@@ -16,7 +16,7 @@ import { ZERO_USAGE } from '../../ledger/record.js';
 import { transcriptUsage } from '../../workers/transcript.js';
 import { promptFile } from '../../workspace/prompt-file.js';
 import { progressFile } from '../../workspace/progress.js';
-import { safeRemove } from '../../workspace/safe-fs.js';
+import { safeWriteFile } from '../../workspace/safe-fs.js';
 import type { RunContext } from '../context.js';
 import { isModelWorker } from '../initializer.js';
 import { appendJournal, type JournalEntry, type JournalInput } from '../journal.js';
@@ -119,17 +119,21 @@ function planTranscript(after: number): string {
   return `plan-${iterationTag(after)}`;
 }
 
-/** Keeps PLAN.md and a TASKS.yaml that parses (else the committed one); undoes everything else the planner changed. */
+/**
+ * Keeps PLAN.md and a TASKS.yaml that parses (else the committed one): both
+ * read first (no link followed), then main is put back to HEAD whole, and
+ * only they are written again. Not "restore what changed": a planner that
+ * hid a file with .gitignore would have it committed once .gitignore is back.
+ */
 async function keepPlan(ctx: RunContext): Promise<void> {
   cleanWorkspace(ctx);
   const ws = ctx.paths.workspace;
+  const plan = readWorkspaceFile(ctx, 'PLAN.md');
   const text = readWorkspaceFile(ctx, TASKS_FILE);
   const ok = parseTasks(text, (r) => ctx.emit({ type: 'warning', text: `the planner's ${r}` })).length > 0;
-  for (const p of await ctx.repo.dirtyPaths()) {
-    if (p === 'PLAN.md' || (p === TASKS_FILE && ok)) continue;
-    if (await ctx.repo.isTracked(p)) await ctx.repo.restoreFromHead([p]);
-    else safeRemove(ws, p);
-  }
+  await ctx.repo.resetHard('HEAD');
+  if (plan.trim()) safeWriteFile(ws, 'PLAN.md', plan, ctx.paths.scratch);
+  if (ok) safeWriteFile(ws, TASKS_FILE, text, ctx.paths.scratch);
 }
 
 /**

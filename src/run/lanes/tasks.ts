@@ -19,7 +19,26 @@ export const TASK_STALL_AFTER = 3;
 /** Files every session may write whatever its scope: the notes the prompt asks it to keep. */
 export const ALWAYS_IN_SCOPE = ['NOTES.md', 'PLAN.md'];
 
-const glob = z.string().min(1).max(300);
+/**
+ * A scope glob: plain picomatch globs only (no braces, extglobs or classes), at
+ * most two `*` in a path segment (or a segment that is `**`): the planner writes
+ * them, and a glob like `*a*a*a*a*b` matched against a long name backtracks for
+ * hours in a regular expression, with the harness frozen.
+ */
+export function scopeGlobProblem(g: string): string | undefined {
+  if (/[{}()[\]!+@\\]/.test(g)) return 'braces, parentheses, brackets, !, +, @ and backslashes are not allowed in a scope';
+  if (g.split('/').some((seg) => seg !== '**' && (seg.match(/\*/g) ?? []).length > 2)) return 'at most two * in a path segment (or ** alone)';
+  return undefined;
+}
+
+const glob = z
+  .string()
+  .min(1)
+  .max(300)
+  .superRefine((g, c) => {
+    const why = scopeGlobProblem(g);
+    if (why) c.addIssue({ code: 'custom', message: why });
+  });
 export const TaskInput = z
   .object({
     id: z
