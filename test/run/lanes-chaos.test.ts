@@ -74,7 +74,9 @@ async function checkLanesEnd(dir: string, stdout: string): Promise<string[]> {
   expectThat(lost.length === 0, `lane sessions without an end: ${lost.join(', ')}`);
   // Every lane session that ended to be judged has its iteration.
   const numbered = new Set(journal.flatMap((e) => (e.type === 'iteration-start' && e.key ? [e.key] : [])));
-  const unjudged = journal.flatMap((e) => (e.type === 'lane-end' && e.judged && !numbered.has(e.key) ? [e.key] : []));
+  // The last lane-end of a key says what became of it (work that waited for the judge when the run was met is marked unjudged).
+  const lastEnd = new Map(journal.flatMap((e) => (e.type === 'lane-end' ? [[e.key, e] as const] : [])));
+  const unjudged = [...lastEnd.values()].filter((e) => e.judged && !numbered.has(e.key)).map((e) => e.key);
   expectThat(unjudged.length === 0, `lane work never judged: ${unjudged.join(', ')}`);
   const end = journal.at(-1);
   expectThat(end?.type === 'run-end' && end.state === 'met', 'the journal does not end with run-end met');
