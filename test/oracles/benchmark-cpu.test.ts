@@ -61,10 +61,11 @@ describe.runIf(ready.ok)('benchmark oracle, time: cpu (real Docker)', () => {
     console.info(
       `[benchmark cpu] spin 0.3 s: ${b.map((x) => x.toFixed(3)).join(' ')}; sleep 0.5 s: ${s.map((x) => x.toFixed(3)).join(' ')}; wall of the sleep ${(idle.details.wallSamples as number[]).map((x) => x.toFixed(2)).join(' ')}`,
     );
-    // 0.3 s of the loop, plus Python's start-up and the exec's shell: a small constant
+    // 0.3 s of the loop, plus Python's start-up and the exec's shell: a constant of 0.08-0.15 s idle, up to 0.25 s
+    // under the suite's load on 2 cores. Below 0.6 s: a reading that counted the loop twice would not be.
     for (const x of b) {
       expect(x).toBeGreaterThan(0.29);
-      expect(x).toBeLessThan(0.3 + 0.15);
+      expect(x).toBeLessThan(0.6);
     }
     // the sleep uses no CPU of its own: only the start-up of the shell, `sleep` and `echo` (about 20 ms idle,
     // 60 ms on the 2-core CI machine under the suite's load), far below the loop's 0.3 s
@@ -80,7 +81,7 @@ describe.runIf(ready.ok)('benchmark oracle, time: cpu (real Docker)', () => {
     console.info(`[benchmark cpu] spin 0.3 s via the engine's stats: ${xs.map((x) => x.toFixed(3)).join(' ')}`);
     for (const x of xs) {
       expect(x).toBeGreaterThan(0.29);
-      expect(x).toBeLessThan(0.3 + 0.15);
+      expect(x).toBeLessThan(0.6);
     }
   }, 180_000);
 
