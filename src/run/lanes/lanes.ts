@@ -178,16 +178,20 @@ export async function salvageLaneWork(
   emit: RunContext['emit'],
 ): Promise<void> {
   if (!provider.salvage) return;
-  fs.mkdirSync(path.join(state, 'salvage'), { recursive: true });
-  // A tree already saved by an earlier start (killed before its recovery) stays; a sandbox is read into a fresh folder.
+  const dir = path.join(state, 'salvage');
+  fs.mkdirSync(dir, { recursive: true });
+  // A copy a kill cut short is a part of a tree (it would read as deletions): gone, and read again if its sandbox is.
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.part')) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+  // A tree already saved by an earlier start (killed before its recovery) stays; a sandbox is read into `<key>.part`,
+  // renamed to `<key>` once whole.
   const dest = (key: string) => {
     if (!/^lane\d+-\d+$/.test(key)) return undefined;
-    const tree = salvagedTree(state, key);
-    if (fs.existsSync(tree)) return undefined;
-    return tree;
+    if (fs.existsSync(salvagedTree(state, key))) return undefined;
+    return `${salvagedTree(state, key)}.part`;
   };
   try {
     const keys = await provider.salvage({ experiment }, '/workspace', dest, { limits: workspaceLimits({ spec }) });
+    for (const key of keys) fs.renameSync(`${salvagedTree(state, key)}.part`, salvagedTree(state, key));
     if (keys.length) emit({ type: 'info', text: `saved the work of ${keys.length} lane session(s) a killed run left in flight: ${keys.join(', ')}` });
   } catch (e) {
     emit({ type: 'warning', text: `could not save the work of lane sessions a killed run left: ${(e as Error).message}` });
