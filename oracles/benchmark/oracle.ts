@@ -51,7 +51,7 @@ export interface BenchmarkOracleOptions {
   overheadProbes?: number;
 }
 
-type Side = 'candidate' | 'best';
+export type Side = 'candidate' | 'best';
 
 /** Says so in details and REPORT.md: under `time: json` the seconds come from the process that runs the candidate's code. */
 export const JSON_TIME_SOURCE = 'candidate-controlled process';
@@ -121,7 +121,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         ...(spec.time === 'cpu' ? { timeFrom: "the sandbox's cgroup CPU counter, read by the host before and after each timed run" } : {}),
         repeat: spec.repeat,
         warmup: spec.warmup,
-        order: comparing ? 'interleaved: candidate, best, candidate, best, ...' : 'candidate only',
+        order: comparing ? 'interleaved, counterbalanced: candidate, best, best, candidate, candidate, best, ...' : 'candidate only',
         isolation: 'a fresh sandbox and $BATON_OUT for each warm-up pass and each timed run',
         samples: samples.candidate,
         wallSamples: wall.candidate,
@@ -238,8 +238,8 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         }
         for (let i = 1; i <= spec.repeat; i++) {
           const runSeed = randomInt(2 ** 31 - 1);
-          let candidateOutput: RunOutput | undefined;
-          for (const side of sides()) {
+          const outputs: Partial<Record<Side, RunOutput>> = {};
+          for (const side of roundOrder(i, sides())) {
             const label = `timed run ${i} of the ${sideName(side)}`;
             const o = await inFreshSandbox(side, label, 0, true, runSeed);
             if (o === undefined) return fail('error', `${label} returned no outcome`);
@@ -249,15 +249,14 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
               if (stop) return stop;
               continue;
             }
-            if (side === 'candidate') {
-              candidateOutput = o.output;
-              digests.push(outputDigests(o.output, select));
-            } else if (checking && candidateOutput !== undefined) {
-              const differs = compareOutputs(o.output, candidateOutput, select, "the best kept commit's");
-              if (differs !== undefined) return fail('failed', `timed run ${i} of the candidate: ${differs}`);
-            }
+            outputs[side] = o.output;
+            if (side === 'candidate') digests.push(outputDigests(o.output, select));
             samples[side].push(o.seconds);
             wall[side].push(o.wallSeconds);
+          }
+          if (checking && outputs.candidate !== undefined && outputs.best !== undefined) {
+            const differs = compareOutputs(outputs.best, outputs.candidate, select, "the best kept commit's");
+            if (differs !== undefined) return fail('failed', `timed run ${i} of the candidate: ${differs}`);
           }
         }
       } catch (e) {
@@ -323,6 +322,16 @@ export function cpuSeconds(before: CpuUsage, after: CpuUsage): number | string {
   const s = after.seconds - before.seconds;
   if (!Number.isFinite(s) || s < 0) return `the sandbox's CPU counter went from ${before.seconds} s to ${after.seconds} s`;
   return s;
+}
+
+/**
+ * The sides of timed round `i` (from 1): candidate first in odd rounds, best
+ * first in even ones (A B B A ...), so an effect of a run's place in its pair
+ * (the run after a sandbox's teardown, a machine that slows every other run)
+ * and a linear drift fall on both sides alike.
+ */
+export function roundOrder(i: number, sides: Side[]): Side[] {
+  return i % 2 === 1 ? sides : [...sides].reverse();
 }
 
 const sideName = (side: Side) => (side === 'best' ? 'best kept commit' : 'candidate');

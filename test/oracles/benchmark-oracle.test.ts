@@ -68,13 +68,14 @@ describe('benchmarkOracle', () => {
     expect(comparisonOf(m)).toEqual({ verdict: '~', compared: false, reason: 'no best kept commit to compare with' });
   });
 
-  it('a real speed-up is "improved", runs interleaved A B A B', async () => {
+  it('a real speed-up is "improved", runs interleaved and counterbalanced: A B, then B A, A B, ...', async () => {
     const order = path.join(tmpDir('baton-order-'), 'order');
     onTestFinished(() => rmSync(path.dirname(order), { recursive: true, force: true }));
     const { ctx, log, starts } = withScripts({ repeat: 10, warmup: 1 }, `echo A >> ${order}; sleep 0.01\n`, `echo B >> ${order}; sleep 0.1\n`);
     mkdirSync(path.join(ctx.experimentDir, 'oracle'));
     const m = await benchmarkOracle.measure(ctx);
-    expect(readFileSync(order, 'utf8')).toBe('A\nB\n'.repeat(11));
+    // the warm-ups (A B), then ten timed rounds, the best first in every even one
+    expect(readFileSync(order, 'utf8')).toBe(`A\nB\n${'A\nB\nB\nA\n'.repeat(5)}`);
     expect(m.status).toBe('ok');
     const c = comparisonOf(m);
     expect(c.verdict, JSON.stringify(m.details)).toBe('improved');
@@ -90,6 +91,20 @@ describe('benchmarkOracle', () => {
     expect(workspaceOf(1)).toMatchObject({ hostPath: ctx.bestSnapshotDir, readOnly: true });
     expect(starts.flatMap((s) => s.mounts).find((x) => x.containerPath === '/baton/best')).toBeUndefined();
     expect(starts.flatMap((s) => s.mounts).find((x) => x.containerPath === '/baton/oracle')).toBeUndefined();
+  });
+
+  it('a machine that slows every second run does not make an unchanged candidate "improved" (rounds counterbalanced)', async () => {
+    // Runs alternate fast and slow whatever they run: with the candidate always first in its pair, the best would
+    // always be the slow one and the change "improved" (p < 0.001); counterbalanced, each side gets five of each.
+    const counter = path.join(tmpDir('baton-parity-'), 'n');
+    onTestFinished(() => rmSync(path.dirname(counter), { recursive: true, force: true }));
+    const script = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n + 1)) > ${counter}\nawk -v n="$n" 'BEGIN{printf "{\\"seconds\\": %.4f}\\n", 1 + (n % 2) * 0.5 + n * 0.0001}'\n`;
+    const { ctx } = withScripts({ repeat: 10, warmup: 0, time: 'json', alpha: 0.05, min_effect: 0.02 }, script, script);
+    const m = await benchmarkOracle.measure(ctx);
+    expect(m.status, JSON.stringify(m.details)).toBe('ok');
+    expect(m.details.samples).toHaveLength(10);
+    expect(comparisonOf(m).verdict, JSON.stringify(m.details)).toBe('~');
+    expect(m.metrics['speed.speedup']).toBeCloseTo(1, 1);
   });
 
   it('a slower candidate is "regressed"', async () => {
