@@ -69,10 +69,21 @@ export async function runExperiment(dir: string, options: RunOptions = {}): Prom
   const paths = experimentPaths(dir);
   let spec = loadExperiment(dir);
   if (options.adjustSpec) spec = options.adjustSpec(spec);
-  const emit = options.onEvent ?? (() => undefined);
-  const now = options.now ?? (() => new Date());
   // The spec's isolation or nothing: resolved, and compared with the run's first start, before anything is written.
   const sandbox = options.provider ? undefined : await resolveRunSandbox(spec, paths.state, paths.workspace);
+  try {
+    return await runResolved(dir, spec, sandbox, options);
+  } finally {
+    // Connections to remote engines end with the run (they would keep the process alive).
+    await sandbox?.provider.close?.();
+  }
+}
+
+/** The run itself, once the sandbox is resolved (or given by the caller). */
+async function runResolved(dir: string, spec: Spec, sandbox: ResolvedSandbox | undefined, options: RunOptions): Promise<RunOutcome> {
+  const paths = experimentPaths(dir);
+  const emit = options.onEvent ?? (() => undefined);
+  const now = options.now ?? (() => new Date());
   const lanesRefused = refuseLanes(options.provider ?? sandbox!.provider, spec.parallel.lanes);
   if (lanesRefused) throw new UserError(`${paths.spec}: ${lanesRefused}`, { code: 'BATON_SANDBOX', context: { path: paths.spec } });
   // A detached HEAD or the user's uncommitted changes: refused before anything is written.
@@ -172,6 +183,16 @@ const ISOLATION_FILE = 'isolation.json';
 /** The sandbox of the spec on this machine; a UserError when unavailable, or when it differs from the isolation the run started with. */
 async function resolveRunSandbox(spec: Spec, stateDir: string, workspace: string): Promise<ResolvedSandbox> {
   const resolved = await chooseSandboxProvider(spec.sandbox, workspace);
+  try {
+    return sameIsolation(resolved, stateDir);
+  } catch (e) {
+    await resolved.provider.close?.();
+    throw e;
+  }
+}
+
+/** `resolved`, when the run started with the same isolation (or has not started); a UserError otherwise. */
+function sameIsolation(resolved: ResolvedSandbox, stateDir: string): ResolvedSandbox {
   const file = path.join(stateDir, ISOLATION_FILE);
   if (!fs.existsSync(file)) return resolved;
   let raw: unknown;
@@ -317,7 +338,8 @@ function openIteration(journal: JournalEntry[]) {
 }
 
 async function loop(ctx: RunContext): Promise<RunOutcome> {
-  if (ctx.spec.parallel.lanes > 1) {
+  // A provider that shares no folder with this machine (remote hosts) runs even one session at a time as a lane.
+  if (ctx.spec.parallel.lanes > 1 || ctx.provider.sharesHostFolders === false) {
     const outcome = await runLanes(ctx, ctx.spec.parallel.lanes);
     return finish(ctx, outcome.state, outcome.reason);
   }

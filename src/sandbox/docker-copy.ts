@@ -21,9 +21,9 @@ export async function dockerCopyIn(
   owner: { uid: number; gid: number },
   hostDir: string,
   containerPath: string,
-  options: CopyOptions = {},
+  options: CopyOptions & { modeMask?: number } = {},
 ): Promise<CopyResult> {
-  const { stream, done } = packTree(hostDir, { limits: treeLimits(options.limits), owner });
+  const { stream, done } = packTree(hostDir, { limits: treeLimits(options.limits), owner, modeMask: options.modeMask });
   // The walk's own error (over a limit) is the one to report, not the engine's "unexpected EOF" after it.
   const walked = done.then(
     (r) => ({ ok: true as const, r }),

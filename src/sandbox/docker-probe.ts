@@ -17,6 +17,8 @@ import { sandboxUser } from './ownership.js';
 
 /** The Docker provider and isolation for `spec` here, the sandbox user decided from `workspace`'s owner; throws UserError when refused. */
 export async function resolveDocker(spec: SandboxChoice, workspace: string | undefined, deps: ResolveDeps): Promise<ResolvedSandbox> {
+  const hosts = Array.isArray(spec.hosts) ? (spec.hosts as string[]) : [];
+  if (hosts.length > 0) return (await import('./remote-docker-probe.js')).resolveRemoteDocker(spec, hosts);
   const network = spec.network ?? 'none';
   const docker = deps.docker ?? dockerClient();
   const endpoint = deps.docker ? describeClient(docker) : engineEndpoint();

@@ -59,8 +59,10 @@ export async function specIsolation(
   images: NeededImage[] = [],
   lanes = 1,
 ): Promise<SpecIsolation> {
+  let close: (() => Promise<void>) | undefined;
   try {
     const { isolation, provider } = await resolveSandbox(sandbox, workspace, docker ? { docker } : {});
+    close = provider.close?.bind(provider);
     const lanesRefused = refuseLanes(provider, lanes);
     if (lanesRefused) return { spec: specFile, refused: lanesRefused };
     const missing = (await provider.missingImages?.(images.map((i) => i.name))) ?? [];
@@ -72,6 +74,8 @@ export async function specIsolation(
   } catch (e) {
     if (e instanceof UserError) return { spec: specFile, refused: e.message };
     throw e;
+  } finally {
+    await close?.();
   }
 }
 

@@ -5,10 +5,29 @@
  * descriptor, and the compiler refuses a name without one.
  */
 import { z } from 'zod';
+import { parseSshUrl } from './ssh-url.js';
 
 export const SANDBOX_KIND_KEYS = {
   docker: {
     image: z.string().min(1).default('baton-base'),
+    hosts: z
+      .array(
+        z.string().refine((u) => typeof parseSshUrl(u) !== 'string', {
+          message: 'expected ssh://user@host, ssh://user@host:port or ssh://user@host/path/to/docker.sock',
+        }),
+      )
+      .max(64)
+      .default([])
+      .describe(
+        'kind: docker only. Docker engines on other machines, reached over SSH (ssh://user@host[:port][/docker.sock]); sessions and measurements spread over them, the workspace copied in and out through the engine. Empty: the local engine (or DOCKER_HOST).',
+      ),
+    ssh: z
+      .object({
+        identity: z.string().min(1).optional().describe('Private key file for sandbox.hosts (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa, and ssh-agent).'),
+        known_hosts: z.string().min(1).optional().describe("File with the hosts' keys (default ~/.ssh/known_hosts); a host without a key there is refused."),
+      })
+      .strict()
+      .default({}),
   },
   local: {
     allow_plain_processes: z

@@ -16,6 +16,8 @@ export interface PackOptions {
   limits: TreeLimits;
   /** Owner recorded in every header (the sandbox user); the host's own otherwise. */
   owner?: { uid: number; gid: number };
+  /** Mode bits every entry keeps (default 0o777): 0o755 makes a tree its owner alone can change. */
+  modeMask?: number;
 }
 
 const CHUNK = 1024 * 1024;
@@ -49,7 +51,8 @@ async function walkInto(stream: Pack, root: string, options: PackOptions): Promi
   const skip = (rel: string, reason: SkipReason, detail?: string) => result.skipped.push({ path: shownName(rel), reason, ...(detail ? { detail } : {}) });
   const owner = { uid: options.owner?.uid ?? rootStat.uid, gid: options.owner?.gid ?? rootStat.gid };
   let entries = 0;
-  const header = (rel: string, st: fs.Stats) => ({ name: rel ? `./${rel}` : './', mode: st.mode & 0o777, mtime: st.mtime, ...owner });
+  const mask = 0o777 & (options.modeMask ?? 0o777);
+  const header = (rel: string, st: fs.Stats) => ({ name: rel ? `./${rel}` : './', mode: st.mode & mask, mtime: st.mtime, ...owner });
   const count = (rel: string) => {
     if (++entries > limits.maxEntries)
       throw new TreeLimitError(`${root} has more than ${limits.maxEntries} entries; nothing copied`, {

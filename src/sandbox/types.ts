@@ -206,6 +206,12 @@ export interface SandboxProvider {
   start(options: SandboxStartOptions): Promise<SandboxHandle>;
   /** Whether its sandboxes take `volumes` and move trees in and out (copyIn/copyOut): what lanes need. */
   readonly privateWorkspaces?: boolean;
+  /**
+   * False when its sandboxes run where this machine's folders are not (remote
+   * hosts): mounts become copies, and a session cannot work on the live
+   * workspace, so every session runs as a lane (lanes/). Unset: mounts bind.
+   */
+  readonly sharesHostFolders?: boolean;
   /** Removes this kind's sandboxes (of one experiment) that a crashed run left: with baton's labels, their owner process gone. */
   sweep(filter?: { experiment?: string }): Promise<SweepResult>;
   /**
@@ -219,6 +225,8 @@ export interface SandboxProvider {
   salvage?(filter: { experiment: string }, containerPath: string, destFor: (key: string) => string | undefined, options?: CopyOptions): Promise<string[]>;
   /** Stops every sandbox this provider started and has not stopped yet (an interrupted run), but those in `spare`; never throws. */
   stopAll(spare?: ReadonlySet<SandboxHandle>): Promise<void>;
+  /** Ends its connections to engines (remote hosts), which would keep the process alive; it starts nothing after. */
+  close?(): Promise<void>;
   /** Of the named images, those its sandboxes cannot start from here (`baton check`); kinds without images leave it out. */
   missingImages?(names: string[]): Promise<string[]>;
 }

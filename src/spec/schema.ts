@@ -181,6 +181,8 @@ function specObject<O extends z.ZodType>(oracle: O) {
         network: 'none',
         env: [],
         allow_plain_processes: false,
+        hosts: [],
+        ssh: {},
       }),
       prompt: z
         .object({ max_chars: z.number().int().min(2000).default(24_000) })
