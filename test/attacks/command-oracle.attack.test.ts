@@ -6,16 +6,21 @@
  * symlink in $BATON_OUT for root to follow into the oracle's files. Skips
  * with a notice without an engine; fails instead when BATON_REQUIRE_DOCKER=1.
  */
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandOracle } from '../../oracles/command/index.js';
 import { DockerSandboxProvider } from '../../src/sandbox/index.js';
 import { fakeContext, removeFakeContexts } from '../oracles/host-sandbox.js';
 import { dockerReady } from '../sandbox/guard.js';
+import { type SshHost, sshReady } from '../infra/guard.js';
+import { chooseSandboxProvider } from '../../src/sandbox/index.js';
+import type { SandboxProvider } from '../../src/sandbox/types.js';
+import { SandboxSpec } from '../../src/spec/schema.js';
 import { ROOT } from '../helpers/tmp.js';
 
 const ready = await dockerReady();
+const ssh = await sshReady();
 afterAll(removeFakeContexts);
 
 const EXPECTED = 'EXPECTED-42-b7c1';
@@ -33,13 +38,12 @@ print(json.dumps({"score": 1 if answer == expected else 0, "bg_alive": 1 if bg e
 `;
 
 /** An experiment whose oracle/ holds expected.txt and score.py, its workspace the given files. */
-function experiment(oracle: Record<string, unknown>, workspace: Record<string, string>) {
+function experiment(oracle: Record<string, unknown>, workspace: Record<string, string>, provider: SandboxProvider = new DockerSandboxProvider()) {
   const f = fakeContext({ id: 'check', kind: 'command', timeout: '60s', ...oracle });
   mkdirSync(path.join(f.ctx.experimentDir, 'oracle'));
   writeFileSync(path.join(f.ctx.experimentDir, 'oracle', 'expected.txt'), `${EXPECTED}\n`);
   writeFileSync(path.join(f.ctx.experimentDir, 'oracle', 'score.py'), SCORE_PY);
   for (const [rel, text] of Object.entries(workspace)) writeFileSync(path.join(f.ctx.snapshotDir, rel), text);
-  const provider = new DockerSandboxProvider();
   f.ctx.startSandbox = (opts) =>
     provider.start({
       spec: { ...f.ctx.spec.sandbox, memory: '512m' },
@@ -173,5 +177,35 @@ for d in glob.glob("/tmp/baton-oracle-*"):
     const m = await commandOracle.measure(ctx);
     expect(m.status).toBe('ok');
     expect(m.details.metricsFrom).toBe('candidate-controlled process');
+  }, 120_000);
+});
+
+describe.runIf(ssh.ok)('command oracle on a remote engine (sandbox.hosts): $BATON_OUT is a copy on the host', () => {
+  const h = ssh.host as SshHost;
+  let remote: SandboxProvider;
+  beforeAll(async () => {
+    remote = (await chooseSandboxProvider(SandboxSpec.parse({ hosts: [h.dockerHost], ssh: { identity: h.keyFile, known_hosts: h.knownHostsFile } }))).provider;
+  });
+  afterAll(async () => {
+    await remote?.stopAll();
+    await remote?.close?.();
+  });
+
+  it("run + evaluate: a link in $BATON_OUT that the host's copy leaves out is still refused in the sandbox", async () => {
+    // The link leads outside $BATON_OUT, so copyOut leaves it out of the host's copy: only a check inside the
+    // sandbox sees what evaluate (root) would read.
+    const { ctx } = experiment({ run: 'ln -s /proc/self/cwd/expected.txt "$BATON_OUT/answer.txt"', evaluate: 'python3 score.py' }, {}, remote);
+    const m = await commandOracle.measure(ctx);
+    expect(existsSync(path.join(ctx.outDir, 'answer.txt'))).toBe(false);
+    expect(m.status, m.reason).toBe('failed');
+    expect(m.reason).toContain('/baton/out/answer.txt (l)');
+    expect(m.metrics['check.score']).toBeUndefined();
+  }, 120_000);
+
+  it('run + evaluate: an honest candidate is measured there', async () => {
+    const { ctx } = experiment({ run: `echo ${EXPECTED} > $BATON_OUT/answer.txt`, evaluate: 'python3 score.py' }, {}, remote);
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('ok');
+    expect(m.metrics['check.score']).toBe(1);
   }, 120_000);
 });

@@ -33,6 +33,9 @@ export interface SshHost {
   /** The host key's type and base64 blob, from the known_hosts file the script wrote. */
   hostKey: { type: string; blob: Buffer };
   dockerHost: string;
+  /** The files themselves, for a spec's sandbox.ssh. */
+  keyFile: string;
+  knownHostsFile: string;
 }
 
 export async function sshReady(): Promise<Ready & { host?: SshHost }> {
@@ -65,6 +68,8 @@ export async function sshReady(): Promise<Ready & { host?: SshHost }> {
         privateKey,
         hostKey: { type, blob: Buffer.from(blob, 'base64') },
         dockerHost: env.BATON_SSH_DOCKER_HOST,
+        keyFile: env.BATON_SSH_KEY,
+        knownHostsFile: env.BATON_SSH_KNOWN_HOSTS,
       },
     };
   } catch (e) {

@@ -43,6 +43,8 @@ export function spec(over: Partial<SandboxSpec> = {}): SandboxSpec {
     network: 'none',
     env: [],
     allow_plain_processes: false,
+    hosts: [],
+    ssh: {},
     ...over,
   };
 }
