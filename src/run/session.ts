@@ -11,12 +11,12 @@ import { experimentId } from '../experiment.js';
 import type { SessionRecord } from '../ledger/record.js';
 import { ZERO_USAGE } from '../ledger/record.js';
 import type { HostMount, SandboxHandle } from '../sandbox/types.js';
-import { parseDuration } from '../spec/units.js';
+import { parseDuration, parseSize } from '../spec/units.js';
 import { totalUsage, tokensOf } from '../ledger/query.js';
 import { Transcript } from '../workers/transcript.js';
 import { CRASH_REASONS, type SessionResult } from '../workers/types.js';
 import { assemblePrompt } from '../workspace/prompt.js';
-import { readTextOrEmpty } from '../workspace/safe-fs.js';
+import { readTextOrEmpty, safeReadFile, safeWriteFile } from '../workspace/safe-fs.js';
 import type { RunContext } from './context.js';
 import { measureTool } from './measure-tool.js';
 
@@ -109,6 +109,53 @@ export interface PrivateWorkspace {
   measure?: (sandbox: () => SandboxHandle | undefined) => () => Promise<string>;
 }
 
+/** What a session on the live workspace may change there when it ran on a copy (liveCopy): the plan the callers keep. */
+const LIVE_COPY_KEEPS = ['PLAN.md', 'TASKS.yaml'];
+
+/**
+ * The live workspace for a provider whose sandboxes share no folder with
+ * this machine (remote hosts): the initializer's and the planner's sessions
+ * work on a copy of it (its .git left out), and of what comes back (copyOut's
+ * hostile-tree rules) only PLAN.md and TASKS.yaml are written over the live
+ * files, read without following a link; their callers keep nothing else of
+ * such a session anyway (they reset the workspace to HEAD after).
+ */
+function liveCopy(ctx: RunContext, name: string): PrivateWorkspace {
+  const dir = path.join(ctx.paths.scratch, `live-${name}-${process.pid}`);
+  const limits = { fileBytes: parseSize(ctx.spec.limits.file), totalBytes: parseSize(ctx.spec.limits.workspace) };
+  return {
+    lane: 0,
+    key: `live-${name}`,
+    sessionIndex: sessionIndex(ctx),
+    moveIn: async (sb) => {
+      if (!sb.copyIn) throw new SystemError(`the ${sb.kind} sandbox cannot take a copy of the workspace`, { code: 'BATON_SANDBOX' });
+      fs.rmSync(dir, { recursive: true, force: true });
+      const tree = path.join(dir, 'in');
+      const ws = ctx.paths.workspace;
+      fs.cpSync(ws, tree, { recursive: true, verbatimSymlinks: true, filter: (src) => path.relative(ws, src) !== '.git' });
+      await sb.copyIn(tree, '/workspace', { limits });
+    },
+    moveOut: async (sb) => {
+      if (!sb.copyOut) return {};
+      await sb.interrupt?.().catch(() => undefined);
+      const out = path.join(dir, 'out');
+      try {
+        await sb.copyOut('/workspace', out, { limits });
+        for (const rel of LIVE_COPY_KEEPS) {
+          const r = safeReadFile(out, rel);
+          if (r.ok) safeWriteFile(ctx.paths.workspace, rel, r.text, ctx.paths.scratch);
+          else if (r.missing) fs.rmSync(path.join(ctx.paths.workspace, rel), { force: true });
+        }
+        return {};
+      } catch (e) {
+        return { cause: `error: the session's workspace could not be copied back: ${describeError(e)}` };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 /** Runs the session of `iteration`; never throws for a failing worker (a sandbox that cannot start stops the run). */
 export async function runSession(
   ctx: RunContext,
@@ -116,8 +163,8 @@ export async function runSession(
   options: { prompt?: string; measure?: boolean; workspace?: PrivateWorkspace; transcript?: string } = {},
 ): Promise<SessionRecord> {
   const started = Date.now();
-  const own = options.workspace;
-  const transcript = new Transcript(ctx.paths.transcripts, own ? own.key : (options.transcript ?? iteration));
+  const transcript = new Transcript(ctx.paths.transcripts, options.workspace ? options.workspace.key : (options.transcript ?? iteration));
+  const own = options.workspace ?? (ctx.provider.sharesHostFolders === false ? liveCopy(ctx, options.transcript ?? String(iteration)) : undefined);
   const mounts: HostMount[] = own
     ? []
     : [

@@ -82,6 +82,12 @@ export class RemoteDockerProvider implements SandboxProvider {
     const which = options.labels.key ?? String(options.labels.iteration);
     const name = `baton-${options.labels.experiment}-${which}-${options.role}-${randomBytes(3).toString('hex')}`;
     const writable = options.mounts.filter((m) => !m.readOnly);
+    // A writable mount is mirrored over its host folder after each command: never a repository's folder (the live workspace).
+    const repo = writable.find((m) => fs.existsSync(path.join(m.hostPath, '.git')));
+    if (repo)
+      throw new SystemError(`a remote sandbox cannot take ${repo.hostPath} writable: it holds a repository, which a copy back would replace`, {
+        code: 'BATON_SANDBOX',
+      });
     const volumes = [...options.mounts.map((m) => m.containerPath), ...(options.volumes ?? [])];
     const create = containerCreateOptions({ ...options, mounts: [], volumes }, this.owner, this.user, name);
     let container: Docker.Container | undefined;

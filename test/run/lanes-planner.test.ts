@@ -11,41 +11,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../src/ledger/record.js';
-import { FakeAnthropic, reply, requestText, text, toolUse, type FakeStep, type RecordedRequest } from '../helpers/fake-anthropic.js';
-import { fixtureExperiment } from '../helpers/experiment.js';
+import { FakeAnthropic, requestText } from '../helpers/fake-anthropic.js';
+import { plannerScript as script, PLANNER_TASKS_C as TASKS_C, plannerExperiment } from '../helpers/planner-script.js';
 import { dockerReady } from '../sandbox/guard.js';
-import { batonRun, isInitializer, journalOf, ledgerOf, turnOf } from '../workers/agent-helpers.js';
+import { batonRun, journalOf, ledgerOf, turnOf } from '../workers/agent-helpers.js';
 
 const ready = await dockerReady();
-
-const TASKS_AB = 'tasks:\n  - title: raise a\n    metric: score.value\n    scope: [a.txt]\n  - title: raise b\n    metric: score.value\n    scope: [b.txt]\n';
-const TASKS_C = 'tasks:\n  - title: raise c\n    metric: score.value\n    scope: [c.txt]\n';
-
-function script(req: RecordedRequest): FakeStep {
-  const first = JSON.stringify(req.body.messages[0]);
-  const write = (file: string, content: string) =>
-    toolUse('str_replace_based_edit_tool', { command: 'create', path: `/workspace/${file}`, file_text: content });
-  if (turnOf(req) > 0) return reply([text('done')]);
-  if (isInitializer(req)) return reply([write('PLAN.md', '# Plan\n\n1. raise a and b\n'), write('TASKS.yaml', TASKS_AB)]);
-  if (first.includes('You are the planner')) {
-    // It sees the tasks with their states from the ledger.
-    if (!/raise a \[done\]/.test(first) || !/raise b \[done\]/.test(first)) return reply([text('cannot see the states')]);
-    return reply([
-      write('TASKS.yaml', TASKS_C),
-      write('PLAN.md', '# Plan\n\n1. raise c\n'),
-      toolUse('bash', { command: 'echo 99 > /workspace/a.txt' }),
-      // Hidden from the list of changed files by .gitignore, then unhidden when .gitignore is put back: must not reach main.
-      toolUse('bash', { command: "printf 'sneaky.txt\\n' >> /workspace/.gitignore && echo pwn > /workspace/sneaky.txt" }),
-    ]);
-  }
-  for (const [task, file] of [
-    ['raise a', 'a.txt'],
-    ['raise b', 'b.txt'],
-    ['raise c', 'c.txt'],
-  ])
-    if (first.includes(`Your task: **${task}**`)) return reply([toolUse('bash', { command: `sleep 2; echo 3 > /workspace/${file}` })]);
-  return reply([text('nothing to do without a task')]);
-}
 
 describe.runIf(ready.ok)('lanes with a model worker: the planner', () => {
   let fake: FakeAnthropic;
@@ -55,16 +26,7 @@ describe.runIf(ready.ok)('lanes with a model worker: the planner', () => {
 
   beforeAll(async () => {
     fake = await new FakeAnthropic(script).start();
-    dir = await fixtureExperiment('lanes');
-    const file = path.join(dir, 'baton.yaml');
-    fs.writeFileSync(
-      file,
-      fs
-        .readFileSync(file, 'utf8')
-        .replace('worker: { kind: replay, script: replay.yaml }', 'worker: { kind: anthropic, model: claude-sonnet-5-5, max_tokens: 1024 }')
-        .replace('parallel: { lanes: 4 }', 'parallel: { lanes: 2 }')
-        .replace('iterations: 30', 'iterations: 12'),
-    );
+    dir = await plannerExperiment();
     result = await batonRun(dir, fake);
     ledger = ledgerOf(dir);
   }, 400_000);

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentId } from '../../src/experiment.js';
 import { LedgerRecord } from '../../src/ledger/record.js';
 import { readJournal } from '../../src/run/journal.js';
@@ -19,6 +19,9 @@ import { readJsonl } from '../../src/state/jsonl.js';
 import { BATON_BIN } from '../helpers/cli.js';
 import { exampleExperiment } from '../helpers/experiment.js';
 import { type SshHost, sshReady } from '../infra/guard.js';
+import { FakeAnthropic } from '../helpers/fake-anthropic.js';
+import { PLANNER_TASKS_C, plannerExperiment, plannerScript } from '../helpers/planner-script.js';
+import { batonRun, ledgerOf } from '../workers/agent-helpers.js';
 
 const ready = await sshReady();
 const local = new Docker();
@@ -135,5 +138,41 @@ describe.runIf(ready.ok)('baton run on a Docker host over SSH, killed while lane
     const keys = readJournal(journal).records.flatMap((e) => (e.type === 'iteration-start' && e.key ? [e.key] : []));
     expect(new Set(keys).size).toBe(keys.length);
     expect(await leftContainers(dir)).toEqual([]);
+  }, 420_000);
+});
+
+describe.runIf(ready.ok)('baton run on a Docker host over SSH with a model worker: the initializer and the planner on copies', () => {
+  const h = ready.host as SshHost;
+  let fake: FakeAnthropic;
+
+  afterAll(async () => {
+    await fake?.stop();
+  });
+
+  it("ends met; the initializer's and the planner's plans come back from the host, nothing else of theirs reaches main", async () => {
+    fake = await new FakeAnthropic(plannerScript).start();
+    const dir = await plannerExperiment(
+      `sandbox: { kind: docker, image: baton-base, memory: 256m, cpus: 1, network: none, hosts: ["${h.dockerHost}"], ssh: { identity: ${h.keyFile}, known_hosts: ${h.knownHostsFile} } }`,
+    );
+    // The model is called from this machine: its key never goes to the host, only the tool calls run there.
+    const result = await batonRun(dir, fake, [], NO_LOCAL_ENGINE);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const ledger = ledgerOf(dir);
+    expect(ledger.at(-1)?.verdict.kind).toBe('met');
+    expect(
+      ledger
+        .filter((r) => r.verdict.kind === 'keep' || r.verdict.kind === 'met')
+        .map((r) => r.task)
+        .sort(),
+    ).toEqual(['raise-a', 'raise-b', 'raise-c']);
+    const ws = path.join(dir, 'workspace');
+    expect(fs.readFileSync(path.join(ws, 'TASKS.yaml'), 'utf8')).toBe(PLANNER_TASKS_C);
+    expect(fs.readFileSync(path.join(ws, 'PLAN.md'), 'utf8')).toContain('raise c');
+    expect(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8')).toBe('3\n');
+    expect(fs.existsSync(path.join(ws, 'sneaky.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(ws, '.git', 'HEAD'))).toBe(true);
+    const its = ledger.filter((r) => r.phase === 'candidate').map((r) => r.iteration);
+    expect(its).toEqual(Array.from({ length: its.length }, (_, i) => i + 1));
+    expect(await local.listContainers({ all: true, filters: { label: [`baton.experiment=${experimentId(dir, 'lanes')}`] } })).toEqual([]);
   }, 420_000);
 });
