@@ -15,11 +15,11 @@ import { parseSshUrl, type SshTarget } from './ssh-url.js';
 const HOST_PROBE_MS = 20_000;
 
 /** The engines of `hosts`, connected but not probed; a UserError for a bad URL, a missing key or host key. */
-export function sshEngines(hosts: string[], settings: SshSettings | undefined): SshEngine[] {
+export function sshEngines(hosts: string[], settings: SshSettings | undefined, nameOf = (i: number) => `sandbox.hosts[${i}]`): SshEngine[] {
   const auth = sshAuth(settings);
   return hosts.map((url, i) => {
     const target = parseSshUrl(url);
-    if (typeof target === 'string') throw new UserError(`sandbox.hosts[${i}]: ${target}`, { code: 'BATON_SPEC_INVALID' });
+    if (typeof target === 'string') throw new UserError(`${nameOf(i)}: ${target}`, { code: 'BATON_SPEC_INVALID' });
     return new SshEngine(target, auth, acceptedHostKeys(target, auth.knownHostsFile));
   });
 }

@@ -11,7 +11,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BATON_BIN } from '../helpers/cli.js';
+import type { RemoteDockerSandbox } from '../../src/sandbox/remote-docker.js';
 import type { ResolvedSandbox } from '../../src/sandbox/kind.js';
 import { chooseSandboxProvider } from '../../src/sandbox/index.js';
 import { parseSshUrl } from '../../src/sandbox/ssh-url.js';
@@ -197,5 +200,44 @@ describe.skipIf(!ready.ok)('the remote Docker provider, over SSH', () => {
     await expect(chooseSandboxProvider(s)).rejects.toThrow(
       `sandbox.image baton-no-such-image does not exist on ${h.dockerHost}. Run \`baton sandbox build --host ${h.dockerHost}\``,
     );
+  });
+
+  it('`baton sandbox build --host` checks the images on that engine over SSH (reused while the recipe is unchanged); a bad --host is named', async () => {
+    const r = await execa('node', [BATON_BIN, 'sandbox', 'build', '--host', h.dockerHost, '--identity', h.keyFile, '--known-hosts', h.knownHostsFile], {
+      reject: false,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^baton-base: reused \\(sha256:[0-9a-f]{12}\\) on ${h.dockerHost.replace(/[.]/g, '\\.')}$`, 'm'));
+    const bad = await execa('node', [BATON_BIN, 'sandbox', 'build', '--host', 'gpu-box', '--identity', h.keyFile], { reject: false });
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr).toContain('--host: expected ssh://user@host');
+  });
+
+  it('spreads sandboxes over the hosts: each start goes to the host with the fewest of this run', async () => {
+    // The same engine under two names (127.0.0.1 and localhost), both with its key.
+    const dir = tmpDir('baton-kh2-');
+    const known = path.join(dir, 'known_hosts');
+    const line = readFileSync(h.knownHostsFile, 'utf8').trim();
+    writeFileSync(known, `${line}\n${line.replace(`[${h.host}]`, '[localhost]')}\n`);
+    const second = h.dockerHost.replace(h.host, 'localhost');
+    const two = SandboxSpec.parse({ hosts: [h.dockerHost, second], ssh: { identity: h.keyFile, known_hosts: known }, memory: '128m', cpus: 1 });
+    const r = await chooseSandboxProvider(two);
+    try {
+      expect(r.isolation.engine).toContain(`${second} `);
+      const start = () => r.provider.start({ spec: two, role: 'oracle', mounts: [], env: {}, labels: { experiment, run: 'r2', iteration: 1 } });
+      const a = await start();
+      const b = await start();
+      const hosts = [a, b].map((s) => (s as RemoteDockerSandbox).host);
+      expect(hosts).toEqual([h.dockerHost, second]);
+      await a.stop();
+      // a's host has none left now: the next goes there
+      const c = await start();
+      expect((c as RemoteDockerSandbox).host).toBe(h.dockerHost);
+      await Promise.all([b.stop(), c.stop()]);
+    } finally {
+      await r.provider.stopAll();
+      await r.provider.close?.();
+    }
   });
 });

@@ -12,16 +12,31 @@ export function registerSandbox(program: Command, { io, setCode }: CommandContex
     .description('build the baton-base and baton-browser images (reused when their recipe is unchanged)')
     .option('--force', 'rebuild even when the recipe is unchanged')
     .option('--only <image>', 'build only baton-base or baton-browser')
-    .action(async (opts: { force?: boolean; only?: string }) => {
+    .option('--host <url>', "build on a Docker engine over SSH (ssh://user@host[:port]), as sandbox.hosts names it, instead of this machine's")
+    .option('--identity <file>', 'with --host: the private key (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa, and ssh-agent)')
+    .option('--known-hosts <file>', "with --host: the file with the host's key (default ~/.ssh/known_hosts)")
+    .action(async (opts: { force?: boolean; only?: string; host?: string; identity?: string; knownHosts?: string }) => {
       const { buildImages } = await import('../../sandbox/index.js');
       const started = Date.now();
-      const result = await buildImages({
-        force: opts.force,
-        images: opts.only ? [opts.only as 'baton-base'] : undefined,
-        onProgress: (p) => io.err(`[${p.image}] ${p.message}`),
-      });
-      for (const image of result.images) io.out(`${image.name}: ${image.status} (${image.id.slice(0, 19)})`);
-      io.out(`done in ${formatDuration(Date.now() - started)}`);
+      const engine = opts.host
+        ? (await import('../../sandbox/remote-docker-probe.js')).sshEngines(
+            [opts.host],
+            { identity: opts.identity, known_hosts: opts.knownHosts },
+            () => '--host',
+          )[0]
+        : undefined;
+      try {
+        const result = await buildImages({
+          force: opts.force,
+          images: opts.only ? [opts.only as 'baton-base'] : undefined,
+          onProgress: (p) => io.err(`[${p.image}] ${p.message}`),
+          ...(engine ? { docker: engine.docker } : {}),
+        });
+        for (const image of result.images) io.out(`${image.name}: ${image.status} (${image.id.slice(0, 19)})${opts.host ? ` on ${opts.host}` : ''}`);
+        io.out(`done in ${formatDuration(Date.now() - started)}`);
+      } finally {
+        await engine?.close();
+      }
     });
   sandbox
     .command('sweep')
