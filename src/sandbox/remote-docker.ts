@@ -48,6 +48,8 @@ import type {
 /** Read-only copies: owner root, and only the owner may write (the sandbox user is never root). */
 const READ_ONLY_MASK = 0o755;
 const ROOT = { uid: 0, gid: 0 };
+/** How long a host whose start failed is tried after the others. */
+const HOST_DOWN_MS = 60_000;
 
 export class RemoteDockerProvider implements SandboxProvider {
   readonly kind = 'docker';
@@ -57,6 +59,10 @@ export class RemoteDockerProvider implements SandboxProvider {
   private readonly user: SandboxUser = { uid: SANDBOX_UID, gid: SANDBOX_GID, lend: [] };
   /** Per host: sandboxes started and not stopped. */
   private readonly live: Set<SandboxHandle>[];
+  /** Per host: starts under way (counted as load, so lanes starting at once spread). */
+  private readonly starting: number[];
+  /** Per host: until when (ms) a host whose start failed is tried last. */
+  private readonly downUntil: number[];
   /** Per host: the local provider's sweep, salvage and image checks, on that host's engine. */
   private readonly each: DockerSandboxProvider[];
 
@@ -65,18 +71,51 @@ export class RemoteDockerProvider implements SandboxProvider {
     private readonly owner: Owner = currentOwner(),
   ) {
     this.live = engines.map(() => new Set());
+    this.starting = engines.map(() => 0);
+    this.downUntil = engines.map(() => 0);
     this.each = engines.map((e) => new DockerSandboxProvider(e.docker, owner, { oomCounter: 'inside' }));
   }
 
-  /** The host with the fewest live sandboxes (the first of equals). */
-  private pick(): number {
-    let best = 0;
-    for (let i = 1; i < this.engines.length; i++) if (this.live[i].size < this.live[best].size) best = i;
-    return best;
+  /**
+   * The hosts in the order a start tries them: those not marked down, by
+   * fewest sandboxes of this run (started or starting; the first of equals),
+   * then those marked down, in case they are back.
+   */
+  private order(): number[] {
+    const now = Date.now();
+    const load = (i: number) => this.live[i].size + this.starting[i];
+    return this.engines.map((_, i) => i).sort((a, b) => Number(this.downUntil[a] > now) - Number(this.downUntil[b] > now) || load(a) - load(b) || a - b);
   }
 
+  /**
+   * A sandbox on the first host of order() that can start one; a host that
+   * fails is tried last for a minute, and the start goes on to the next. A
+   * SystemError naming every host's failure when none can.
+   */
   async start(options: SandboxStartOptions): Promise<SandboxHandle> {
-    const at = this.pick();
+    const failures: SystemError[] = [];
+    for (const at of this.order()) {
+      this.starting[at]++;
+      try {
+        const sandbox = await this.startOn(at, options);
+        this.downUntil[at] = 0;
+        return sandbox;
+      } catch (e) {
+        if (!(e instanceof SystemError) || e.code !== 'BATON_SANDBOX' || e.context?.host === undefined) throw e;
+        failures.push(e);
+        this.downUntil[at] = Date.now() + HOST_DOWN_MS;
+      } finally {
+        this.starting[at]--;
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    throw new SystemError(`Could not start a sandbox on any of ${failures.length} hosts: ${failures.map((f) => f.message).join('; ')}`, {
+      code: 'BATON_SANDBOX',
+      cause: failures[0],
+    });
+  }
+
+  private async startOn(at: number, options: SandboxStartOptions): Promise<SandboxHandle> {
     const engine = this.engines[at];
     const docker = engine.docker;
     const which = options.labels.key ?? String(options.labels.iteration);

@@ -14,7 +14,7 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATON_BIN } from '../helpers/cli.js';
-import type { RemoteDockerSandbox } from '../../src/sandbox/remote-docker.js';
+import type { RemoteDockerProvider, RemoteDockerSandbox } from '../../src/sandbox/remote-docker.js';
 import type { ResolvedSandbox } from '../../src/sandbox/kind.js';
 import { chooseSandboxProvider } from '../../src/sandbox/index.js';
 import { parseSshUrl } from '../../src/sandbox/ssh-url.js';
@@ -214,8 +214,8 @@ describe.skipIf(!ready.ok)('the remote Docker provider, over SSH', () => {
     expect(bad.stderr).toContain('--host: expected ssh://user@host');
   });
 
-  it('spreads sandboxes over the hosts: each start goes to the host with the fewest of this run', async () => {
-    // The same engine under two names (127.0.0.1 and localhost), both with its key.
+  /** The same engine under two names (127.0.0.1 and localhost), both with its key in a known_hosts of the test's. */
+  async function twoHosts() {
     const dir = tmpDir('baton-kh2-');
     const known = path.join(dir, 'known_hosts');
     const line = readFileSync(h.knownHostsFile, 'utf8').trim();
@@ -223,18 +223,45 @@ describe.skipIf(!ready.ok)('the remote Docker provider, over SSH', () => {
     const second = h.dockerHost.replace(h.host, 'localhost');
     const two = SandboxSpec.parse({ hosts: [h.dockerHost, second], ssh: { identity: h.keyFile, known_hosts: known }, memory: '128m', cpus: 1 });
     const r = await chooseSandboxProvider(two);
+    const start = () => r.provider.start({ spec: two, role: 'oracle', mounts: [], env: {}, labels: { experiment, run: 'r2', iteration: 1 } });
+    const hostOf = (s: unknown) => (s as RemoteDockerSandbox).host;
+    return { r, second, start, hostOf };
+  }
+
+  it('spreads sandboxes over the hosts: each start, even at the same instant, goes to the host with the fewest of this run', async () => {
+    const { r, second, start, hostOf } = await twoHosts();
     try {
       expect(r.isolation.engine).toContain(`${second} `);
-      const start = () => r.provider.start({ spec: two, role: 'oracle', mounts: [], env: {}, labels: { experiment, run: 'r2', iteration: 1 } });
-      const a = await start();
-      const b = await start();
-      const hosts = [a, b].map((s) => (s as RemoteDockerSandbox).host);
-      expect(hosts).toEqual([h.dockerHost, second]);
+      const [a, b] = await Promise.all([start(), start()]);
+      expect([a, b].map(hostOf).sort()).toEqual([h.dockerHost, second].sort());
       await a.stop();
       // a's host has none left now: the next goes there
       const c = await start();
-      expect((c as RemoteDockerSandbox).host).toBe(h.dockerHost);
+      expect(hostOf(c)).toBe(hostOf(a));
       await Promise.all([b.stop(), c.stop()]);
+    } finally {
+      await r.provider.stopAll();
+      await r.provider.close?.();
+    }
+  });
+
+  it('a host lost mid-run: the start goes on to the other host, and the lost one is tried last after that', async () => {
+    const { r, second, start, hostOf } = await twoHosts();
+    try {
+      const a = await start();
+      expect(hostOf(a)).toBe(h.dockerHost);
+      // The second host is now the less loaded one; its connection is gone for good.
+      await (r.provider as RemoteDockerProvider).engines[1].close();
+      const b = await start();
+      expect(hostOf(b)).toBe(h.dockerHost);
+      await a.stop();
+      // Both hosts have one sandbox or none now; the lost one is still tried last.
+      const c = await start();
+      expect(hostOf(c)).toBe(h.dockerHost);
+      await Promise.all([b.stop(), c.stop()]);
+      // With every host lost, the start fails naming each.
+      await (r.provider as RemoteDockerProvider).engines[0].close();
+      await expect(start()).rejects.toThrow(new RegExp(`Could not start a sandbox on any of 2 hosts: .*${second.replace(/[.]/g, '\\.')}.*closed`));
     } finally {
       await r.provider.stopAll();
       await r.provider.close?.();
