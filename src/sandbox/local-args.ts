@@ -48,6 +48,15 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
   args.push('--bind', layout.homeDir, layout.home);
   // Parents before children, so a read-only `/workspace/.git` lands on top of a writable `/workspace`.
   const ordered = [...layout.mounts].sort((a, b) => a.containerPath.split('/').length - b.containerPath.split('/').length);
+  // bwrap makes the missing parents of a mount's path 0700 (root's, when bwrap runs as root): made 0755 first, so the
+  // dropped user can reach /baton/out. Only folders of the sandbox's own root, never one bound from the host.
+  const own = new Set<string>();
+  for (const m of ordered) {
+    const parts = m.containerPath.split('/').filter(Boolean);
+    if (layout.rootEntries.some((e) => e.name === parts[0] && !OWN.has(e.name))) continue;
+    for (let i = 1; i < parts.length; i++) own.add(`/${parts.slice(0, i).join('/')}`);
+  }
+  for (const dir of [...own].sort()) args.push('--perms', '0755', '--dir', dir);
   for (const m of ordered) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath);
   args.push('--remount-ro', '/');
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');

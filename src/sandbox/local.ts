@@ -35,6 +35,20 @@ import { packTree } from './tree-pack.js';
 import type { CopyOptions, CopyResult, ExecOptions, ExecResult, HostMount, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** What baton-base's image sets (containers/base/Dockerfile), so a command sees the same under either kind: no .pyc written into the workspace. */
+const IMAGE_ENV = { LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1', npm_config_update_notifier: 'false' };
+
+/**
+ * How another kind runs the local sandbox's commands elsewhere (the Slurm
+ * kind: inside a job's allocation, slurm.ts): the bubblewrap command line is
+ * the same, put after `prefix`; the limits are the job's, so no cgroup or
+ * rlimit of this machine is made; the sandbox's folders go under `dirBase`
+ * (a filesystem the node shares).
+ */
+export interface LocalLaunch {
+  prefix: string[];
+  dirBase: string;
+}
 
 export const NO_ISOLATION_WARNING =
   'WARNING: bubblewrap (bwrap) is not available, so baton runs sandbox commands as plain processes on this machine. ' +
@@ -85,7 +99,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     return this.isolation === 'none' ? NO_ISOLATION_WARNING : undefined;
   }
 
-  async start(options: SandboxStartOptions): Promise<SandboxHandle> {
+  async start(options: SandboxStartOptions, launch?: LocalLaunch): Promise<SandboxHandle> {
     const id = `local-${randomBytes(4).toString('hex')}`;
     // Plain processes as root are refused before this (isolation.ts decideLocal); bwrap as root drops to this user.
     const user = this.isolation === 'bwrap' && isRoot() ? await sandboxUser(options.mounts) : undefined;
@@ -108,7 +122,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     }
     // Recorded before the first chown, so a kill at any instant leaves the lending for the next run to undo (ownership.ts).
     const record = user && options.lendRecords ? path.join(options.lendRecords, `${id}.json`) : undefined;
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-local-'));
+    const dir = await mkdtemp(path.join(launch?.dirBase ?? os.tmpdir(), 'baton-local-'));
     let cgroup: LocalCgroup | undefined;
     try {
       await mkdir(path.join(dir, 'tmp'), { mode: 0o1777 });
@@ -125,8 +139,21 @@ export class LocalSandboxProvider implements SandboxProvider {
         if (user) await chown(hostPath, user.uid, user.gid);
         volumes.push({ hostPath, containerPath, readOnly: false });
       }
-      cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
-      const sandbox = new LocalSandbox(id, this.isolation, options, dir, cgroup, await rootEntries(), await realDirs(HIDDEN), this.live, volumes, user, record);
+      if (!launch) cgroup = await createLocalCgroup(`baton-${id}`, parseSize(options.spec.memory), options.spec.pids);
+      const sandbox = new LocalSandbox(
+        id,
+        this.isolation,
+        options,
+        dir,
+        cgroup,
+        await rootEntries(),
+        await realDirs(HIDDEN),
+        this.live,
+        volumes,
+        user,
+        record,
+        launch?.prefix,
+      );
       this.live.add(sandbox);
       return sandbox;
     } catch (e) {
@@ -191,6 +218,8 @@ class LocalSandbox implements SandboxHandle {
     /** Who commands run as when the harness is root (what was lent to it goes back at stop); undefined: the harness's own user. */
     private readonly user?: SandboxUser,
     private readonly lendRecord?: string,
+    /** LocalLaunch.prefix: the commands run through it, under its limits instead of this machine's. */
+    private readonly prefix?: string[],
   ) {}
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -218,12 +247,12 @@ class LocalSandbox implements SandboxHandle {
     const cwd = opts.cwd ?? this.options.workdir ?? '/workspace';
     const bwrap = this.isolation === 'bwrap';
     const home = bwrap ? SANDBOX_HOME : path.join(this.dir, 'home');
-    const env = { PATH, HOME: home, TMPDIR: bwrap ? '/tmp' : path.join(this.dir, 'tmp'), ...this.options.env, ...opts.env };
+    const env = { PATH, ...IMAGE_ENV, HOME: home, TMPDIR: bwrap ? '/tmp' : path.join(this.dir, 'tmp'), ...this.options.env, ...opts.env };
     const spec = this.options.spec;
 
     const inner = ['timeout', '-k', `${KILL_GRACE_S}s`, `${(timeoutMs / 1000).toFixed(3)}s`, 'bash', '-c', command];
     // Without cgroups, rlimits are what is left (RLIMIT_NPROC counts every process of the sandbox's user on the host).
-    const limited = this.cgroup ? inner : ['prlimit', `--nproc=${spec.pids}`, `--as=${parseSize(spec.memory)}`, '--', ...inner];
+    const limited = this.cgroup || this.prefix ? inner : ['prlimit', `--nproc=${spec.pids}`, `--as=${parseSize(spec.memory)}`, '--', ...inner];
     const argv = bwrap
       ? sandboxCommand(
           {
@@ -244,7 +273,9 @@ class LocalSandbox implements SandboxHandle {
     const join = this.cgroup ? this.cgroup.procsFiles.map((f) => `echo $$ > ${f}`).join(' && ') + ' && ' : '';
     const hostCwd = bwrap ? process.cwd() : (hostPathFor(cwd, this.options.mounts) ?? cwd);
 
-    const child = execa('/bin/sh', ['-c', `${join}exec "$@"`, 'sh', ...argv], {
+    const shell = ['/bin/sh', '-c', `${join}exec "$@"`, 'sh', ...argv];
+    const [file, ...args] = this.prefix ? [...this.prefix, ...shell] : shell;
+    const child = execa(file, args, {
       env,
       extendEnv: false,
       cwd: hostCwd,

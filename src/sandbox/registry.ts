@@ -10,11 +10,13 @@
 import { dockerKind } from './docker-kind.js';
 import type { SandboxKind } from './kind.js';
 import { localKind } from './local-kind.js';
+import { slurmKind } from './slurm-kind.js';
 import type { SandboxKindName } from './spec-keys.js';
 
 const BUILT_IN: { [K in SandboxKindName]: SandboxKind & { name: K } } = {
   docker: dockerKind,
   local: localKind,
+  slurm: slurmKind,
 };
 
 const kinds = new Map<string, SandboxKind>(Object.values(BUILT_IN).map((k) => [k.name, k]));

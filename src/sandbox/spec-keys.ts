@@ -5,6 +5,7 @@
  * descriptor, and the compiler refuses a name without one.
  */
 import { z } from 'zod';
+import { DURATION_PATTERN } from '../spec/units.js';
 import { parseSshUrl } from './ssh-url.js';
 
 export const SANDBOX_KIND_KEYS = {
@@ -28,6 +29,18 @@ export const SANDBOX_KIND_KEYS = {
       })
       .strict()
       .default({}),
+  },
+  slurm: {
+    partition: z.string().min(1).optional().describe('kind: slurm only. The partition of every sandbox job (sbatch --partition); unset: the cluster default.'),
+    runtime: z
+      .enum(['bubblewrap'])
+      .default('bubblewrap')
+      .describe('kind: slurm only. What isolates commands on the nodes: bubblewrap (no daemon needed). Docker and podman on nodes: designed, not built.'),
+    job_time: z
+      .string()
+      .regex(DURATION_PATTERN, 'expected a duration such as 30m, 6h')
+      .default('6h')
+      .describe("kind: slurm only. --time of each sandbox's job: longer than any session or measurement in it (each command has its own timeout inside)."),
   },
   local: {
     allow_plain_processes: z

@@ -171,19 +171,8 @@ function specObject<O extends z.ZodType>(oracle: O) {
       worker: WorkerSpec.default({ kind: 'replay', script: 'replay.yaml' }),
       judge: JudgeSpec.default({ keep: 'improve', confirm: 1, stall_after: 8 }),
       budget: BudgetSpec.default({ iterations: 20, time: '24h', session: { time: '30m', turns: 80 } }),
-      sandbox: SandboxSpec.default({
-        kind: 'docker',
-        image: 'baton-base',
-        memory: '2g',
-        cpus: 2,
-        pids: 512,
-        tmp: '512m',
-        network: 'none',
-        env: [],
-        allow_plain_processes: false,
-        hosts: [],
-        ssh: {},
-      }),
+      // Every key's own default (a kind's keys included): parsed, not listed here.
+      sandbox: SandboxSpec.prefault({}),
       prompt: z
         .object({ max_chars: z.number().int().min(2000).default(24_000) })
         .strict()

@@ -4,7 +4,7 @@
  * BATON_REQUIRE_DOCKER=1 (CI).
  */
 import { buildImages, probeEngine } from '../../src/sandbox/index.js';
-import type { SandboxSpec } from '../../src/spec/schema.js';
+import { SandboxSpec } from '../../src/spec/schema.js';
 
 export const REQUIRED = process.env.BATON_REQUIRE_DOCKER === '1';
 
@@ -33,18 +33,5 @@ function verdict(reason: string): { ok: boolean; reason: string } {
 
 /** A sandbox spec with small limits, overridable per test. */
 export function spec(over: Partial<SandboxSpec> = {}): SandboxSpec {
-  return {
-    kind: 'docker',
-    image: 'baton-base',
-    memory: '256m',
-    cpus: 1,
-    pids: 128,
-    tmp: '64m',
-    network: 'none',
-    env: [],
-    allow_plain_processes: false,
-    hosts: [],
-    ssh: {},
-    ...over,
-  };
+  return { ...SandboxSpec.parse({ kind: 'docker', image: 'baton-base', memory: '256m', cpus: 1, pids: 128, tmp: '64m' }), ...over };
 }
