@@ -139,7 +139,12 @@ export class SlurmSandboxProvider implements SandboxProvider {
 
   /** Cancels this machine's baton jobs whose owner process is gone (by their --comment), never another job. */
   async sweep(filter: { experiment?: string } = {}): Promise<SweepResult> {
-    const r = await execa('squeue', ['-h', '-o', '%i|%k'], { reject: false, timeout: SLURM_CALL_MS, env: slurmEnv() });
+    // Jobs still to run or running; one ending (COMPLETING) is already on its way out.
+    const r = await execa('squeue', ['-h', '-t', 'PENDING,RUNNING,SUSPENDED,CONFIGURING', '-o', '%i|%k'], {
+      reject: false,
+      timeout: SLURM_CALL_MS,
+      env: slurmEnv(),
+    });
     if (r.exitCode !== 0) throw new SystemError(`Could not list Slurm jobs (squeue): ${r.stderr.trim().slice(0, 300)}`, { code: 'BATON_SANDBOX' });
     const removed: string[] = [];
     const kept: string[] = [];
@@ -203,6 +208,19 @@ async function waitRunning(id: string): Promise<void> {
   }
 }
 
+/** How long an ending job (COMPLETING: its processes being killed, KillWait) is waited for. */
+const SETTLE_MS = 30_000;
+
+/** The job's state once it is not COMPLETING any more (bounded by SETTLE_MS); `unknown` when Slurm no longer knows it. */
+async function settledState(id: string): Promise<string> {
+  const end = Date.now() + SETTLE_MS;
+  for (;;) {
+    const state = (await jobFields(id))?.JobState ?? 'unknown';
+    if (state !== 'COMPLETING' || Date.now() > end) return state;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function scancel(id: string): Promise<void> {
   await execa('scancel', [id], { reject: false, timeout: SLURM_CALL_MS, env: slurmEnv() });
 }
@@ -237,18 +255,19 @@ class SlurmSandbox implements SandboxHandle {
 
   async status(): Promise<{ running: boolean; cause?: string }> {
     if (this.stopped) return { running: false, cause: 'the sandbox was stopped' };
-    const j = await jobFields(this.jobId);
-    const state = j?.JobState ?? 'unknown';
+    const state = await settledState(this.jobId);
     if (state === 'RUNNING') return { running: true };
     return { running: false, cause: ENDED[state] ?? `sandbox-died: the Slurm job ${this.jobId} is ${state}` };
   }
 
+  /** Cancels the job and waits (bounded) until Slurm has ended it: nothing of it runs on after stop. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.live.delete(this);
     await scancel(this.jobId);
     await this.inner.stop();
+    await settledState(this.jobId);
   }
 
   copyIn(hostDir: string, containerPath: string, options?: CopyOptions): Promise<CopyResult> {
