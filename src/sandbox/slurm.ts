@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { SystemError, describeError } from '../errors.js';
-import { parseSize } from '../spec/units.js';
+import { parseDuration, parseSize } from '../spec/units.js';
 import type { LocalSandboxProvider } from './local.js';
 import { currentOwner, isProcessAlive, type Owner } from './owner.js';
 import type { CopyOptions, CopyResult, ExecOptions, ExecResult, SandboxHandle, SandboxProvider, SandboxStartOptions, SweepResult } from './types.js';
@@ -105,11 +105,11 @@ export class SlurmSandboxProvider implements SandboxProvider {
       `--comment=${comment}`,
       `--cpus-per-task=${Math.max(1, Math.ceil(options.spec.cpus))}`,
       `--mem=${Math.max(1, Math.floor(parseSize(options.spec.memory) / 1024 ** 2))}M`,
-      `--time=${slurmMinutes(this.settings.jobTimeMs)}`,
+      `--time=${slurmMinutes(options.spec.job_time ? parseDuration(options.spec.job_time) : this.settings.jobTimeMs)}`,
       '--output=/dev/null',
       '--error=/dev/null',
       '--chdir=/',
-      ...(this.settings.partition ? [`--partition=${this.settings.partition}`] : []),
+      ...((options.spec.partition ?? this.settings.partition) ? [`--partition=${options.spec.partition ?? this.settings.partition}`] : []),
       '--wrap=exec sleep infinity',
     ];
     const sub = await execa('sbatch', args, { reject: false, timeout: SLURM_CALL_MS, env: slurmEnv() });

@@ -145,6 +145,26 @@ describe.runIf(ready.ok)('the Slurm provider on the one-machine cluster', () => 
     }
   });
 
+  it('a job past its time limit (job_time) is a dead sandbox with the cause timeout', async () => {
+    // Slurm rounds --time up to whole minutes and checks limits about every 30 s: 1 minute ends within about 2.
+    const sb = await resolved.provider.start({
+      spec: spec({ job_time: '1m' }),
+      role: 'oracle',
+      mounts: [],
+      env: {},
+      workdir: '/tmp',
+      labels: { experiment, run: 'r1', iteration: 1 },
+    });
+    try {
+      const r = await sb.exec('sleep 300', { timeoutMs: 400_000 });
+      expect(r.sandboxDied, JSON.stringify(r)).toBe(true);
+      expect(r.cause).toBe('timeout: the Slurm job reached its time limit');
+      expect(r.durationMs).toBeLessThan(200_000);
+    } finally {
+      await sb.stop();
+    }
+  }, 300_000);
+
   it('moves a tree into a volume and out again (what lanes need)', async () => {
     const tree = path.join(root, 'tree');
     mkdirSync(path.join(tree, 'src'), { recursive: true });
