@@ -7,7 +7,7 @@
  * target is missed, 2 on a setup error (no Docker engine, no image, a build
  * or benchmark that crashed). Not part of `npm test`.
  *
- *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox,startup,copy,settle,lanes] [--no-build] [--quick]
+ *   node benchmarks/run.mjs [--only iteration,table,prompt,report,resume,sandbox,startup,copy,settle,lanes,slurm] [--no-build] [--quick]
  *
  *   1 iteration  benchmarks/iteration.mjs      harness time per iteration vs 2x docker run + git commit   <= 2x
  *   2 table      benchmarks/table-compare.mjs  table oracle math vs numpy.loadtxt + numpy statistics      >= 1.0
@@ -19,6 +19,7 @@
  *   8 copy       benchmarks/copy.mjs           copyIn + copyOut of class-pk's workspace vs cp -a           < 1 s
  *   9 settle     benchmarks/settle.mjs         the settle's report work at 10 / 1,000 / 10,000 records     <= 1.2x
  *  10 lanes      benchmarks/lanes.mjs          iterations per hour of 8 and 16 lanes vs 1 lane              >= 6.5x, >= 12x
+ *  11 slurm      benchmarks/slurm.mjs          a Slurm sandbox's start + step + stop vs bare sbatch --wrap true  <= 3x
  *
  * dist/ is rebuilt first (npm run build: tsc, then scripts/vendor.mjs) unless --no-build. With
  * --only, the chosen results replace theirs in an existing
@@ -43,6 +44,7 @@ const BENCHES = [
   { id: 'copy', n: 8, script: 'copy.mjs', args: QUICK ? ['--rounds', '3'] : ['--rounds', '10'] },
   { id: 'settle', n: 9, script: 'settle.mjs', args: QUICK ? ['--window', '5', '--sizes', '10,1000'] : ['--window', '20'] },
   { id: 'lanes', n: 10, script: 'lanes.mjs', args: QUICK ? ['--sleep', '5', '--rounds', '2', '--lanes', '1,4'] : ['--sleep', '30', '--rounds', '4'] },
+  { id: 'slurm', n: 11, script: 'slurm.mjs', args: QUICK ? ['--trials', '3'] : ['--trials', '10'] },
 ];
 const only = arg('only')
   ?.split(',')
@@ -205,6 +207,17 @@ function rows(id, r) {
           met: !x.target || (x.ratio ?? 0) >= x.target,
         }));
     }
+    case 'slurm':
+      return [
+        {
+          benchmark: '11. Slurm sandbox: start + one step + stop',
+          figure: `p50 ${msf(r.baton.p50)}, p95 ${msf(r.baton.p95)} (${r.trials} trials)`,
+          baseline: `bare sbatch --wrap true, submit to ended: p50 ${msf(r.bare.p50)}, p95 ${msf(r.bare.p95)}`,
+          ratio: `${f2(r.ratioP50)}x`,
+          target: `p50 <= ${r.target}x`,
+          met: r.met,
+        },
+      ];
     default:
       return [];
   }
