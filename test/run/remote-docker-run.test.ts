@@ -13,11 +13,9 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentId } from '../../src/experiment.js';
-import { LedgerRecord } from '../../src/ledger/record.js';
-import { readJournal } from '../../src/run/journal.js';
-import { readJsonl } from '../../src/state/jsonl.js';
 import { BATON_BIN } from '../helpers/cli.js';
 import { exampleExperiment } from '../helpers/experiment.js';
+import { candidatesOf, killThenResume } from '../helpers/lanes-run.js';
 import { type SshHost, sshReady } from '../infra/guard.js';
 import { FakeAnthropic } from '../helpers/fake-anthropic.js';
 import { PLANNER_TASKS_C, plannerExperiment, plannerScript } from '../helpers/planner-script.js';
@@ -45,8 +43,7 @@ async function remoteExperiment(h: SshHost): Promise<string> {
   return dir;
 }
 
-const candidates = (dir: string) =>
-  readJsonl(path.join(dir, '.baton', 'ledger.jsonl'), LedgerRecord).records.filter((r) => r.phase !== 'confirm' && r.phase !== 'baseline');
+const candidates = candidatesOf;
 
 async function leftContainers(dir: string): Promise<string[]> {
   const list = await local.listContainers({ all: true, filters: { label: [`baton.experiment=${experimentId(dir, 'stats-lanes')}`] } });
@@ -115,28 +112,10 @@ describe.runIf(ready.ok)('baton run on a Docker host over SSH, killed while lane
 
   it('ends met; the sessions in flight are recorded once, iterations gap-free; nothing left running', async () => {
     const dir = await remoteExperiment(h);
-    const journal = path.join(dir, '.baton', 'journal.jsonl');
-    const first = execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 300_000, env: NO_LOCAL_ENGINE });
-    // Killed once every lane's session has its workspace in its sandbox and is working (each "thinks" 20 s).
-    const started = Date.now();
-    while (Date.now() - started < 120_000) {
-      const ready = fs.existsSync(journal) ? readJournal(journal).records.filter((e) => e.type === 'lane-ready').length : 0;
-      if (ready >= 3) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    first.kill('SIGKILL');
-    await first;
-    // The killed run's sandboxes are still there on the host, their sessions mid-way.
-    expect((await leftContainers(dir)).length).toBeGreaterThanOrEqual(3);
-
-    const second = await execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 300_000, env: NO_LOCAL_ENGINE });
-    expect(second.exitCode, `${second.stdout}\n${second.stderr}`).toBe(0);
-    expect(second.stdout).toMatch(/met: every threshold holds/);
-    const its = candidates(dir).map((r) => r.iteration);
-    expect(its).toEqual(Array.from({ length: its.length }, (_, i) => i + 1));
-    // The three sessions the kill cut short were each recorded once (crashed with their salvaged work), never twice.
-    const keys = readJournal(journal).records.flatMap((e) => (e.type === 'iteration-start' && e.key ? [e.key] : []));
-    expect(new Set(keys).size).toBe(keys.length);
+    await killThenResume(dir, NO_LOCAL_ENGINE, 3, async () => {
+      // The killed run's sandboxes are still there on the host, their sessions mid-way.
+      expect((await leftContainers(dir)).length).toBeGreaterThanOrEqual(3);
+    });
     expect(await leftContainers(dir)).toEqual([]);
   }, 420_000);
 });

@@ -11,12 +11,10 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { experimentId } from '../../src/experiment.js';
-import { LedgerRecord } from '../../src/ledger/record.js';
-import { readJournal } from '../../src/run/journal.js';
 import { batonComment } from '../../src/sandbox/slurm.js';
-import { readJsonl } from '../../src/state/jsonl.js';
 import { BATON_BIN } from '../helpers/cli.js';
 import { exampleExperiment } from '../helpers/experiment.js';
+import { candidatesOf, killThenResume } from '../helpers/lanes-run.js';
 import { slurmReady } from '../infra/guard.js';
 
 const ready = await slurmReady();
@@ -42,8 +40,7 @@ async function jobsOf(dir: string): Promise<string[]> {
     .map((l) => l.slice(0, l.indexOf('|')));
 }
 
-const candidates = (dir: string) =>
-  readJsonl(path.join(dir, '.baton', 'ledger.jsonl'), LedgerRecord).records.filter((r) => r.phase !== 'confirm' && r.phase !== 'baseline');
+const candidates = candidatesOf;
 
 describe.runIf(ready.ok)('baton run on Slurm, with lanes', () => {
   it('ends met: iterations gap-free from several lanes, the tests oracle measured in jobs, no job left; REPORT.md names Slurm', async () => {
@@ -74,25 +71,10 @@ describe.runIf(ready.ok)('baton run on Slurm, with lanes', () => {
 
   it('killed while every lane works, then run again: met, each session recorded once, the orphaned jobs cancelled', async () => {
     const dir = await slurmExperiment();
-    const journal = path.join(dir, '.baton', 'journal.jsonl');
-    const first = execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 300_000 });
-    const started = Date.now();
-    while (Date.now() - started < 120_000) {
-      const n = fs.existsSync(journal) ? readJournal(journal).records.filter((e) => e.type === 'lane-ready').length : 0;
-      if (n >= 3) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    first.kill('SIGKILL');
-    await first;
-    // The killed run's jobs hold their allocations until someone cancels them.
-    expect((await jobsOf(dir)).length).toBeGreaterThanOrEqual(3);
-    const second = await execa('node', [BATON_BIN, 'run', dir], { reject: false, timeout: 300_000 });
-    expect(second.exitCode, `${second.stdout}\n${second.stderr}`).toBe(0);
-    expect(second.stdout).toMatch(/met: every threshold holds/);
-    const its = candidates(dir).map((r) => r.iteration);
-    expect(its).toEqual(Array.from({ length: its.length }, (_, i) => i + 1));
-    const keys = readJournal(journal).records.flatMap((e) => (e.type === 'iteration-start' && e.key ? [e.key] : []));
-    expect(new Set(keys).size).toBe(keys.length);
+    await killThenResume(dir, {}, 3, async () => {
+      // The killed run's jobs hold their allocations until someone cancels them.
+      expect((await jobsOf(dir)).length).toBeGreaterThanOrEqual(3);
+    });
     expect(await jobsOf(dir)).toEqual([]);
   }, 420_000);
 });
