@@ -37,7 +37,11 @@ export function hostileEntries(hostRoot: string, sandboxRoot: string, options: {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(path.join(hostRoot, rel), { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      // A folder the host cannot list may hide anything (a non-root harness and a 0111 folder): a finding, not a pass.
+      const missingRoot = rel === '' && (e as NodeJS.ErrnoException).code === 'ENOENT';
+      if (!missingRoot)
+        out.push({ path: path.posix.join(sandboxRoot, rel), what: `a folder that cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
       return;
     }
     for (const e of entries) {

@@ -152,16 +152,18 @@ async function measureTwoPhase(
   const leftovers = hostileEntries(ctx.outDir, SANDBOX_PATHS.out, { plainOnly: true });
   if (leftovers.length) return stop('failed', `the run command left entries evaluate must not read in $BATON_OUT: ${describeFindings(leftovers)}`);
   // And in the sandbox itself: where $BATON_OUT is a copy on the host (a remote engine), the host's copy left out
-  // what copyOut refuses (links leading outside, FIFOs), which evaluate would still meet in the sandbox.
-  const inside = await sandbox.exec(`find ${SANDBOX_PATHS.out} -mindepth 1 ! -type d ! -type f -printf '%p (%y)\\n' | head -n 20`, {
+  // what copyOut refuses (links leading outside, FIFOs), which evaluate would still meet in the sandbox. A folder
+  // find cannot list (root without capabilities cannot read a 0111 folder, and evaluate can still pass through it)
+  // fails the check with find's own error: nothing unread is trusted (red team of issue 17: it was met).
+  const inside = await sandbox.exec(`set -o pipefail; find ${SANDBOX_PATHS.out} -mindepth 1 ! -type d ! -type f -printf '%p (%y)\\n' 2>&1 | head -n 20`, {
     timeoutMs: STEP_MS,
     user: EVALUATOR_USER,
     cwd: '/',
   });
-  if (inside.exitCode !== 0) return stop('error', `could not check $BATON_OUT before evaluating: ${inside.cause ?? tail(inside.stderr, 600)}`);
-  if (inside.stdout.trim() !== '') {
-    const found = inside.stdout.trim().split('\n').join(', ');
-    return stop('failed', `the run command left entries evaluate must not read in $BATON_OUT: ${found} (l: a link, p: a FIFO, s: a socket)`);
+  const found = inside.stdout.trim();
+  if (found !== '' || inside.exitCode !== 0) {
+    const what = found ? found.split('\n').join(', ') : (inside.cause ?? tail(inside.stderr, 600));
+    return stop('failed', `the run command left entries evaluate must not read in $BATON_OUT: ${what} (l: a link, p: a FIFO, s: a socket)`);
   }
 
   // 4. The evaluation, as root, in the private copy of oracle/; its stdout is the only metrics channel.

@@ -133,6 +133,17 @@ print("planted", glob.glob("/tmp/baton-oracle-*"))
     expect(m.metrics['check.score']).toBeUndefined();
   }, 120_000);
 
+  it('run + evaluate: a link inside a folder evaluate can pass through but nobody can list (0111) is refused, as root or not', async () => {
+    // As root the host reads the folder and finds the link; unprivileged (scripts/test-unprivileged.sh) it cannot, and
+    // an unreadable folder is itself a finding; inside the sandbox, evaluate's root cannot list it either.
+    const run = 'mkdir "$BATON_OUT/preds" && ln -s /proc/self/cwd/expected.txt "$BATON_OUT/preds/answer.txt" && chmod 0111 "$BATON_OUT/preds"';
+    const { ctx } = experiment({ run, evaluate: 'BATON_OUT=$BATON_OUT/preds python3 score.py' }, {});
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('failed');
+    expect(m.reason).toMatch(/\/baton\/out\/preds/);
+    expect(m.metrics['check.score']).toBeUndefined();
+  }, 120_000);
+
   it("the blank template's evaluate (oracle/check.py, as root) reads the workspace as data", async () => {
     const { ctx } = experiment({ run: 'true', evaluate: 'python3 check.py' }, {});
     copyFileSync(path.join(ROOT, 'templates', 'blank', 'oracle', 'check.py'), path.join(ctx.experimentDir, 'oracle', 'check.py'));
@@ -199,6 +210,16 @@ describe.runIf(ssh.ok)('command oracle on a remote engine (sandbox.hosts): $BATO
     expect(existsSync(path.join(ctx.outDir, 'answer.txt'))).toBe(false);
     expect(m.status, m.reason).toBe('failed');
     expect(m.reason).toContain('/baton/out/answer.txt (l)');
+    expect(m.metrics['check.score']).toBeUndefined();
+  }, 120_000);
+
+  it('run + evaluate: a link inside a folder only evaluate can pass through (0111) is refused too (red team of issue 17: it was met)', async () => {
+    // Root without capabilities cannot list the folder, but can still walk through it to the link.
+    const run = 'mkdir "$BATON_OUT/preds" && ln -s /proc/self/cwd/expected.txt "$BATON_OUT/preds/answer.txt" && chmod 0111 "$BATON_OUT/preds"';
+    const { ctx } = experiment({ run, evaluate: 'BATON_OUT=$BATON_OUT/preds python3 score.py' }, {}, remote);
+    const m = await commandOracle.measure(ctx);
+    expect(m.status, m.reason).toBe('failed');
+    expect(m.reason).toMatch(/\/baton\/out\/preds.*Permission denied/);
     expect(m.metrics['check.score']).toBeUndefined();
   }, 120_000);
 
