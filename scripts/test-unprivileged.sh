@@ -16,5 +16,6 @@ cache=$(mktemp -d /tmp/baton-unpriv-XXXXXX)
 chown baton-test "$cache"
 files=(test/attacks/host-git.attack.test.ts test/attacks/host-run.attack.test.ts test/attacks/command-oracle.attack.test.ts)
 echo "test-unprivileged: ${files[*]} as $(id baton-test)"
-runuser -u baton-test -- env HOME="$home" TMPDIR="$cache" BATON_REQUIRE_DOCKER="${BATON_REQUIRE_DOCKER:-1}" \
+# The remote-engine attacks need the loopback SSH host's key, which is root's (0600): they run in the root pass only.
+runuser -u baton-test -- env HOME="$home" TMPDIR="$cache" BATON_REQUIRE_DOCKER="${BATON_REQUIRE_DOCKER:-1}" BATON_REQUIRE_SSH=0 \
   PATH="$PATH" npx vitest run --configLoader runner --config vitest.unprivileged.config.ts "${files[@]}"

@@ -3,6 +3,7 @@
  * processes only with the spec's opt-in and never as root (isolation.ts
  * decides), and the bubblewrap check of `baton sandbox doctor`.
  */
+import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { decideLocal } from './isolation.js';
 import type { KindHealth, ResolveDeps, ResolvedSandbox, SandboxChoice } from './kind.js';
@@ -27,7 +28,8 @@ export async function resolveLocal(spec: SandboxChoice, workspace: string | unde
       : { uid: 1000, gid: 1000 }
     : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   return {
-    provider: new LocalSandboxProvider(plain ? 'none' : 'bwrap'),
+    // The experiment's folder (oracle/, .baton/) out of sight of every sandbox; mounts still come from it.
+    provider: new LocalSandboxProvider(plain ? 'none' : 'bwrap', workspace ? [path.dirname(path.resolve(workspace))] : []),
     isolation: { provider: 'local', runtime: decision.runtime, user: `${user.uid}:${user.gid}`, network },
     warnings: plain ? [NO_ISOLATION_WARNING] : [],
   };

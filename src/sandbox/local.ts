@@ -86,8 +86,17 @@ export class LocalSandboxProvider implements SandboxProvider {
   /** Sandboxes this provider started and has not stopped yet. */
   private readonly live = new Set<SandboxHandle>();
 
-  /** `isolation` is 'bwrap' or 'none'; see localSandboxProvider() to detect it. */
-  constructor(readonly isolation: 'bwrap' | 'none') {}
+  /**
+   * `isolation` is 'bwrap' or 'none'; see localSandboxProvider() to detect it.
+   * `hidden`: host folders every sandbox sees as empty besides HIDDEN, such as
+   * the experiment's folder (its oracle/, .baton/ and the other sandboxes'
+   * folders), which a session with no mount would otherwise read through
+   * the read-only host root.
+   */
+  constructor(
+    readonly isolation: 'bwrap' | 'none',
+    private readonly hidden: string[] = [],
+  ) {}
 
   /** Bubblewrap binds a private folder at a sandbox path; plain processes cannot. */
   get privateWorkspaces(): boolean {
@@ -147,7 +156,7 @@ export class LocalSandboxProvider implements SandboxProvider {
         dir,
         cgroup,
         await rootEntries(),
-        await realDirs(HIDDEN),
+        await realDirs([...HIDDEN, ...this.hidden.filter((d) => path.resolve(d) !== '/')]),
         this.live,
         volumes,
         user,

@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { SystemError, describeError } from '../errors.js';
+import { DEFAULT_EXEC_TIMEOUT_MS } from './defaults.js';
 import { ContainerCounters } from './docker-counters.js';
 import { dockerCopyIn, dockerCopyOut, openVolumes } from './docker-copy.js';
 import { containerCreateOptions } from './docker-options.js';
@@ -48,6 +49,8 @@ import type {
 /** Read-only copies: owner root, and only the owner may write (the sandbox user is never root). */
 const READ_ONLY_MASK = 0o755;
 const ROOT = { uid: 0, gid: 0 };
+/** The longest a copy back of writable mounts may take after one command. */
+const MIRROR_MAX_MS = 5 * 60_000;
 /** How long a host whose start failed is tried after the others. */
 const HOST_DOWN_MS = 60_000;
 
@@ -212,7 +215,8 @@ export class RemoteDockerSandbox implements SandboxHandle {
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     const r = await this.inner.exec(command, options);
     try {
-      await this.mirror();
+      // Bounded by the command's own timeout: a tree written to be slow to copy costs the measurement's time, not more.
+      await this.mirror(Math.min(options?.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, MIRROR_MAX_MS));
     } catch (e) {
       return {
         ...r,
@@ -227,11 +231,11 @@ export class RemoteDockerSandbox implements SandboxHandle {
    * Replaces each writable mount's host folder with the sandbox's tree of it:
    * copied out beside it first (hostile-tree rules, limits), then swapped in.
    */
-  private async mirror(): Promise<void> {
+  private async mirror(timeoutMs: number): Promise<void> {
     for (const m of this.writable) {
       const part = `${m.hostPath}.from-${randomBytes(4).toString('hex')}`;
       try {
-        await dockerCopyOut(this.container, m.containerPath, part);
+        await dockerCopyOut(this.container, m.containerPath, part, { timeoutMs });
         for (const e of fs.readdirSync(m.hostPath)) fs.rmSync(path.join(m.hostPath, e), { recursive: true, force: true });
         for (const e of fs.readdirSync(part)) fs.renameSync(path.join(part, e), path.join(m.hostPath, e));
       } finally {

@@ -55,7 +55,8 @@ export async function resolveSlurm(spec: SandboxChoice, workspace: string | unde
     : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   const dirBase = workspace ? path.join(path.dirname(workspace), '.baton', 'slurm') : path.join(os.tmpdir(), 'baton-slurm');
   return {
-    provider: new SlurmSandboxProvider(new LocalSandboxProvider('bwrap'), {
+    // The experiment's folder (oracle/, .baton/ with every sandbox's own folders) out of sight of every sandbox.
+    provider: new SlurmSandboxProvider(new LocalSandboxProvider('bwrap', workspace ? [path.dirname(path.resolve(workspace))] : []), {
       partition,
       jobTimeMs: parseDuration(typeof spec.job_time === 'string' ? spec.job_time : '6h'),
       dirBase,

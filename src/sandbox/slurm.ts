@@ -244,7 +244,8 @@ class SlurmSandbox implements SandboxHandle {
     const lines = r.stderr.split('\n');
     const noise = lines.filter((l) => SLURM_NOISE.test(l));
     const stderr = lines.filter((l) => !SLURM_NOISE.test(l)).join('\n');
-    const oom = noise.some((l) => OOM_NOISE.test(l));
+    // Only a command that did not exit 0: a line printed by the command itself cannot turn a success into an OOM.
+    const oom = r.exitCode !== 0 && noise.some((l) => OOM_NOISE.test(l));
     if (oom) return { ...r, stderr, oomKilled: true, cause: r.cause ?? 'the command ran out of memory (the Slurm job is over its --mem)' };
     if (r.exitCode !== 0 && !r.timedOut) {
       const st = await this.status();

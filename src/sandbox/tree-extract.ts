@@ -103,8 +103,10 @@ export async function extractTree(source: Readable, hostDir: string, options: Ex
     // A malformed archive (a bad checksum, a cut stream) is the tree's fault, said as such.
     throw new SystemError(`The tree's archive could not be read: ${describeError(e)}`, { code: 'BATON_SANDBOX', cause: e });
   }
-  // Deepest first, and never without the owner's rwx: the host must be able to remove what it extracted.
-  for (const [dir, mode] of dirModes.reverse()) fs.chmodSync(dir, (mode & 0o777) | 0o700);
+  // Deepest first, and never without the owner's rwx: the host must be able to remove what it extracted. An untrusted
+  // tree's folders are nobody else's to write (a 0777 folder of candidate code's is 0755 on the host).
+  const keep = options.trusted ? 0o777 : 0o755;
+  for (const [dir, mode] of dirModes.reverse()) fs.chmodSync(dir, (mode & keep) | 0o700);
   return result;
 }
 
@@ -170,7 +172,8 @@ async function place(
       try {
         for await (const chunk of entry) fs.writeSync(fd, chunk);
         // Only the permission bits: a setuid file made by candidate code must not become a setuid file of the host.
-        fs.fchmodSync(fd, (h.mode ?? 0o644) & 0o777);
+        // An untrusted tree's files are nobody else's to write either.
+        fs.fchmodSync(fd, (h.mode ?? 0o644) & (options.trusted ? 0o777 : 0o755));
         if (options.owner) fs.fchownSync(fd, options.owner.uid, options.owner.gid);
         written.set(rel, fs.fstatSync(fd).ino);
       } finally {

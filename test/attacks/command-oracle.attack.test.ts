@@ -6,7 +6,7 @@
  * symlink in $BATON_OUT for root to follow into the oracle's files. Skips
  * with a notice without an engine; fails instead when BATON_REQUIRE_DOCKER=1.
  */
-import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandOracle } from '../../oracles/command/index.js';
@@ -139,6 +139,8 @@ print("planted", glob.glob("/tmp/baton-oracle-*"))
     const run = 'mkdir "$BATON_OUT/preds" && ln -s /proc/self/cwd/expected.txt "$BATON_OUT/preds/answer.txt" && chmod 0111 "$BATON_OUT/preds"';
     const { ctx } = experiment({ run, evaluate: 'BATON_OUT=$BATON_OUT/preds python3 score.py' }, {});
     const m = await commandOracle.measure(ctx);
+    // The folder is the harness user's (lent): made removable again for the cleanup (an unprivileged harness cannot list it).
+    if (existsSync(path.join(ctx.outDir, 'preds'))) chmodSync(path.join(ctx.outDir, 'preds'), 0o755);
     expect(m.status, m.reason).toBe('failed');
     expect(m.reason).toMatch(/\/baton\/out\/preds/);
     expect(m.metrics['check.score']).toBeUndefined();
@@ -218,6 +220,7 @@ describe.runIf(ssh.ok)('command oracle on a remote engine (sandbox.hosts): $BATO
     const run = 'mkdir "$BATON_OUT/preds" && ln -s /proc/self/cwd/expected.txt "$BATON_OUT/preds/answer.txt" && chmod 0111 "$BATON_OUT/preds"';
     const { ctx } = experiment({ run, evaluate: 'BATON_OUT=$BATON_OUT/preds python3 score.py' }, {}, remote);
     const m = await commandOracle.measure(ctx);
+    if (existsSync(path.join(ctx.outDir, 'preds'))) chmodSync(path.join(ctx.outDir, 'preds'), 0o755);
     expect(m.status, m.reason).toBe('failed');
     expect(m.reason).toMatch(/\/baton\/out\/preds.*Permission denied/);
     expect(m.metrics['check.score']).toBeUndefined();

@@ -193,6 +193,14 @@ describe.skipIf(!ready.ok)('copyOut of a hostile tree (docker)', () => {
     expect(r.modesStripped).toEqual(['suid']);
   });
 
+  it('leaves no folder or file of the tree writable by others on the host: 0777 and 0666 come out 0755 and 0644', async () => {
+    fresh();
+    await run('rm -rf /out/m && mkdir -p /out/m/open && chmod 0777 /out/m/open && echo x > /out/m/open/f && chmod 0666 /out/m/open/f');
+    await sb.copyOut!('/out/m', dest);
+    expect(fs.statSync(path.join(dest, 'open')).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(path.join(dest, 'open', 'f')).mode & 0o777).toBe(0o644);
+  });
+
   it('skips a 5000-byte name (pax) and a 300-byte component', async () => {
     fresh();
     const r = await crafted([`add(ti('/'.join(['d' * 200] * 25)), b'x')`, `add(ti('e' * 300), b'x')`, `add(ti('ok'), b'y')`].join('\n'));

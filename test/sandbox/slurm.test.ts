@@ -6,7 +6,7 @@
  * sweep cancelling only this machine's orphaned baton jobs, nothing left
  * after stop. Skips without a cluster; fails instead when BATON_REQUIRE_SLURM=1.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { batonComment, jobFields, slurmMinutes } from '../../src/sandbox/slurm.j
 import type { SandboxHandle } from '../../src/sandbox/types.js';
 import { SandboxSpec } from '../../src/spec/schema.js';
 import { slurmReady } from '../infra/guard.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { ROOT, tmpDir } from '../helpers/tmp.js';
 
 describe('Slurm: pure parts', () => {
   it('reads only baton comments; rounds --time up to whole minutes', () => {
@@ -164,6 +164,38 @@ describe.runIf(ready.ok)('the Slurm provider on the one-machine cluster', () => 
       await sb.stop();
     }
   }, 300_000);
+
+  it("the experiment's folder is out of sight: a lane's session cannot read oracle/ or other sandboxes' folders through the host root", async () => {
+    // Outside /tmp and the hidden homes, where the host root would show it (the repository's ignored tmp/).
+    mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
+    const exp = mkdtempSync(path.join(ROOT, 'tmp', 'slurm-exp-'));
+    mkdirSync(path.join(exp, 'workspace'));
+    mkdirSync(path.join(exp, 'oracle'));
+    writeFileSync(path.join(exp, 'oracle', 'expected.txt'), 'the answer\n');
+    const mine = await chooseSandboxProvider(spec(), path.join(exp, 'workspace'));
+    const begin = () =>
+      mine.provider.start({
+        spec: spec(),
+        role: 'worker',
+        mounts: [],
+        env: {},
+        workdir: '/workspace',
+        volumes: ['/workspace'],
+        labels: { experiment, run: 'r3', iteration: 1 },
+      });
+    const other = await begin();
+    const sb = await begin();
+    try {
+      await other.exec('echo private > /workspace/mine.txt');
+      // Only empty mount points of the sandbox's own folders may show there: no file at all.
+      const r = await sb.exec(`cat ${exp}/oracle/expected.txt; find ${exp} -type f 2>/dev/null | wc -l; find ${exp} -name mine.txt 2>/dev/null | wc -l`);
+      expect(r.stdout).toBe('0\n0\n');
+      expect(r.stderr).toMatch(/No such file or directory/);
+    } finally {
+      await Promise.all([other.stop(), sb.stop()]);
+      rmSync(exp, { recursive: true, force: true });
+    }
+  });
 
   it('moves a tree into a volume and out again (what lanes need)', async () => {
     const tree = path.join(root, 'tree');
