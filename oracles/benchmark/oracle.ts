@@ -28,12 +28,13 @@
  * output, not that it computed it: a benchmark that derives its input from
  * $BATON_SEED keeps a hard-coded answer from passing.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { describeError } from '../../src/errors.js';
 import type { Measurement, MeasureContext, Oracle } from '../../src/oracles/types.js';
 import type { CpuUsage, SandboxHandle } from '../../src/sandbox/types.js';
+import { removeTree } from '../../src/workspace/safe-fs.js';
 import type { BenchmarkOracleSpec } from '../../src/spec/schema.js';
 import { parseDuration } from '../../src/spec/units.js';
 import { baseMeasurement, Deadline, execProblem, nonFiniteMetric, oracleEnv, oracleMounts, SANDBOX_PATHS, unsuccessful } from '../command/oracle-sandbox.js';
@@ -150,7 +151,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         let sandbox: SandboxHandle;
         const t0 = performance.now();
         try {
-          rmSync(outDir, { recursive: true, force: true });
+          removeTree(outDir);
           mkdirSync(outDir, { recursive: true });
           // The timed program is the candidate's own; it has no use for the experiment's oracle/ folder.
           const mounts = oracleMounts(sideCtx, { oracleReadableByCandidate: false });
@@ -213,7 +214,7 @@ export function createBenchmarkOracle(options: BenchmarkOracleOptions = {}): Ora
         } finally {
           await sandbox.stop().catch(() => undefined);
           if (result?.ok) for (const f of select.files) result.output.files[f] = readOutputFile(outDir, f);
-          rmSync(outDir, { recursive: true, force: true });
+          removeTree(outDir);
         }
         return result;
       }

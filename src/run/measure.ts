@@ -14,6 +14,7 @@ import { oracleFor, oracleKindOf } from '../oracles/registry.js';
 import type { Measurement } from '../oracles/types.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import type { Spec } from '../spec/schema.js';
+import { removeTree } from '../workspace/safe-fs.js';
 
 export interface MeasureOptions {
   spec: Spec;
@@ -73,7 +74,7 @@ async function measureOne(o: MeasureOptions, id: string): Promise<MeasurementRec
   if (!oracle) return fail('error', `no oracle of kind "${oracleSpec.kind}" is available in this build`);
   const outDir = path.join(o.paths.scratch, o.tag, id, 'out');
   const artifactDir = path.join(o.paths.artifacts, o.tag, id);
-  fs.rmSync(outDir, { recursive: true, force: true });
+  removeTree(outDir);
   fs.mkdirSync(outDir, { recursive: true });
   fs.mkdirSync(artifactDir, { recursive: true });
   let m: Measurement;

@@ -40,7 +40,7 @@ import { isModelWorker, runInitializer } from './initializer.js';
 import { runSession } from './session.js';
 import { inspectWorkspace } from './workspace-check.js';
 import { scanHazards } from '../workspace/hazards.js';
-import { regularFileExists, safeWriteFile } from '../workspace/safe-fs.js';
+import { regularFileExists, removeTree, safeWriteFile } from '../workspace/safe-fs.js';
 import { writeStateFiles } from './settle.js';
 import type { RunState } from '../state/run-state.js';
 import { baselineError, discardBatonLeftovers, makeStateDirs, preflightWorkspace, unmeasurable } from './preflight.js';
@@ -173,7 +173,7 @@ async function runResolved(dir: string, spec: Spec, sandbox: ResolvedSandbox | u
     }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    fs.rmSync(paths.scratch, { recursive: true, force: true });
+    removeTree(paths.scratch);
     lock.release();
   }
 }

@@ -189,3 +189,28 @@ export function ensureRealDir(root: string, rel: string): void {
   if (st) fs.rmSync(file, { force: true });
   fs.mkdirSync(file, { mode: 0o755 });
 }
+
+/**
+ * Removes `target` and everything under it, even where sandboxed code took
+ * the owner's own rights away (a 0111 or 0000 folder the harness's user
+ * owns, which `rm -r` cannot list): such folders are given back u+rwx, never
+ * through a link, then the removal is tried again. Missing is fine. Throws
+ * only for what the harness cannot remove at all (another user's folder).
+ */
+export function removeTree(target: string): void {
+  try {
+    fs.rmSync(target, { recursive: true, force: true });
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOTEMPTY') throw e;
+  }
+  const reopen = (dir: string): void => {
+    const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) return;
+    if ((st.mode & 0o700) !== 0o700) fs.chmodSync(dir, (st.mode & 0o7777) | 0o700);
+    for (const name of fs.readdirSync(dir)) reopen(path.join(dir, name));
+  };
+  reopen(target);
+  fs.rmSync(target, { recursive: true, force: true });
+}

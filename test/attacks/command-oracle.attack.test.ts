@@ -18,6 +18,7 @@ import { chooseSandboxProvider } from '../../src/sandbox/index.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
 import { SandboxSpec } from '../../src/spec/schema.js';
 import { ROOT } from '../helpers/tmp.js';
+import { removeTree } from '../../src/workspace/safe-fs.js';
 
 const ready = await dockerReady();
 const ssh = await sshReady();
@@ -139,8 +140,10 @@ print("planted", glob.glob("/tmp/baton-oracle-*"))
     const run = 'mkdir "$BATON_OUT/preds" && ln -s /proc/self/cwd/expected.txt "$BATON_OUT/preds/answer.txt" && chmod 0111 "$BATON_OUT/preds"';
     const { ctx } = experiment({ run, evaluate: 'BATON_OUT=$BATON_OUT/preds python3 score.py' }, {});
     const m = await commandOracle.measure(ctx);
-    // The folder is the harness user's (lent): made removable again for the cleanup (an unprivileged harness cannot list it).
-    if (existsSync(path.join(ctx.outDir, 'preds'))) chmodSync(path.join(ctx.outDir, 'preds'), 0o755);
+    // The folder is the harness user's (lent): an unprivileged harness cannot list it, and a plain rm -r of the
+    // measurement's folder fails (the run stopped there); removeTree gives it back u+rwx first.
+    removeTree(ctx.outDir);
+    expect(existsSync(ctx.outDir)).toBe(false);
     expect(m.status, m.reason).toBe('failed');
     expect(m.reason).toMatch(/\/baton\/out\/preds/);
     expect(m.metrics['check.score']).toBeUndefined();
