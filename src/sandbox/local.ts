@@ -312,6 +312,16 @@ class LocalSandbox implements SandboxHandle {
     return result;
   }
 
+  /**
+   * Ends every command running now (each bwrap dies with its parent, and its
+   * PID namespace with it); the sandbox, its folders and volumes stay. Under
+   * LocalLaunch (Slurm) killing srun ends the step.
+   */
+  async interrupt(): Promise<void> {
+    for (const c of this.running) c.kill('SIGKILL');
+    await Promise.allSettled([...this.running]);
+  }
+
   /** Fills an empty folder of a volume (or a missing one in it) from the host tree, owned by the sandbox user. */
   async copyIn(hostDir: string, containerPath: string, options: CopyOptions = {}): Promise<CopyResult> {
     const limits = treeLimits(options.limits);

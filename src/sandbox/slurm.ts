@@ -271,6 +271,10 @@ class SlurmSandbox implements SandboxHandle {
     await settledState(this.jobId);
   }
 
+  async interrupt(): Promise<void> {
+    await this.inner.interrupt?.();
+  }
+
   copyIn(hostDir: string, containerPath: string, options?: CopyOptions): Promise<CopyResult> {
     return (this.inner.copyIn as NonNullable<SandboxHandle['copyIn']>).call(this.inner, hostDir, containerPath, options);
   }

@@ -197,6 +197,25 @@ describe.runIf(ready.ok)('the Slurm provider on the one-machine cluster', () => 
     }
   });
 
+  it('interrupt ends the running command now and keeps the sandbox (a lane stopped by met still has its work copied out)', async () => {
+    const sb = await start({ role: 'worker', volumes: ['/workspace'], workdir: '/workspace' });
+    try {
+      await sb.exec('echo kept > /workspace/work.txt');
+      const running = sb.exec('sleep 120; echo never', { timeoutMs: 200_000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      const t0 = Date.now();
+      await sb.interrupt?.();
+      const r = await running;
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(r.stdout).toBe('');
+      expect(r.exitCode).not.toBe(0);
+      expect(await sb.status()).toEqual({ running: true });
+      expect((await sb.exec('cat /workspace/work.txt')).stdout).toBe('kept\n');
+    } finally {
+      await sb.stop();
+    }
+  });
+
   it('moves a tree into a volume and out again (what lanes need)', async () => {
     const tree = path.join(root, 'tree');
     mkdirSync(path.join(tree, 'src'), { recursive: true });
