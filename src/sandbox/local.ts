@@ -231,7 +231,21 @@ class LocalSandbox implements SandboxHandle {
     private readonly prefix?: string[],
   ) {}
 
+  /**
+   * Runs `command`; a bubblewrap set-up that failed before the command began
+   * (its only output one `bwrap: Can't ... mount` line: a mount of the host,
+   * such as a container's overlay under /var/lib/docker, vanished while the
+   * host root was being bound) is tried again, at most twice.
+   */
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.execOnce(command, opts);
+      const setupFailed = r.exitCode === 1 && r.stdout === '' && /^bwrap: Can't [^\n]*mount[^\n]*\n?$/.test(r.stderr);
+      if (!setupFailed || attempt >= 3 || this.stopped) return r;
+    }
+  }
+
+  private async execOnce(command: string, opts: ExecOptions): Promise<ExecResult> {
     const started = performance.now();
     const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
